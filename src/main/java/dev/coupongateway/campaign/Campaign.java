@@ -1,0 +1,38 @@
+package dev.coupongateway.campaign;
+
+import java.time.Instant;
+
+/**
+ * A coupon campaign as stored in PostgreSQL.
+ *
+ * @param id the campaign id, {@code [a-z0-9][a-z0-9-]{0,63}}
+ * @param name a name for people
+ * @param totalStock coupons on offer
+ * @param perUserLimit coupons one user may hold
+ * @param startsAt first instant claims are taken, or {@code null} for at once
+ * @param endsAt first instant claims are refused again, or {@code null} for never
+ */
+public record Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt) {
+
+	/** Where the campaign stands at {@code now} with {@code issued} coupons granted. */
+	public Status statusAt(Instant now, long issued) {
+		if (this.startsAt != null && now.isBefore(this.startsAt)) {
+			return Status.SCHEDULED;
+		}
+		if (issued >= this.totalStock) {
+			return Status.SOLD_OUT;
+		}
+		if (this.endsAt != null && !now.isBefore(this.endsAt)) {
+			return Status.ENDED;
+		}
+		return Status.OPEN;
+	}
+
+	/** The life of a campaign as clients see it. */
+	public enum Status {
+
+		SCHEDULED, OPEN, SOLD_OUT, ENDED
+
+	}
+
+}

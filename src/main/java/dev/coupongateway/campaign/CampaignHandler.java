@@ -1,0 +1,51 @@
+package dev.coupongateway.campaign;
+
+import java.net.URI;
+import java.util.List;
+
+import dev.coupongateway.system.Problem;
+import dev.coupongateway.system.ProblemException;
+
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/** HTTP handlers of the campaign routes. */
+@Component
+class CampaignHandler {
+
+	private final CampaignService campaigns;
+
+	CampaignHandler(CampaignService campaigns) {
+		this.campaigns = campaigns;
+	}
+
+	Mono<ServerResponse> create(ServerRequest request) {
+		return request.bodyToMono(NewCampaign.class)
+			.switchIfEmpty(Mono.error(() -> new ProblemException(Problem.invalid(List.of("body: required")))))
+			.flatMap((body) -> {
+				List<String> errors = body.errors();
+				if (!errors.isEmpty()) {
+					return Mono.error(new ProblemException(Problem.invalid(errors)));
+				}
+				return this.campaigns.create(body.toCampaign());
+			})
+			.flatMap((campaign) -> this.campaigns.view(campaign.id()))
+			.flatMap((view) -> ServerResponse.created(URI.create("/api/campaigns/" + view.id())).bodyValue(view));
+	}
+
+	Mono<ServerResponse> show(ServerRequest request) {
+		return this.campaigns.view(campaignId(request)).flatMap((view) -> ServerResponse.ok().bodyValue(view));
+	}
+
+	Mono<ServerResponse> stock(ServerRequest request) {
+		return this.campaigns.view(campaignId(request))
+			.flatMap((view) -> ServerResponse.ok().bodyValue(view.stock()));
+	}
+
+	static String campaignId(ServerRequest request) {
+		return CampaignService.validId(request.pathVariable("id"));
+	}
+
+}

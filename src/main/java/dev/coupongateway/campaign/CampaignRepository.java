@@ -1,0 +1,99 @@
+package dev.coupongateway.campaign;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
+import io.r2dbc.spi.Readable;
+
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Campaigns and their stored coupons in PostgreSQL, through R2DBC. */
+@Repository
+public class CampaignRepository {
+
+	private final DatabaseClient db;
+
+	public CampaignRepository(DatabaseClient db) {
+		this.db = db;
+	}
+
+	/** Inserts the campaign; a duplicate id fails with a {@code DuplicateKeyException}. */
+	public Mono<Campaign> insert(Campaign campaign) {
+		return this.db
+			.sql("INSERT INTO campaign (id, name, total_stock, per_user_limit, starts_at, ends_at) "
+					+ "VALUES (:id, :name, :total, :limit, :starts, :ends)")
+			.bind("id", campaign.id())
+			.bind("name", campaign.name())
+			.bind("total", campaign.totalStock())
+			.bind("limit", campaign.perUserLimit())
+			.bindNull("starts", OffsetDateTime.class)
+			.bindNull("ends", OffsetDateTime.class)
+			.bind("starts", Parameters.at(campaign.startsAt()))
+			.bind("ends", Parameters.at(campaign.endsAt()))
+			.then()
+			.thenReturn(campaign);
+	}
+
+	public Mono<Campaign> findById(String id) {
+		return this.db
+			.sql("SELECT id, name, total_stock, per_user_limit, starts_at, ends_at FROM campaign WHERE id = :id")
+			.bind("id", id)
+			.map(CampaignRepository::campaign)
+			.one();
+	}
+
+	/** The coupons stored for a campaign, oldest first, to rebuild its Redis state. */
+	public Flux<StoredCoupon> storedCoupons(String campaignId) {
+		return this.db
+			.sql("SELECT coupon_id, user_id, sequence, user_slot, issued_at FROM coupon WHERE campaign_id = :id "
+					+ "ORDER BY sequence")
+			.bind("id", campaignId)
+			.map(CampaignRepository::storedCoupon)
+			.all();
+	}
+
+	/** The coupons stored for one user of a campaign. */
+	public Flux<StoredCoupon> storedCoupons(String campaignId, String userId) {
+		return this.db
+			.sql("SELECT coupon_id, user_id, sequence, user_slot, issued_at FROM coupon "
+					+ "WHERE campaign_id = :id AND user_id = :user ORDER BY user_slot")
+			.bind("id", campaignId)
+			.bind("user", userId)
+			.map(CampaignRepository::storedCoupon)
+			.all();
+	}
+
+	private static Campaign campaign(Readable row) {
+		return new Campaign(row.get("id", String.class), row.get("name", String.class),
+				row.get("total_stock", Integer.class), row.get("per_user_limit", Integer.class),
+				instant(row.get("starts_at", OffsetDateTime.class)), instant(row.get("ends_at", OffsetDateTime.class)));
+	}
+
+	private static StoredCoupon storedCoupon(Readable row) {
+		return new StoredCoupon(row.get("coupon_id", java.util.UUID.class), row.get("user_id", String.class),
+				row.get("sequence", Integer.class), row.get("user_slot", Integer.class),
+				instant(row.get("issued_at", OffsetDateTime.class)));
+	}
+
+	private static Instant instant(OffsetDateTime at) {
+		return (at != null) ? at.toInstant() : null;
+	}
+
+	/** A coupon row as stored. */
+	public record StoredCoupon(java.util.UUID couponId, String userId, int sequence, int userSlot, Instant issuedAt) {
+	}
+
+	private static final class Parameters {
+
+		static Object at(Instant instant) {
+			return (instant != null) ? instant.atOffset(ZoneOffset.UTC) : org.springframework.r2dbc.core.Parameter
+				.empty(OffsetDateTime.class);
+		}
+
+	}
+
+}

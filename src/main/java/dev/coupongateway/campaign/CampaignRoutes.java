@@ -1,0 +1,26 @@
+package dev.coupongateway.campaign;
+
+import dev.coupongateway.system.AdminToken;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import static org.springframework.web.reactive.function.server.RouterFunctions.route;
+
+/** Routes of the campaign feature: the admin API and the public read side. */
+@Configuration(proxyBeanMethods = false)
+class CampaignRoutes {
+
+	@Bean
+	RouterFunction<ServerResponse> campaignRouter(CampaignHandler handler, AdminToken adminToken) {
+		return route().POST("/api/admin/campaigns", handler::create)
+			.filter(adminToken.filter())
+			.build()
+			.and(route().GET("/api/campaigns/{id}", handler::show)
+				.GET("/api/campaigns/{id}/stock", handler::stock)
+				.build());
+	}
+
+}

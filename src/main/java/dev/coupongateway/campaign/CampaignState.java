@@ -1,0 +1,74 @@
+package dev.coupongateway.campaign;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import dev.coupongateway.campaign.CampaignRepository.StoredCoupon;
+
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/** A campaign's state in Redis: written on creation, read for stock, rebuilt from PostgreSQL when missing. */
+@Component
+public class CampaignState {
+
+	private final ReactiveStringRedisTemplate redis;
+
+	private final RedisScript<Long> restoreScript;
+
+	public CampaignState(ReactiveStringRedisTemplate redis) {
+		this.redis = redis;
+		this.restoreScript = RedisScript.of(new org.springframework.core.io.ClassPathResource("scripts/restore.lua"),
+				Long.class);
+	}
+
+	/** Writes the campaign's settings and grants unless Redis has them already; true when written. */
+	public Mono<Boolean> restore(Campaign campaign, Collection<StoredCoupon> stored) {
+		List<String> args = new ArrayList<>();
+		args.add(Integer.toString(campaign.totalStock()));
+		args.add(Integer.toString(campaign.perUserLimit()));
+		args.add(Long.toString(epochMillis(campaign.startsAt())));
+		args.add(Long.toString(epochMillis(campaign.endsAt())));
+		// the highest sequence, not the count: a number already handed out is never handed out again
+		args.add(Integer.toString(stored.stream().mapToInt(StoredCoupon::sequence).max().orElse(0)));
+		Map<String, List<StoredCoupon>> byUser = stored.stream()
+			.collect(Collectors.groupingBy(StoredCoupon::userId, LinkedHashMap::new, Collectors.toList()));
+		byUser.forEach((user, coupons) -> {
+			args.add(user);
+			args.add(coupons.stream()
+				.sorted(java.util.Comparator.comparingInt(StoredCoupon::userSlot))
+				.map((c) -> new Grant(c.couponId(), c.sequence(), c.userSlot(), c.issuedAt()).encode())
+				.collect(Collectors.joining(",")));
+		});
+		return this.redis.execute(this.restoreScript, CampaignKeys.of(campaign.id()).asList(), args)
+			.next()
+			.map((written) -> written == 1L);
+	}
+
+	/** Coupons granted so far, or empty when Redis has no state for the campaign. */
+	public Mono<Long> issued(String campaignId) {
+		return this.redis.<String, String>opsForHash()
+			.get(CampaignKeys.of(campaignId).settings(), "issued")
+			.map(Long::parseLong);
+	}
+
+	/** The grants Redis holds for one user. */
+	public Mono<List<Grant>> grants(String campaignId, String userId) {
+		return this.redis.<String, String>opsForHash()
+			.get(CampaignKeys.of(campaignId).grants(), userId)
+			.map(Grant::parseAll)
+			.defaultIfEmpty(List.of());
+	}
+
+	private static long epochMillis(Instant at) {
+		return (at != null) ? at.toEpochMilli() : 0;
+	}
+
+}

@@ -1,0 +1,24 @@
+package dev.coupongateway.campaign;
+
+import java.time.Instant;
+
+import dev.coupongateway.campaign.Campaign.Status;
+
+/** A campaign as {@code GET /api/campaigns/{id}} shows it. */
+record CampaignView(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
+		long issued, long remaining, Status status) {
+
+	static CampaignView of(Campaign campaign, long issued, Status status) {
+		return new CampaignView(campaign.id(), campaign.name(), campaign.totalStock(), campaign.perUserLimit(),
+				campaign.startsAt(), campaign.endsAt(), issued, Math.max(0, campaign.totalStock() - issued), status);
+	}
+
+	Stock stock() {
+		return new Stock(this.id, this.totalStock, this.issued, this.remaining);
+	}
+
+	/** The stock of a campaign, as {@code /stock} and the stock stream show it. */
+	record Stock(String campaignId, long total, long issued, long remaining) {
+	}
+
+}

@@ -1,0 +1,46 @@
+package dev.coupongateway.campaign;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** The body of {@code POST /api/admin/campaigns}, checked against the contract before anything is written. */
+record NewCampaign(String id, String name, Integer totalStock, Integer perUserLimit, Instant startsAt,
+		Instant endsAt) {
+
+	static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
+
+	static final int MAX_STOCK = 10_000_000;
+
+	static final int MAX_PER_USER = 100;
+
+	/** What is wrong with this request, one {@code field: reason} per problem; empty when it is valid. */
+	List<String> errors() {
+		List<String> errors = new ArrayList<>();
+		if (this.id != null && !ID.matcher(this.id).matches()) {
+			errors.add("id: must match [a-z0-9][a-z0-9-]{0,63}");
+		}
+		if (this.name == null || this.name.isBlank() || this.name.length() > 200) {
+			errors.add("name: required, 1 to 200 characters");
+		}
+		if (this.totalStock == null || this.totalStock < 1 || this.totalStock > MAX_STOCK) {
+			errors.add("totalStock: required, 1 to " + MAX_STOCK);
+		}
+		if (this.perUserLimit != null && (this.perUserLimit < 1 || this.perUserLimit > MAX_PER_USER)) {
+			errors.add("perUserLimit: 1 to " + MAX_PER_USER);
+		}
+		if (this.startsAt != null && this.endsAt != null && !this.startsAt.isBefore(this.endsAt)) {
+			errors.add("endsAt: must be after startsAt");
+		}
+		return errors;
+	}
+
+	Campaign toCampaign() {
+		String campaignId = (this.id != null) ? this.id : UUID.randomUUID().toString();
+		return new Campaign(campaignId, this.name.strip(), this.totalStock,
+				(this.perUserLimit != null) ? this.perUserLimit : 1, this.startsAt, this.endsAt);
+	}
+
+}

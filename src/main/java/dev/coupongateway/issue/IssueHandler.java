@@ -1,0 +1,93 @@
+package dev.coupongateway.issue;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.coupongateway.campaign.CampaignRepository;
+import dev.coupongateway.campaign.CampaignService;
+import dev.coupongateway.campaign.CampaignState;
+import dev.coupongateway.campaign.Grant;
+import dev.coupongateway.system.CurrentUser;
+import dev.coupongateway.system.Problem;
+import reactor.core.publisher.Mono;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+/** HTTP handlers of the claim routes: the outcome of a claim becomes a response in one switch. */
+@Component
+class IssueHandler {
+
+	private final IssueService issues;
+
+	private final CampaignService campaigns;
+
+	private final CampaignState state;
+
+	private final CampaignRepository repository;
+
+	IssueHandler(IssueService issues, CampaignService campaigns, CampaignState state, CampaignRepository repository) {
+		this.issues = issues;
+		this.campaigns = campaigns;
+		this.state = state;
+		this.repository = repository;
+	}
+
+	Mono<ServerResponse> claim(ServerRequest request) {
+		String campaignId = CampaignService.validId(request.pathVariable("id"));
+		String userId = CurrentUser.of(request);
+		return this.issues.claim(campaignId, userId).flatMap((claim) -> {
+			IssueOutcome outcome = claim.outcome();
+			URI instance = request.uri();
+			return switch (outcome.result()) {
+				case GRANTED -> {
+					CouponView coupon = CouponView.of(campaignId, userId, outcome.granted(),
+							claim.acked() ? "ISSUED" : "PENDING");
+					yield ServerResponse
+						.status(claim.acked() ? HttpStatus.CREATED : HttpStatus.ACCEPTED)
+						.location(URI.create("/api/campaigns/" + campaignId + "/coupons/mine"))
+						.bodyValue(coupon);
+				}
+				case ALREADY_ISSUED -> Problem
+					.of(HttpStatus.CONFLICT, "ALREADY_ISSUED", "You hold as many coupons of this campaign as allowed.")
+					.with("couponIds", outcome.grants().stream().map(Grant::couponId).toList())
+					.respond(instance);
+				case NOT_STARTED -> Problem.of(HttpStatus.CONFLICT, "NOT_STARTED", "The campaign has not started yet.")
+					.respond(instance);
+				case ENDED -> Problem.of(HttpStatus.CONFLICT, "ENDED", "The campaign has ended.").respond(instance);
+				case SOLD_OUT -> Problem.of(HttpStatus.GONE, "SOLD_OUT", "All coupons are gone.").respond(instance);
+				case UNKNOWN_CAMPAIGN -> Mono.error(CampaignService.notFound(campaignId));
+			};
+		});
+	}
+
+	/** The caller's coupons: what Redis granted, marked STORED once PostgreSQL has the row. */
+	Mono<ServerResponse> mine(ServerRequest request) {
+		String campaignId = CampaignService.validId(request.pathVariable("id"));
+		String userId = CurrentUser.of(request);
+		Mono<List<Grant>> granted = this.state.grants(campaignId, userId);
+		Mono<List<CampaignRepository.StoredCoupon>> stored = this.repository.storedCoupons(campaignId, userId)
+			.collectList();
+		return this.campaigns.find(campaignId)
+			.then(Mono.zip(granted, stored))
+			.map((both) -> {
+				Map<UUID, CouponView> coupons = new LinkedHashMap<>();
+				for (Grant grant : both.getT1()) {
+					coupons.put(grant.couponId(), CouponView.of(campaignId, userId, grant, "PENDING"));
+				}
+				for (CampaignRepository.StoredCoupon row : both.getT2()) {
+					coupons.put(row.couponId(), CouponView.of(campaignId, userId,
+							new Grant(row.couponId(), row.sequence(), row.userSlot(), row.issuedAt()), "STORED"));
+				}
+				return List.copyOf(coupons.values());
+			})
+			.flatMap((coupons) -> ServerResponse.ok().bodyValue(Map.of("campaignId", campaignId, "userId", userId,
+					"coupons", coupons)));
+	}
+
+}

@@ -1,0 +1,30 @@
+package dev.coupongateway.issue;
+
+import java.util.List;
+
+import dev.coupongateway.campaign.Grant;
+
+/**
+ * What the claim script decided.
+ *
+ * @param result the decision
+ * @param grants the new grant ({@code GRANTED}) or the user's existing ones ({@code ALREADY_ISSUED}); else empty
+ */
+record IssueOutcome(Result result, List<Grant> grants) {
+
+	/** The script's decisions, one per return code of {@code issue.lua}. */
+	enum Result {
+
+		GRANTED, UNKNOWN_CAMPAIGN, ALREADY_ISSUED, NOT_STARTED, ENDED, SOLD_OUT
+
+	}
+
+	static IssueOutcome of(Result result) {
+		return new IssueOutcome(result, List.of());
+	}
+
+	Grant granted() {
+		return this.grants.get(0);
+	}
+
+}

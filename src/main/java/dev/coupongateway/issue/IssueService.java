@@ -1,0 +1,114 @@
+package dev.coupongateway.issue;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+
+import dev.coupongateway.campaign.CampaignService;
+import dev.coupongateway.campaign.Grant;
+import dev.coupongateway.issue.IssueOutcome.Result;
+import dev.coupongateway.system.CouponProperties;
+import dev.coupongateway.system.Problem;
+import dev.coupongateway.system.ProblemException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
+
+import org.springframework.dao.DataAccessException;
+import org.springframework.stereotype.Service;
+
+/**
+ * A claim from decision to hand-off: the script decides in Redis, a grant is sent to Kafka. Once the
+ * script has run, the claim finishes even if the caller hangs up, so a grant is never left unsent.
+ */
+@Service
+class IssueService {
+
+	private static final Log logger = LogFactory.getLog(IssueService.class);
+
+	private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
+	private final IssueScript script;
+
+	private final CampaignService campaigns;
+
+	private final CouponPublisher publisher;
+
+	private final Duration redisTimeout;
+
+	private final Duration ackTimeout;
+
+	private final MeterRegistry meters;
+
+	private final Counter pendingSends;
+
+	IssueService(IssueScript script, CampaignService campaigns, CouponPublisher publisher,
+			CouponProperties properties, MeterRegistry meters) {
+		this.script = script;
+		this.campaigns = campaigns;
+		this.publisher = publisher;
+		this.redisTimeout = properties.redis().timeout();
+		this.ackTimeout = properties.kafka().ackTimeout();
+		this.meters = meters;
+		this.pendingSends = Counter.builder("coupon.publish.pending")
+			.description("Grants whose Kafka send was not acknowledged in time (answered 202)")
+			.register(meters);
+	}
+
+	/** Decides the claim and, for a grant, waits up to the ack timeout for Kafka. */
+	Mono<Claim> claim(String campaignId, String userId) {
+		UUID couponId = UUID.randomUUID();
+		Mono<Claim> claim = decide(campaignId, userId, couponId).flatMap((outcome) -> {
+			this.meters.counter("coupon.claims", "outcome", outcome.result().name()).increment();
+			if (outcome.result() != Result.GRANTED) {
+				return Mono.just(new Claim(outcome, false));
+			}
+			return send(campaignId, userId, outcome.granted()).map((acked) -> new Claim(outcome, acked));
+		});
+		// detached from the caller: a hang-up after the script ran must not stop the send
+		return Mono.fromFuture(claim.toFuture(), true);
+	}
+
+	private Mono<IssueOutcome> decide(String campaignId, String userId, UUID couponId) {
+		return runScript(campaignId, userId, couponId).flatMap((outcome) -> {
+			if (outcome.result() != Result.UNKNOWN_CAMPAIGN) {
+				return Mono.just(outcome);
+			}
+			return this.campaigns.rebuild(campaignId)
+				.then(runScript(campaignId, userId, couponId))
+				.filter((retried) -> retried.result() != Result.UNKNOWN_CAMPAIGN)
+				.switchIfEmpty(Mono.error(() -> CampaignService.notFound(campaignId)));
+		});
+	}
+
+	private Mono<IssueOutcome> runScript(String campaignId, String userId, UUID couponId) {
+		return this.script.claim(campaignId, userId, couponId)
+			.timeout(this.redisTimeout)
+			.onErrorMap((ex) -> ex instanceof TimeoutException || ex instanceof DataAccessException,
+					(ex) -> new ProblemException(Problem.unavailable(
+							"The coupon store did not answer; retry: a retry returns your coupon if one was granted.",
+							RETRY_AFTER)));
+	}
+
+	/** True when Kafka acknowledged in time; false (and counted) when the send failed or is still out. */
+	private Mono<Boolean> send(String campaignId, String userId, Grant grant) {
+		CouponIssued event = new CouponIssued(grant.couponId(), campaignId, userId, grant.sequence(),
+				grant.userSlot(), grant.issuedAt());
+		return this.publisher.publish(event)
+			.timeout(this.ackTimeout)
+			.thenReturn(true)
+			.onErrorResume((ex) -> {
+				this.pendingSends.increment();
+				logger.warn("Coupon " + grant.couponId() + " granted, Kafka ack missing (" + ex.getClass().getSimpleName()
+						+ "); answered PENDING");
+				return Mono.just(false);
+			});
+	}
+
+	/** A decided claim; {@code acked} tells whether Kafka confirmed the grant's event. */
+	record Claim(IssueOutcome outcome, boolean acked) {
+	}
+
+}

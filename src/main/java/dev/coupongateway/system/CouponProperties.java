@@ -1,0 +1,65 @@
+package dev.coupongateway.system;
+
+import java.time.Duration;
+import java.util.Set;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Every setting of the gateway under {@code coupon.*}.
+ *
+ * @param roles which roles this instance plays: {@code gateway} (HTTP, Lua, send), {@code writer} (consumer)
+ * @param admin the admin API
+ * @param kafka the grants topic, the producer and the consumer
+ * @param redis the Redis calls on the claim path
+ */
+@Validated
+@ConfigurationProperties("coupon")
+public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty Set<Role> roles,
+		@Valid @NotNull Admin admin, @Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Redis redis) {
+
+	/** A part this instance plays; one artifact, both on by default. */
+	public enum Role {
+
+		GATEWAY, WRITER
+
+	}
+
+	/** @param token bearer token of the admin API; required, there is no default outside dev services */
+	public record Admin(@NotBlank String token) {
+	}
+
+	/**
+	 * @param bootstrapServers the brokers
+	 * @param topic the grants topic; poison records go to the same name + {@code .DLT}
+	 * @param partitions partitions of the topic when the gateway creates it
+	 * @param replicationFactor replication of the topic when the gateway creates it
+	 * @param ackTimeout how long a claim waits for the broker's ack before it answers 202 PENDING
+	 * @param consumerGroup the writer's consumer group
+	 * @param batchSize most records per database batch
+	 * @param batchWait longest wait to fill a batch
+	 */
+	public record Kafka(@DefaultValue("127.0.0.1:9092") @NotBlank String bootstrapServers,
+			@DefaultValue("coupon.issued") @NotBlank String topic, @DefaultValue("6") @Min(1) int partitions,
+			@DefaultValue("1") @Min(1) short replicationFactor, @DefaultValue("2s") @NotNull Duration ackTimeout,
+			@DefaultValue("coupon-writer") @NotBlank String consumerGroup, @DefaultValue("500") @Min(1) int batchSize,
+			@DefaultValue("100ms") @NotNull Duration batchWait) {
+	}
+
+	/** @param timeout longest wait for Redis on the claim path before answering 503 */
+	public record Redis(@DefaultValue("500ms") @NotNull Duration timeout) {
+	}
+
+	public boolean plays(Role role) {
+		return this.roles.contains(role);
+	}
+
+}

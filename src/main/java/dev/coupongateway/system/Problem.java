@@ -1,0 +1,62 @@
+package dev.coupongateway.system;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/**
+ * The one place that builds RFC 9457 problem responses; every answer outside 2xx goes through here.
+ *
+ * @param status the HTTP status
+ * @param code the stable machine-readable code of the contract
+ * @param detail a sentence for a person
+ * @param extra further members ({@code errors}, {@code couponIds})
+ * @param retryAfter the {@code Retry-After} to send, or {@code null}
+ */
+public record Problem(HttpStatus status, String code, String detail, Map<String, Object> extra, Duration retryAfter) {
+
+	public static Problem of(HttpStatus status, String code, String detail) {
+		return new Problem(status, code, detail, Map.of(), null);
+	}
+
+	public static Problem invalid(List<String> errors) {
+		return new Problem(HttpStatus.BAD_REQUEST, "INVALID_REQUEST", "The request is not valid.",
+				Map.of("errors", errors), null);
+	}
+
+	public static Problem unavailable(String detail, Duration retryAfter) {
+		return new Problem(HttpStatus.SERVICE_UNAVAILABLE, "UNAVAILABLE", detail, Map.of(), retryAfter);
+	}
+
+	public Problem with(String member, Object value) {
+		var members = new java.util.LinkedHashMap<>(this.extra);
+		members.put(member, value);
+		return new Problem(this.status, this.code, this.detail, Map.copyOf(members), this.retryAfter);
+	}
+
+	public ProblemDetail toDetail(URI instance) {
+		ProblemDetail detail = ProblemDetail.forStatusAndDetail(this.status, this.detail);
+		detail.setInstance(instance);
+		detail.setProperty("code", this.code);
+		this.extra.forEach(detail::setProperty);
+		return detail;
+	}
+
+	public Mono<ServerResponse> respond(URI instance) {
+		ServerResponse.BodyBuilder builder = ServerResponse.status(this.status)
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON);
+		if (this.retryAfter != null) {
+			builder.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, this.retryAfter.toSeconds())));
+		}
+		return builder.bodyValue(toDetail(instance));
+	}
+
+}

@@ -1,0 +1,126 @@
+package dev.coupongateway.system;
+
+import java.util.List;
+
+import io.lettuce.core.RedisException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.core.annotation.Order;
+import org.springframework.core.codec.DecodingException;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.data.redis.RedisConnectionFailureException;
+import org.springframework.data.redis.RedisSystemException;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.codec.HttpMessageWriter;
+import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.server.HandlerStrategies;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.reactive.result.view.ViewResolver;
+import org.springframework.web.server.MethodNotAllowedException;
+import org.springframework.web.server.NotAcceptableStatusException;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebInputException;
+import org.springframework.web.server.UnsupportedMediaTypeStatusException;
+import org.springframework.web.server.WebExceptionHandler;
+import reactor.core.publisher.Mono;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Turns every error that leaves a route (ours, WebFlux's, Redis's) into a problem response. Ordered
+ * before Boot's error handler so functional routes answer RFC 9457 too; expected outcomes log nothing.
+ */
+@Component
+@Order(-2)
+public class ProblemExceptionHandler implements WebExceptionHandler {
+
+	private static final Log logger = LogFactory.getLog(ProblemExceptionHandler.class);
+
+	private static final Duration REDIS_RETRY_AFTER = Duration.ofSeconds(1);
+
+	private final ServerResponse.Context context;
+
+	public ProblemExceptionHandler(ServerCodecConfigurer codecs) {
+		List<HttpMessageWriter<?>> writers = codecs.getWriters();
+		this.context = new ServerResponse.Context() {
+			@Override
+			public List<HttpMessageWriter<?>> messageWriters() {
+				return writers;
+			}
+
+			@Override
+			public List<ViewResolver> viewResolvers() {
+				return HandlerStrategies.withDefaults().viewResolvers();
+			}
+		};
+	}
+
+	@Override
+	public Mono<Void> handle(ServerWebExchange exchange, Throwable error) {
+		if (exchange.getResponse().isCommitted()) {
+			return Mono.error(error);
+		}
+		Problem problem = problemFor(error);
+		return problem.respond(exchange.getRequest().getURI())
+			.flatMap((response) -> response.writeTo(exchange, this.context));
+	}
+
+	static Problem problemFor(Throwable error) {
+		if (error instanceof ProblemException problemException) {
+			return problemException.problem();
+		}
+		if (isPayloadTooLarge(error)) {
+			return Problem.of(HttpStatus.PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "The request body is too large.");
+		}
+		if (error instanceof UnsupportedMediaTypeStatusException) {
+			return Problem.of(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE",
+					"Send the body as application/json.");
+		}
+		if (error instanceof MethodNotAllowedException) {
+			return Problem.of(HttpStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
+					"This method is not allowed on this resource.");
+		}
+		if (error instanceof NotAcceptableStatusException) {
+			return Problem.of(HttpStatus.NOT_ACCEPTABLE, "NOT_ACCEPTABLE", "Accept application/json.");
+		}
+		if (error instanceof ServerWebInputException || error instanceof DecodingException) {
+			return Problem.invalid(List.of("body: malformed JSON or a field of the wrong type"));
+		}
+		if (error instanceof ResponseStatusException status && status.getStatusCode().value() == 404) {
+			return Problem.of(HttpStatus.NOT_FOUND, "NOT_FOUND", "No such resource.");
+		}
+		if (isRedisUnavailable(error)) {
+			logger.warn("Redis unavailable, answering 503: " + error);
+			return Problem.unavailable("The coupon store is unavailable; nothing was granted. Retry later.",
+					REDIS_RETRY_AFTER);
+		}
+		if (error instanceof ResponseStatusException status) {
+			HttpStatus httpStatus = HttpStatus.valueOf(status.getStatusCode().value());
+			return Problem.of(httpStatus, httpStatus.name(), httpStatus.getReasonPhrase());
+		}
+		logger.error("Unexpected error", error);
+		return Problem.of(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "Something went wrong on our side.");
+	}
+
+	private static boolean isPayloadTooLarge(Throwable error) {
+		for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+			if (cause instanceof DataBufferLimitException
+					|| (cause instanceof ResponseStatusException status && status.getStatusCode().value() == 413)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static boolean isRedisUnavailable(Throwable error) {
+		return error instanceof RedisConnectionFailureException || error instanceof RedisSystemException
+				|| error instanceof QueryTimeoutException || error instanceof RedisException
+				|| error instanceof TimeoutException;
+	}
+
+}

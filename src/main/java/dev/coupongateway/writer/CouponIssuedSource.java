@@ -1,0 +1,84 @@
+package dev.coupongateway.writer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import dev.coupongateway.issue.CouponIssued;
+import dev.coupongateway.system.CouponProperties;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.kafka.receiver.KafkaReceiver;
+import reactor.kafka.receiver.ReceiverOptions;
+import reactor.kafka.receiver.ReceiverRecord;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * Batches of {@link CouponIssued} from Kafka, each with the commit of its offsets. The other type that
+ * knows reactor-kafka (with the publisher). Each subscription is a fresh consumer of the writer's group,
+ * resuming from the committed offsets.
+ */
+@Component
+class CouponIssuedSource {
+
+	private static final Log logger = LogFactory.getLog(CouponIssuedSource.class);
+
+	private final ReceiverOptions<String, byte[]> options;
+
+	private final CouponProperties.Kafka kafka;
+
+	private final JsonMapper json;
+
+	CouponIssuedSource(CouponProperties properties, JsonMapper json) {
+		this.kafka = properties.kafka();
+		this.json = json;
+		Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, this.kafka.bootstrapServers(),
+				ConsumerConfig.GROUP_ID_CONFIG, this.kafka.consumerGroup(), ConsumerConfig.CLIENT_ID_CONFIG,
+				"coupon-writer", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+				ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+				this.kafka.batchSize(), ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+		this.options = ReceiverOptions.<String, byte[]>create(config)
+			.withKeyDeserializer(new StringDeserializer())
+			.withValueDeserializer(new ByteArrayDeserializer())
+			.subscription(List.of(this.kafka.topic()));
+	}
+
+	/** Batches as they come; call {@link Batch#commit()} only once the batch is stored. */
+	Flux<Batch> batches() {
+		return KafkaReceiver.create(this.options)
+			.receive()
+			.bufferTimeout(this.kafka.batchSize(), this.kafka.batchWait(), true)
+			.map(this::batch);
+	}
+
+	private Batch batch(List<ReceiverRecord<String, byte[]>> records) {
+		List<CouponIssued> events = new ArrayList<>(records.size());
+		for (ReceiverRecord<String, byte[]> record : records) {
+			try {
+				events.add(this.json.readValue(record.value(), CouponIssued.class));
+			}
+			catch (JacksonException ex) {
+				logger.error("Unreadable record at " + record.topic() + "-" + record.partition() + "@"
+						+ record.offset() + " skipped: " + ex.getOriginalMessage());
+			}
+		}
+		Mono<Void> commit = Mono.defer(() -> {
+			records.forEach((record) -> record.receiverOffset().acknowledge());
+			return records.get(records.size() - 1).receiverOffset().commit();
+		});
+		return new Batch(events, commit);
+	}
+
+	/** Events read together, and the commit of their offsets (all partitions in the batch). */
+	record Batch(List<CouponIssued> events, Mono<Void> commit) {
+	}
+
+}

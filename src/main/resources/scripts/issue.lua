@@ -1,0 +1,43 @@
+-- Decides one claim in one atomic step: campaign known, user under the limit, window open, stock left;
+-- on success records the grant. Redis 6.2 compatible.
+-- KEYS[1] settings hash (total, limit, starts, ends, issued), KEYS[2] grants hash (userId -> grants)
+-- ARGV[1] userId, ARGV[2] couponId (a UUID made by the gateway)
+-- Returns:
+--   { 1, sequence, userSlot, issuedAtMs }  GRANTED
+--   { 0 }                                  UNKNOWN: no Redis state for the campaign (rebuild or 404)
+--   {-1, grants}                           ALREADY_ISSUED: the user's "couponId:sequence:issuedAtMs,..."
+--   {-2}                                   NOT_STARTED
+--   {-3}                                   ENDED
+--   {-4}                                   SOLD_OUT
+local c = redis.call('HMGET', KEYS[1], 'total', 'limit', 'starts', 'ends', 'issued')
+if not c[1] then
+  return {0}
+end
+local held = redis.call('HGET', KEYS[2], ARGV[1])
+local slots = 0
+if held then
+  local _, commas = string.gsub(held, ',', '')
+  slots = commas + 1
+end
+if slots >= tonumber(c[2]) then
+  return {-1, held}
+end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local starts, ends = tonumber(c[3]), tonumber(c[4])
+if starts > 0 and now < starts then
+  return {-2}
+end
+if ends > 0 and now >= ends then
+  return {-3}
+end
+if tonumber(c[5]) >= tonumber(c[1]) then
+  return {-4}
+end
+local sequence = redis.call('HINCRBY', KEYS[1], 'issued', 1)
+local grant = ARGV[2] .. ':' .. sequence .. ':' .. now
+if held then
+  grant = held .. ',' .. grant
+end
+redis.call('HSET', KEYS[2], ARGV[1], grant)
+return {1, sequence, slots + 1, now}
