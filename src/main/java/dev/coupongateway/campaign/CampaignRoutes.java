@@ -1,9 +1,13 @@
 package dev.coupongateway.campaign;
 
+import java.util.Set;
+
 import dev.coupongateway.system.AdminToken;
+import dev.coupongateway.system.MethodNotAllowed;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -20,7 +24,9 @@ class CampaignRoutes {
 			.build()
 			.and(route().GET("/api/campaigns/{id}", handler::show)
 				.GET("/api/campaigns/{id}/stock", handler::stock)
-				.build());
+				.build())
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), "/api/admin/campaigns"))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/campaigns/{id}", "/api/campaigns/{id}/stock"));
 	}
 
 }

@@ -1,8 +1,11 @@
 package dev.coupongateway.issue;
 
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import dev.coupongateway.system.CouponProperties;
+import dev.coupongateway.system.KafkaAdmin;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -14,6 +17,7 @@ import reactor.kafka.sender.SenderRecord;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,7 +25,7 @@ import org.springframework.stereotype.Component;
  * types that know reactor-kafka (with the writer's event source), so replacing it touches two files.
  */
 @Component
-public class CouponPublisher implements DisposableBean {
+public class CouponPublisher implements InitializingBean, DisposableBean {
 
 	private final KafkaSender<String, byte[]> sender;
 
@@ -29,7 +33,8 @@ public class CouponPublisher implements DisposableBean {
 
 	private final JsonMapper json;
 
-	public CouponPublisher(CouponProperties properties, JsonMapper json) {
+	/** Takes the {@link KafkaAdmin} so the topic is created before the producer warms up. */
+	public CouponPublisher(CouponProperties properties, JsonMapper json, KafkaAdmin admin) {
 		this.topic = properties.kafka().topic();
 		this.json = json;
 		Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -38,10 +43,29 @@ public class CouponPublisher implements DisposableBean {
 				ProducerConfig.LINGER_MS_CONFIG, 2,
 				// sends run on reactor-kafka's own thread, never on an event loop; bound its wait for metadata
 				ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+		// results arrive on Kafka's I/O thread (nothing downstream blocks); close does not wait forever
 		this.sender = KafkaSender.create(SenderOptions.<String, byte[]>create(config)
 			.withKeySerializer(new StringSerializer())
 			.withValueSerializer(new ByteArraySerializer())
-			.stopOnError(false));
+			.stopOnError(false)
+			.closeTimeout(Duration.ofSeconds(10)));
+	}
+
+	/**
+	 * Creates the producer and fetches the topic's metadata on the startup thread, so the first claim
+	 * does not build a producer on an event loop. A broker that is down does not stop the startup.
+	 */
+	@Override
+	public void afterPropertiesSet() throws Exception {
+		try {
+			this.sender.doOnProducer((producer) -> producer.partitionsFor(this.topic))
+				.toFuture()
+				.get(10, TimeUnit.SECONDS);
+		}
+		catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {
+			org.apache.commons.logging.LogFactory.getLog(CouponPublisher.class)
+				.warn("Kafka producer warm-up failed, sends will retry: " + ex);
+		}
 	}
 
 	/** Completes when the broker has acknowledged the event; errors when the send failed. */

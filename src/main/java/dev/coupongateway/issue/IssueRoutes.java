@@ -1,7 +1,12 @@
 package dev.coupongateway.issue;
 
+import java.util.Set;
+
+import dev.coupongateway.system.MethodNotAllowed;
+
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -15,7 +20,9 @@ class IssueRoutes {
 	RouterFunction<ServerResponse> issueRouter(IssueHandler handler) {
 		return route().POST("/api/campaigns/{id}/coupons", handler::claim)
 			.GET("/api/campaigns/{id}/coupons/mine", handler::mine)
-			.build();
+			.build()
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), "/api/campaigns/{id}/coupons"))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/campaigns/{id}/coupons/mine"));
 	}
 
 }

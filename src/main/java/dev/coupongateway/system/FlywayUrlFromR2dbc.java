@@ -26,10 +26,15 @@ class FlywayUrlFromR2dbc implements EnvironmentPostProcessor {
 		return r2dbcUrl.replaceFirst("^r2dbc:(pool:)?", "jdbc:");
 	}
 
-	private static final class Derived extends PropertySource<ConfigurableEnvironment> {
+	// The environment is kept in a field, not as the source: Boot flattens property sources whose source
+	// is an environment, which would recurse into this one.
+	private static final class Derived extends PropertySource<Object> {
+
+		private final ConfigurableEnvironment environment;
 
 		Derived(ConfigurableEnvironment environment) {
-			super("couponFlywayFromR2dbc", environment);
+			super("couponFlywayFromR2dbc", new Object());
+			this.environment = environment;
 		}
 
 		@Override
@@ -38,7 +43,7 @@ class FlywayUrlFromR2dbc implements EnvironmentPostProcessor {
 			if (source == null) {
 				return null;
 			}
-			String value = getSource().getProperty(source);
+			String value = this.environment.getProperty(source);
 			if (value == null) {
 				return null;
 			}
