@@ -3,15 +3,26 @@ package dev.coupongateway;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.MutablePropertySources;
 
-/** Points an application context at the {@link DevServices}, ahead of {@code application.yaml}. */
+/**
+ * Points an application context at the {@link DevServices}, ahead of {@code application.yaml} but behind
+ * a test's own inlined properties (so a test can point one client at a dead port).
+ */
 public class DevServicesInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+
+	private static final String INLINED = "Inlined Test Properties";
 
 	@Override
 	public void initialize(ConfigurableApplicationContext context) {
-		context.getEnvironment()
-			.getPropertySources()
-			.addFirst(new MapPropertySource("devServices", DevServices.properties()));
+		MutablePropertySources sources = context.getEnvironment().getPropertySources();
+		MapPropertySource devServices = new MapPropertySource("devServices", DevServices.properties());
+		if (sources.contains(INLINED)) {
+			sources.addAfter(INLINED, devServices);
+		}
+		else {
+			sources.addFirst(devServices);
+		}
 	}
 
 }

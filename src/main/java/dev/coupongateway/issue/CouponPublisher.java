@@ -33,10 +33,13 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 
 	private final JsonMapper json;
 
+	private final Duration startupTimeout;
+
 	/** Takes the {@link KafkaAdmin} so the topic is created before the producer warms up. */
 	public CouponPublisher(CouponProperties properties, JsonMapper json, KafkaAdmin admin) {
 		this.topic = properties.kafka().topic();
 		this.json = json;
+		this.startupTimeout = properties.kafka().startupTimeout();
 		Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
 				properties.kafka().bootstrapServers(), ProducerConfig.CLIENT_ID_CONFIG, "coupon-gateway",
 				ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
@@ -60,7 +63,7 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 		try {
 			this.sender.doOnProducer((producer) -> producer.partitionsFor(this.topic))
 				.toFuture()
-				.get(10, TimeUnit.SECONDS);
+				.get(this.startupTimeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
 		catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {
 			org.apache.commons.logging.LogFactory.getLog(CouponPublisher.class)

@@ -46,12 +46,13 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	 * @param consumerGroup the writer's consumer group
 	 * @param batchSize most records per database batch
 	 * @param batchWait longest wait to fill a batch
+	 * @param startupTimeout longest wait at startup to create the topics and warm the producer up
 	 */
 	public record Kafka(@DefaultValue("127.0.0.1:9092") @NotBlank String bootstrapServers,
 			@DefaultValue("coupon.issued") @NotBlank String topic, @DefaultValue("6") @Min(1) int partitions,
 			@DefaultValue("1") @Min(1) short replicationFactor, @DefaultValue("2s") @NotNull Duration ackTimeout,
 			@DefaultValue("coupon-writer") @NotBlank String consumerGroup, @DefaultValue("500") @Min(1) int batchSize,
-			@DefaultValue("100ms") @NotNull Duration batchWait) {
+			@DefaultValue("100ms") @NotNull Duration batchWait, @DefaultValue("15s") @NotNull Duration startupTimeout) {
 	}
 
 	/** @param timeout longest wait for Redis on the claim path before answering 503 */

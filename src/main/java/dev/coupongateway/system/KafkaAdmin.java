@@ -29,8 +29,6 @@ public class KafkaAdmin implements InitializingBean, DisposableBean, ReactiveHea
 
 	private static final Log logger = LogFactory.getLog(KafkaAdmin.class);
 
-	private static final Duration STARTUP_WAIT = Duration.ofSeconds(15);
-
 	private final Admin admin;
 
 	private final CouponProperties.Kafka kafka;
@@ -50,7 +48,7 @@ public class KafkaAdmin implements InitializingBean, DisposableBean, ReactiveHea
 				new NewTopic(this.kafka.topic() + ".DLT", this.kafka.partitions(), this.kafka.replicationFactor()));
 		for (NewTopic topic : topics) {
 			try {
-				this.admin.createTopics(List.of(topic)).all().get(STARTUP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+				this.admin.createTopics(List.of(topic)).all().get(this.kafka.startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
 				logger.info("Created topic " + topic.name() + " with " + topic.numPartitions() + " partitions");
 			}
 			catch (ExecutionException ex) {
@@ -59,7 +57,7 @@ public class KafkaAdmin implements InitializingBean, DisposableBean, ReactiveHea
 				}
 			}
 			catch (java.util.concurrent.TimeoutException ex) {
-				logger.warn("Kafka did not answer within " + STARTUP_WAIT + " to create topic " + topic.name()
+				logger.warn("Kafka did not answer within " + this.kafka.startupTimeout() + " to create topic " + topic.name()
 						+ "; continuing, the producer retries");
 			}
 		}

@@ -1,0 +1,83 @@
+package dev.coupongateway;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Fires many claims at once from many threads: every thread waits at one gate, then all go together.
+ * Plain blocking HTTP clients, as the shops' load tools are.
+ */
+public final class Claims {
+
+	private final HttpClient client = HttpClient.newBuilder()
+		.version(HttpClient.Version.HTTP_1_1)
+		.connectTimeout(Duration.ofSeconds(5))
+		.build();
+
+	private final String baseUrl;
+
+	public Claims(int port) {
+		this.baseUrl = "http://127.0.0.1:" + port;
+	}
+
+	/** One claim attempt and its answer. */
+	public record Answer(String campaignId, String userId, int status, String body) {
+
+		public boolean granted() {
+			return this.status == 201 || this.status == 202;
+		}
+
+	}
+
+	/** A claim to make: campaign and user. */
+	public record Claim(String campaignId, String userId) {
+	}
+
+	/** Sends all claims concurrently from {@code threads} threads and returns every answer. */
+	public List<Answer> concurrently(List<Claim> claims, int threads) throws Exception {
+		ExecutorService pool = Executors.newFixedThreadPool(threads);
+		CountDownLatch gate = new CountDownLatch(1);
+		try {
+			List<Future<Answer>> futures = new ArrayList<>();
+			for (Claim claim : claims) {
+				Callable<Answer> call = () -> {
+					gate.await();
+					return claim(claim.campaignId(), claim.userId());
+				};
+				futures.add(pool.submit(call));
+			}
+			gate.countDown();
+			List<Answer> answers = new ArrayList<>();
+			for (Future<Answer> future : futures) {
+				answers.add(future.get());
+			}
+			return answers;
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	public Answer claim(String campaignId, String userId) throws IOException, InterruptedException {
+		HttpRequest request = HttpRequest
+			.newBuilder(URI.create(this.baseUrl + "/api/campaigns/" + campaignId + "/coupons"))
+			.header("X-User-Id", userId)
+			.timeout(Duration.ofSeconds(30))
+			.POST(HttpRequest.BodyPublishers.noBody())
+			.build();
+		HttpResponse<String> response = this.client.send(request, HttpResponse.BodyHandlers.ofString());
+		return new Answer(campaignId, userId, response.statusCode(), response.body());
+	}
+
+}

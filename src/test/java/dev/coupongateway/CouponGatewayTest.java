@@ -1,0 +1,29 @@
+package dev.coupongateway;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTestClient;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.annotation.AliasFor;
+import org.springframework.test.context.ContextConfiguration;
+
+/** The whole gateway on a random port over the dev services (real Redis, PostgreSQL and Kafka). */
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@AutoConfigureWebTestClient
+@ContextConfiguration(initializers = DevServicesInitializer.class)
+@Import(Fixtures.class)
+public @interface CouponGatewayTest {
+
+	/** Extra properties, such as a client pointed at a dead port. */
+	@AliasFor(annotation = SpringBootTest.class, attribute = "properties")
+	String[] properties() default {};
+
+}

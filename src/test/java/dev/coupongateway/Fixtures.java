@@ -1,0 +1,96 @@
+package dev.coupongateway;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.springframework.boot.test.context.TestComponent;
+import org.springframework.http.MediaType;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/** Test helpers over the running gateway: create campaigns over HTTP, count what PostgreSQL stored. */
+@TestComponent
+public class Fixtures {
+
+	private static final AtomicInteger counter = new AtomicInteger();
+
+	private final WebTestClient http;
+
+	private final DatabaseClient db;
+
+	public Fixtures(WebTestClient http, DatabaseClient db) {
+		this.http = http;
+		this.db = db;
+	}
+
+	/** A campaign id no other test uses. */
+	public static String uniqueId(String prefix) {
+		return prefix + "-" + counter.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8);
+	}
+
+	public String campaign(int totalStock) {
+		return campaign(totalStock, 1);
+	}
+
+	public String campaign(int totalStock, int perUserLimit) {
+		return campaign(totalStock, perUserLimit, null, null);
+	}
+
+	/** Creates a campaign through the admin API and returns its id. */
+	public String campaign(int totalStock, int perUserLimit, Instant startsAt, Instant endsAt) {
+		String id = uniqueId("c");
+		Map<String, Object> body = new java.util.HashMap<>(
+				Map.of("id", id, "name", "Campaign " + id, "totalStock", totalStock, "perUserLimit", perUserLimit));
+		if (startsAt != null) {
+			body.put("startsAt", startsAt.toString());
+		}
+		if (endsAt != null) {
+			body.put("endsAt", endsAt.toString());
+		}
+		this.http.post()
+			.uri("/api/admin/campaigns")
+			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(body)
+			.exchange()
+			.expectStatus()
+			.isCreated();
+		return id;
+	}
+
+	/** Coupon rows PostgreSQL holds for the campaign. */
+	public long storedRows(String campaignId) {
+		return this.db.sql("SELECT count(*) AS n FROM coupon WHERE campaign_id = :id")
+			.bind("id", campaignId)
+			.map((row) -> row.get("n", Long.class))
+			.one()
+			.block(Duration.ofSeconds(10));
+	}
+
+	/** Users holding more than one row in the campaign (empty when one coupon per user held). */
+	public List<String> usersWithMoreThan(String campaignId, int limit) {
+		return this.db
+			.sql("SELECT user_id FROM coupon WHERE campaign_id = :id GROUP BY user_id HAVING count(*) > :limit")
+			.bind("id", campaignId)
+			.bind("limit", limit)
+			.map((row) -> row.get("user_id", String.class))
+			.all()
+			.collectList()
+			.block(Duration.ofSeconds(10));
+	}
+
+	/** The coupon ids PostgreSQL stored for the campaign. */
+	public List<UUID> storedCouponIds(String campaignId) {
+		return this.db.sql("SELECT coupon_id FROM coupon WHERE campaign_id = :id")
+			.bind("id", campaignId)
+			.map((row) -> row.get("coupon_id", UUID.class))
+			.all()
+			.collectList()
+			.block(Duration.ofSeconds(10));
+	}
+
+}

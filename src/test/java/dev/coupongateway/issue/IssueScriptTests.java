@@ -1,0 +1,148 @@
+package dev.coupongateway.issue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.Fixtures;
+import dev.coupongateway.campaign.CampaignKeys;
+import dev.coupongateway.campaign.Grant;
+import dev.coupongateway.issue.IssueOutcome.Result;
+import org.junit.jupiter.api.Test;
+import reactor.test.StepVerifier;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every branch of {@code issue.lua} against a real Redis: the return value and the state it leaves. */
+@CouponGatewayTest
+class IssueScriptTests {
+
+	@Autowired
+	private IssueScript script;
+
+	@Autowired
+	private ReactiveStringRedisTemplate redis;
+
+	@Test
+	void whenCampaignHasNoRedisStateThenUnknownAndNothingWritten() {
+		String id = Fixtures.uniqueId("none");
+		expect(id, "alice", Result.UNKNOWN_CAMPAIGN);
+		assertThat(this.redis.hasKey(CampaignKeys.of(id).grants()).block()).isFalse();
+		assertThat(this.redis.hasKey(CampaignKeys.of(id).settings()).block()).isFalse();
+	}
+
+	@Test
+	void whenStockIsLeftThenGrantedAndRecorded() {
+		String id = settings(3, 1, 0, 0);
+		UUID couponId = UUID.randomUUID();
+		IssueOutcome outcome = this.script.claim(id, "alice", couponId).block(Duration.ofSeconds(5));
+		assertThat(outcome.result()).isEqualTo(Result.GRANTED);
+		Grant grant = outcome.granted();
+		assertThat(grant.couponId()).isEqualTo(couponId);
+		assertThat(grant.sequence()).isEqualTo(1);
+		assertThat(grant.userSlot()).isEqualTo(1);
+		assertThat(grant.issuedAt()).isBetween(Instant.now().minusSeconds(60), Instant.now().plusSeconds(60));
+		assertThat(issued(id)).isEqualTo("1");
+		assertThat(Grant.parseAll(grants(id, "alice"))).containsExactly(grant);
+	}
+
+	@Test
+	void whenUserIsAtTheLimitThenAlreadyIssuedWithTheExistingCoupons() {
+		String id = settings(10, 2, 0, 0);
+		UUID first = UUID.randomUUID();
+		UUID second = UUID.randomUUID();
+		this.script.claim(id, "bob", first).block(Duration.ofSeconds(5));
+		IssueOutcome slot2 = this.script.claim(id, "bob", second).block(Duration.ofSeconds(5));
+		assertThat(slot2.granted().userSlot()).isEqualTo(2);
+		assertThat(slot2.granted().sequence()).isEqualTo(2);
+
+		IssueOutcome third = this.script.claim(id, "bob", UUID.randomUUID()).block(Duration.ofSeconds(5));
+		assertThat(third.result()).isEqualTo(Result.ALREADY_ISSUED);
+		assertThat(third.grants()).extracting(Grant::couponId).containsExactly(first, second);
+		assertThat(third.grants()).extracting(Grant::userSlot).containsExactly(1, 2);
+		assertThat(issued(id)).isEqualTo("2");
+	}
+
+	@Test
+	void whenCampaignHasNotStartedThenNotStartedAndNothingWritten() {
+		String id = settings(10, 1, Instant.now().plusSeconds(3600).toEpochMilli(), 0);
+		expect(id, "carol", Result.NOT_STARTED);
+		assertThat(issued(id)).isEqualTo("0");
+		assertThat(grants(id, "carol")).isNull();
+	}
+
+	@Test
+	void whenCampaignHasEndedThenEndedAndNothingWritten() {
+		String id = settings(10, 1, Instant.now().minusSeconds(7200).toEpochMilli(),
+				Instant.now().minusSeconds(3600).toEpochMilli());
+		expect(id, "dave", Result.ENDED);
+		assertThat(issued(id)).isEqualTo("0");
+		assertThat(grants(id, "dave")).isNull();
+	}
+
+	@Test
+	void whenWindowIsOpenThenGranted() {
+		String id = settings(10, 1, Instant.now().minusSeconds(60).toEpochMilli(),
+				Instant.now().plusSeconds(3600).toEpochMilli());
+		expect(id, "erin", Result.GRANTED);
+	}
+
+	@Test
+	void whenStockIsGoneThenSoldOutAndNothingWritten() {
+		String id = settings(1, 1, 0, 0);
+		expect(id, "frank", Result.GRANTED);
+		expect(id, "grace", Result.SOLD_OUT);
+		assertThat(issued(id)).isEqualTo("1");
+		assertThat(grants(id, "grace")).isNull();
+	}
+
+	@Test
+	void whenUserHoldsACouponOfAnEndedCampaignThenTheRetryStillGetsIt() {
+		String id = settings(1, 1, 0, Instant.now().plusSeconds(3600).toEpochMilli());
+		UUID couponId = UUID.randomUUID();
+		this.script.claim(id, "heidi", couponId).block(Duration.ofSeconds(5));
+		this.redis.<String, String>opsForHash()
+			.put(CampaignKeys.of(id).settings(), "ends", Long.toString(Instant.now().minusSeconds(1).toEpochMilli()))
+			.block();
+		IssueOutcome retry = this.script.claim(id, "heidi", UUID.randomUUID()).block(Duration.ofSeconds(5));
+		assertThat(retry.result()).isEqualTo(Result.ALREADY_ISSUED);
+		assertThat(retry.grants()).extracting(Grant::couponId).containsExactly(couponId);
+	}
+
+	private void expect(String campaignId, String userId, Result result) {
+		StepVerifier.create(this.script.claim(campaignId, userId, UUID.randomUUID()))
+			.assertNext((outcome) -> assertThat(outcome.result()).isEqualTo(result))
+			.expectComplete()
+			.verify(Duration.ofSeconds(5));
+	}
+
+	/** Writes a campaign's settings straight into Redis, as creation would. */
+	private String settings(int total, int limit, long starts, long ends) {
+		String id = Fixtures.uniqueId("lua");
+		this.redis.<String, String>opsForHash()
+			.putAll(CampaignKeys.of(id).settings(), Map.of("total", Integer.toString(total), "limit",
+					Integer.toString(limit), "starts", Long.toString(starts), "ends", Long.toString(ends), "issued", "0"))
+			.block(Duration.ofSeconds(5));
+		return id;
+	}
+
+	private String issued(String campaignId) {
+		return this.redis.<String, String>opsForHash()
+			.get(CampaignKeys.of(campaignId).settings(), "issued")
+			.block(Duration.ofSeconds(5));
+	}
+
+	private String grants(String campaignId, String userId) {
+		return this.redis.<String, String>opsForHash()
+			.get(CampaignKeys.of(campaignId).grants(), userId)
+			.block(Duration.ofSeconds(5));
+	}
+
+
+}
