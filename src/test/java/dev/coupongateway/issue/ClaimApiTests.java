@@ -1,0 +1,183 @@
+package dev.coupongateway.issue;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.Fixtures;
+import dev.coupongateway.campaign.CampaignKeys;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The claim contract over HTTP: each answer and problem code, and that rejections change nothing. */
+@CouponGatewayTest
+class ClaimApiTests {
+
+	@Autowired
+	private WebTestClient http;
+
+	@Autowired
+	private Fixtures fixtures;
+
+	@Autowired
+	private ReactiveStringRedisTemplate redis;
+
+	@Test
+	void whenStockIsLeftThenCreatedWithTheCoupon() {
+		String campaign = this.fixtures.campaign(3);
+		claim(campaign, "alice").expectStatus().isCreated()
+			.expectHeader().location("/api/campaigns/" + campaign + "/coupons/mine")
+			.expectBody()
+			.jsonPath("$.couponId").isNotEmpty()
+			.jsonPath("$.campaignId").isEqualTo(campaign)
+			.jsonPath("$.userId").isEqualTo("alice")
+			.jsonPath("$.sequence").isEqualTo(1)
+			.jsonPath("$.issuedAt").isNotEmpty()
+			.jsonPath("$.state").isEqualTo("ISSUED");
+		stock(campaign).jsonPath("$.issued").isEqualTo(1).jsonPath("$.remaining").isEqualTo(2);
+	}
+
+	@Test
+	void whenUserRetriesThenAlreadyIssuedWithTheSameCoupon() {
+		String campaign = this.fixtures.campaign(3);
+		String couponId = couponId(claim(campaign, "bob"));
+		claim(campaign, "bob").expectStatus().isEqualTo(409)
+			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.code").isEqualTo("ALREADY_ISSUED")
+			.jsonPath("$.couponIds[0]").isEqualTo(couponId);
+		stock(campaign).jsonPath("$.issued").isEqualTo(1);
+	}
+
+	@Test
+	void whenStockIsGoneThenSoldOutAndStockUntouched() {
+		String campaign = this.fixtures.campaign(1);
+		claim(campaign, "first").expectStatus().isCreated();
+		claim(campaign, "second").expectStatus().isEqualTo(410)
+			.expectBody().jsonPath("$.code").isEqualTo("SOLD_OUT");
+		stock(campaign).jsonPath("$.issued").isEqualTo(1).jsonPath("$.remaining").isEqualTo(0);
+		this.http.get().uri("/api/campaigns/{id}", campaign).exchange().expectBody()
+			.jsonPath("$.status").isEqualTo("SOLD_OUT");
+	}
+
+	@Test
+	void whenOutsideTheWindowThenNotStartedOrEnded() {
+		String future = this.fixtures.campaign(5, 1, Instant.now().plusSeconds(3600), null);
+		claim(future, "carol").expectStatus().isEqualTo(409).expectBody().jsonPath("$.code").isEqualTo("NOT_STARTED");
+		String past = this.fixtures.campaign(5, 1, Instant.now().minusSeconds(7200), Instant.now().minusSeconds(3600));
+		claim(past, "carol").expectStatus().isEqualTo(409).expectBody().jsonPath("$.code").isEqualTo("ENDED");
+		stock(future).jsonPath("$.issued").isEqualTo(0);
+		stock(past).jsonPath("$.issued").isEqualTo(0);
+	}
+
+	@Test
+	void whenCampaignIsUnknownThenCampaignNotFound() {
+		claim("no-such-campaign", "dave").expectStatus().isNotFound()
+			.expectBody().jsonPath("$.code").isEqualTo("CAMPAIGN_NOT_FOUND");
+		assertThat(this.redis.hasKey(CampaignKeys.of("no-such-campaign").settings()).block()).isFalse();
+	}
+
+	@Test
+	void whenCampaignIdIsMalformedThenInvalidRequest() {
+		claim("Not_An_Id", "dave").expectStatus().isBadRequest()
+			.expectBody().jsonPath("$.code").isEqualTo("INVALID_REQUEST");
+	}
+
+	@Test
+	void whenUserIdIsMissingOrUnusableThenUnauthenticatedAndNothingGranted() {
+		String campaign = this.fixtures.campaign(5);
+		this.http.post().uri("/api/campaigns/{id}/coupons", campaign).exchange()
+			.expectStatus().isUnauthorized()
+			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+		for (String bad : new String[] { "x".repeat(65), "tab\there", "caf\u00e9" }) {
+			claim(campaign, bad).expectStatus().isUnauthorized()
+				.expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+		}
+		this.http.get().uri("/api/campaigns/{id}/coupons/mine", campaign).exchange()
+			.expectStatus().isUnauthorized();
+		stock(campaign).jsonPath("$.issued").isEqualTo(0);
+	}
+
+	@Test
+	void whenWrongMethodThenMethodNotAllowed() {
+		this.http.get().uri("/api/campaigns/{id}/coupons", "demo").exchange()
+			.expectStatus().isEqualTo(405)
+			.expectHeader().valueEquals("Allow", "POST")
+			.expectBody().jsonPath("$.code").isEqualTo("METHOD_NOT_ALLOWED");
+	}
+
+	@Test
+	void whenClaimHasABodyThenItIsIgnored() {
+		String campaign = this.fixtures.campaign(5);
+		this.http.post().uri("/api/campaigns/{id}/coupons", campaign)
+			.header("X-User-Id", "erin")
+			.contentType(MediaType.TEXT_PLAIN)
+			.bodyValue("anything")
+			.exchange()
+			.expectStatus().isCreated();
+	}
+
+	@Test
+	void whenCouponIsStoredThenMineTurnsFromPendingOrIssuedToStored() {
+		String campaign = this.fixtures.campaign(5, 2);
+		String first = couponId(claim(campaign, "frank"));
+		String second = couponId(claim(campaign, "frank"));
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == 2);
+		this.http.get().uri("/api/campaigns/{id}/coupons/mine", campaign).header("X-User-Id", "frank").exchange()
+			.expectStatus().isOk()
+			.expectBody()
+			.jsonPath("$.coupons.length()").isEqualTo(2)
+			.jsonPath("$.coupons[0].couponId").isEqualTo(first)
+			.jsonPath("$.coupons[1].couponId").isEqualTo(second)
+			.jsonPath("$.coupons[0].state").isEqualTo("STORED")
+			.jsonPath("$.coupons[1].state").isEqualTo("STORED");
+		this.http.get().uri("/api/campaigns/{id}/coupons/mine", campaign).header("X-User-Id", "nobody").exchange()
+			.expectStatus().isOk()
+			.expectBody().jsonPath("$.coupons.length()").isEqualTo(0);
+	}
+
+	@Test
+	void whenRedisLostTheCampaignThenItIsRebuiltFromPostgresBeforeGrantingAgain() {
+		String campaign = this.fixtures.campaign(4);
+		String aliceCoupon = couponId(claim(campaign, "alice"));
+		claim(campaign, "bob").expectStatus().isCreated();
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == 2);
+
+		this.redis.delete(CampaignKeys.of(campaign).settings(), CampaignKeys.of(campaign).grants())
+			.block(Duration.ofSeconds(5));
+
+		claim(campaign, "alice").expectStatus().isEqualTo(409)
+			.expectBody().jsonPath("$.couponIds[0]").isEqualTo(aliceCoupon);
+		stock(campaign).jsonPath("$.issued").isEqualTo(2);
+		claim(campaign, "carol").expectStatus().isCreated().expectBody().jsonPath("$.sequence").isEqualTo(3);
+		claim(campaign, "dave").expectStatus().isCreated();
+		claim(campaign, "erin").expectStatus().isEqualTo(410);
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == 4);
+	}
+
+	private WebTestClient.ResponseSpec claim(String campaignId, String userId) {
+		return this.http.post().uri("/api/campaigns/{id}/coupons", campaignId).header("X-User-Id", userId).exchange();
+	}
+
+	private WebTestClient.BodyContentSpec stock(String campaignId) {
+		return this.http.get().uri("/api/campaigns/{id}/stock", campaignId).exchange().expectStatus().isOk().expectBody();
+	}
+
+	private static String couponId(WebTestClient.ResponseSpec response) {
+		return response.expectStatus().isCreated()
+			.expectBody(CouponView.class)
+			.returnResult()
+			.getResponseBody()
+			.couponId()
+			.toString();
+	}
+
+}

@@ -1,0 +1,40 @@
+package dev.coupongateway.issue;
+
+import dev.coupongateway.CouponGatewayTest;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+/**
+ * Redis unreachable (nothing listens on its port): claims answer 503 UNAVAILABLE with Retry-After at
+ * once, and nothing is granted. The client's 30 s response timeout catches a hang.
+ */
+@CouponGatewayTest(properties = { "spring.data.redis.url=redis://127.0.0.1:1", "coupon.roles=gateway" })
+class RedisUnavailableTests {
+
+	@Autowired
+	private WebTestClient http;
+
+	@Test
+	void whenRedisIsDownThenClaimsAnswerUnavailableWithRetryAfter() {
+		for (int i = 0; i < 3; i++) {
+			this.http.post().uri("/api/campaigns/{id}/coupons", "demo").header("X-User-Id", "alice").exchange()
+				.expectStatus().isEqualTo(503)
+				.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+				.expectHeader().exists("Retry-After")
+				.expectBody()
+				.jsonPath("$.code").isEqualTo("UNAVAILABLE")
+				.jsonPath("$.trace").doesNotExist();
+		}
+	}
+
+	@Test
+	void whenRedisIsDownThenHealthIsDown() {
+		this.http.get().uri("/actuator/health").exchange()
+			.expectStatus().isEqualTo(503)
+			.expectBody().jsonPath("$.components.redis.status").isEqualTo("DOWN");
+	}
+
+}

@@ -1,0 +1,55 @@
+package dev.coupongateway.system;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.validation.autoconfigure.ValidationAutoConfiguration;
+import org.springframework.context.annotation.Configuration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The settings tree: defaults, and a refusal to start without an admin token. */
+class CouponPropertiesTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(ValidationAutoConfiguration.class))
+		.withUserConfiguration(Config.class);
+
+	@Test
+	void whenAdminTokenIsMissingThenStartupFails() {
+		this.runner.run((context) -> assertThat(context).hasFailed()
+			.getFailure()
+			.rootCause()
+			.hasMessageContaining("admin"));
+		this.runner.withPropertyValues("coupon.admin.token= ").run((context) -> assertThat(context).hasFailed());
+	}
+
+	@Test
+	void whenOnlyTheTokenIsSetThenDefaultsApply() {
+		this.runner.withPropertyValues("coupon.admin.token=secret").run((context) -> {
+			CouponProperties properties = context.getBean(CouponProperties.class);
+			assertThat(properties.plays(CouponProperties.Role.GATEWAY)).isTrue();
+			assertThat(properties.plays(CouponProperties.Role.WRITER)).isTrue();
+			assertThat(properties.kafka().topic()).isEqualTo("coupon.issued");
+			assertThat(properties.kafka().bootstrapServers()).isEqualTo("127.0.0.1:9092");
+		});
+	}
+
+	@Test
+	void whenRolesAreSetThenOnlyThoseArePlayed() {
+		this.runner.withPropertyValues("coupon.admin.token=secret", "coupon.roles=writer").run((context) -> {
+			CouponProperties properties = context.getBean(CouponProperties.class);
+			assertThat(properties.plays(CouponProperties.Role.GATEWAY)).isFalse();
+			assertThat(properties.plays(CouponProperties.Role.WRITER)).isTrue();
+		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableConfigurationProperties(CouponProperties.class)
+	static class Config {
+
+	}
+
+}

@@ -1,0 +1,89 @@
+package dev.coupongateway.writer;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.IntStream;
+
+import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.Fixtures;
+import dev.coupongateway.issue.CouponIssued;
+import dev.coupongateway.issue.CouponPublisher;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+
+import org.springframework.beans.factory.annotation.Autowired;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The writer on the real Kafka and PostgreSQL: idempotent on redelivery, resumes after a restart. */
+@CouponGatewayTest
+class CouponWriterTests {
+
+	@Autowired
+	private CouponPublisher publisher;
+
+	@Autowired
+	private CouponWriter writer;
+
+	@Autowired
+	private Fixtures fixtures;
+
+	@Test
+	void whenTheSameEventIsDeliveredTwiceThenOneRow() {
+		String campaign = this.fixtures.campaign(10, 2);
+		CouponIssued event = event(campaign, "alice", 1);
+		// same key, so same partition: once the later event is stored, both copies have been consumed
+		CouponIssued later = new CouponIssued(UUID.randomUUID(), campaign, "alice", 2, 2, event.issuedAt());
+		publish(List.of(event, event, later));
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedCouponIds(campaign).contains(later.couponId()));
+		assertThat(this.fixtures.storedCouponIds(campaign)).containsExactlyInAnyOrder(event.couponId(),
+				later.couponId());
+	}
+
+	@Test
+	void whenWriterRestartsThenItResumesWithoutLossOrDuplicates() {
+		String campaign = this.fixtures.campaign(600);
+		List<CouponIssued> events = IntStream.rangeClosed(1, 600)
+			.mapToObj((i) -> event(campaign, "user-" + i, i))
+			.toList();
+		publish(events.subList(0, 200));
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == 200);
+
+		this.writer.stop();
+		publish(events.subList(200, 400));
+		this.writer.start();
+		publish(events.subList(400, 600));
+
+		await().atMost(Duration.ofSeconds(60)).until(() -> this.fixtures.storedRows(campaign) >= 600);
+		assertThat(this.fixtures.storedCouponIds(campaign))
+			.containsExactlyInAnyOrderElementsOf(events.stream().map(CouponIssued::couponId).toList());
+	}
+
+	@Test
+	void whenWriterStopsMidStreamThenEveryEventIsStoredExactlyOnce() {
+		String campaign = this.fixtures.campaign(2000);
+		List<CouponIssued> events = IntStream.rangeClosed(1, 2000)
+			.mapToObj((i) -> event(campaign, "user-" + i, i))
+			.toList();
+		publish(events);
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) > 0);
+		this.writer.stop();
+		this.writer.start();
+		await().atMost(Duration.ofSeconds(60)).until(() -> this.fixtures.storedRows(campaign) >= 2000);
+		assertThat(this.fixtures.storedRows(campaign)).isEqualTo(2000);
+	}
+
+	private void publish(List<CouponIssued> events) {
+		Flux.fromIterable(events).concatMap(this.publisher::publish).then().block(Duration.ofSeconds(30));
+	}
+
+	private static CouponIssued event(String campaign, String user, int sequence) {
+		return new CouponIssued(UUID.randomUUID(), campaign, user, sequence, 1,
+				Instant.now().truncatedTo(ChronoUnit.MILLIS));
+	}
+
+}
