@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @CouponGatewayTest(properties = { "coupon.kafka.bootstrap-servers=127.0.0.1:1", "coupon.kafka.ack-timeout=300ms",
 		"coupon.kafka.startup-timeout=1s", "coupon.roles=gateway" })
+@DirtiesContext
 class KafkaUnavailableTests {
 
 	@Autowired

@@ -4,6 +4,7 @@ import dev.coupongateway.CouponGatewayTest;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
@@ -12,6 +13,7 @@ import org.springframework.test.web.reactive.server.WebTestClient;
  * once, and nothing is granted. The client's 30 s response timeout catches a hang.
  */
 @CouponGatewayTest(properties = { "spring.data.redis.url=redis://127.0.0.1:1", "coupon.roles=gateway" })
+@DirtiesContext
 class RedisUnavailableTests {
 
 	@Autowired
