@@ -62,12 +62,12 @@ export function problemCode(body) {
 
 /** A short text of a response, for log lines. */
 export function describe(res) {
-  const body = typeof res.body === 'string' ? res.body.substring(0, 300) : '';
+  const body = typeof res.body === 'string' ? res.body.substring(0, 300).replace(/\r?\n/g, '\\n') : '';
   return `HTTP ${res.status}${res.error ? ` (${res.error})` : ''} ${body}`;
 }
 
 /**
- * Creates a campaign through the admin API and returns `{ id, total, reused }`. When `reuseExisting`
+ * Creates a campaign through the admin API and returns `{ id, total, perUserLimit, reused }`. When `reuseExisting`
  * is true and a campaign with the same id exists (409 CAMPAIGN_EXISTS), the existing one is used.
  * Throws (which stops the test before any load) on anything else.
  */
@@ -78,15 +78,27 @@ export function createCampaign(campaign, reuseExisting) {
     timeout: '30s',
   });
   if (res.status === 201) {
-    const body = bodyJson(res);
-    const id = body && typeof body.id === 'string' ? body.id : campaign.id;
-    return { id, total: body && typeof body.totalStock === 'number' ? body.totalStock : campaign.totalStock, reused: false };
+    return settingsOf(bodyJson(res), campaign, false);
   }
   if (res.status === 409 && reuseExisting && problemCode(bodyJson(res)) === 'CAMPAIGN_EXISTS') {
     console.warn(`campaign ${campaign.id} exists already: reusing it (its settings win, counts include earlier runs)`);
-    return { id: campaign.id, total: readStock(campaign.id).total, reused: true };
+    const existing = http.get(`${BASE_URL}/api/campaigns/${campaign.id}`, { tags: { name: 'campaign' }, timeout: '30s' });
+    if (existing.status !== 200) {
+      throw new Error(`could not read campaign ${campaign.id}: ${describe(existing)}`);
+    }
+    return settingsOf(bodyJson(existing), campaign, true);
   }
   throw new Error(`could not create campaign ${campaign.id} at ${BASE_URL}: ${describe(res)}`);
+}
+
+function settingsOf(view, requested, reused) {
+  const v = view || {};
+  return {
+    id: typeof v.id === 'string' ? v.id : requested.id,
+    total: typeof v.totalStock === 'number' ? v.totalStock : requested.totalStock,
+    perUserLimit: typeof v.perUserLimit === 'number' ? v.perUserLimit : (requested.perUserLimit || 1),
+    reused,
+  };
 }
 
 /** GET /api/campaigns/{id}/stock, parsed; throws when it does not answer 200 with a stock document. */

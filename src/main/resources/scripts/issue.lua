@@ -1,9 +1,10 @@
 -- Decides one claim in one atomic step: campaign known, user under the limit, window open, stock left;
--- on success records the grant. Redis 6.2 compatible.
--- KEYS[1] settings hash (total, limit, starts, ends, issued), KEYS[2] grants hash (userId -> grants)
+-- on success records the grant and its outbox entry. Redis 6.2 compatible.
+-- KEYS[1] settings hash (total, limit, starts, ends, issued), KEYS[2] grants hash (userId -> grants),
+-- KEYS[3] outbox stream (one entry per grant until Kafka has acknowledged it)
 -- ARGV[1] userId, ARGV[2] couponId (a UUID made by the gateway)
 -- Returns:
---   { 1, sequence, userSlot, issuedAtMs }  GRANTED
+--   { 1, sequence, userSlot, issuedAtMs, outboxEntryId }  GRANTED
 --   { 0 }                                  UNKNOWN: no Redis state for the campaign (rebuild or 404)
 --   {-1, grants}                           ALREADY_ISSUED: the user's "couponId:sequence:issuedAtMs,..."
 --   {-2}                                   NOT_STARTED
@@ -40,4 +41,5 @@ if held then
   grant = held .. ',' .. grant
 end
 redis.call('HSET', KEYS[2], ARGV[1], grant)
-return {1, sequence, slots + 1, now}
+local entry = redis.call('XADD', KEYS[3], '*', 'c', ARGV[2], 'u', ARGV[1], 's', sequence, 'l', slots + 1, 't', now)
+return {1, sequence, slots + 1, now, entry}

@@ -44,6 +44,10 @@ public final class DevServices {
 			Map<String, Object> servers = dockerAvailable() ? startContainers() : startEmbedded();
 			Map<String, Object> all = new LinkedHashMap<>(servers);
 			all.put("coupon.admin.token", ADMIN_TOKEN);
+			// a quick relay, so tests (and a developer) see unsettled grants delivered within seconds
+			all.put("coupon.relay.interval", "200ms");
+			all.put("coupon.relay.grace", "1s");
+			all.put("coupon.relay.lease", "2s");
 			properties = Map.copyOf(all);
 			logger.info("Dev services up in " + (System.nanoTime() - started) / 1_000_000 + " ms: " + servers);
 		}

@@ -44,6 +44,11 @@ class CampaignHandler {
 			.flatMap((view) -> ServerResponse.ok().bodyValue(view.stock()));
 	}
 
+	Mono<ServerResponse> reconciliation(ServerRequest request) {
+		return this.campaigns.reconcile(campaignId(request))
+			.flatMap((report) -> ServerResponse.ok().bodyValue(report));
+	}
+
 	static String campaignId(ServerRequest request) {
 		return CampaignService.validId(request.pathVariable("id"));
 	}

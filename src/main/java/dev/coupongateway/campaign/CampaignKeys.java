@@ -8,16 +8,22 @@ import java.util.List;
  *
  * @param settings hash: {@code total}, {@code limit}, {@code starts}, {@code ends} (epoch ms, 0 = none), {@code issued}
  * @param grants hash: user id to the user's grants, {@code couponId:sequence:issuedAtMs} joined by {@code ,}
+ * @param outbox stream: one entry per grant not yet confirmed by Kafka (fields {@code c u s l t})
+ * @param relayLease string: which instance's relay drains the outbox now
  */
-public record CampaignKeys(String settings, String grants) {
+public record CampaignKeys(String settings, String grants, String outbox, String relayLease) {
+
+	/** A set (outside any campaign's slot) of every campaign id that has Redis state, for the relay. */
+	public static final String ALL_CAMPAIGNS = "coupon:campaigns";
 
 	public static CampaignKeys of(String campaignId) {
 		String prefix = "coupon:{" + campaignId + "}:";
-		return new CampaignKeys(prefix + "settings", prefix + "grants");
+		return new CampaignKeys(prefix + "settings", prefix + "grants", prefix + "outbox", prefix + "relay-lease");
 	}
 
-	public List<String> asList() {
-		return List.of(this.settings, this.grants);
+	/** The keys the claim and restore scripts take, in their order. */
+	public List<String> scriptKeys() {
+		return List.of(this.settings, this.grants, this.outbox);
 	}
 
 }

@@ -67,6 +67,16 @@ public class CampaignRepository {
 			.all();
 	}
 
+	/** Coupon rows stored, and records kept in {@code coupon_conflict}, for the campaign. */
+	public Mono<long[]> storedAndConflicts(String campaignId) {
+		return this.db
+			.sql("SELECT (SELECT count(*) FROM coupon WHERE campaign_id = :id) AS stored, "
+					+ "(SELECT count(*) FROM coupon_conflict WHERE campaign_id = :id) AS conflicts")
+			.bind("id", campaignId)
+			.map((row) -> new long[] { row.get("stored", Long.class), row.get("conflicts", Long.class) })
+			.one();
+	}
+
 	private static Campaign campaign(Readable row) {
 		return new Campaign(row.get("id", String.class), row.get("name", String.class),
 				row.get("total_stock", Integer.class), row.get("per_user_limit", Integer.class),

@@ -20,12 +20,14 @@ class CampaignRoutes {
 	@Bean
 	RouterFunction<ServerResponse> campaignRouter(CampaignHandler handler, AdminToken adminToken) {
 		return route().POST("/api/admin/campaigns", handler::create)
+			.GET("/api/admin/campaigns/{id}/reconciliation", handler::reconciliation)
 			.filter(adminToken.filter())
 			.build()
 			.and(route().GET("/api/campaigns/{id}", handler::show)
 				.GET("/api/campaigns/{id}/stock", handler::stock)
 				.build())
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), "/api/admin/campaigns"))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/admin/campaigns/{id}/reconciliation"))
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/campaigns/{id}", "/api/campaigns/{id}/stock"));
 	}
 

@@ -1,8 +1,10 @@
 package dev.coupongateway.campaign;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -10,6 +12,7 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
+import dev.coupongateway.system.KafkaAdmin;
 import dev.coupongateway.system.Problem;
 import dev.coupongateway.system.ProblemException;
 import reactor.core.publisher.Mono;
@@ -29,12 +32,20 @@ public class CampaignService {
 
 	private final Clock clock;
 
+	private final KafkaAdmin kafka;
+
 	/** Campaigns never change after creation, so their settings are cached once read. */
 	private final ConcurrentMap<String, Campaign> campaigns = new ConcurrentHashMap<>();
 
-	public CampaignService(CampaignRepository repository, CampaignState state, Clock clock) {
+	/** Counts Redis restarts seen; a campaign checked at an older epoch is checked again. */
+	private final AtomicLong redisEpoch = new AtomicLong();
+
+	private final ConcurrentMap<String, Long> verifiedAt = new ConcurrentHashMap<>();
+
+	public CampaignService(CampaignRepository repository, CampaignState state, KafkaAdmin kafka, Clock clock) {
 		this.repository = repository;
 		this.state = state;
+		this.kafka = kafka;
 		this.clock = clock;
 	}
 
@@ -43,6 +54,7 @@ public class CampaignService {
 			.onErrorMap(DuplicateKeyException.class, (ex) -> new ProblemException(Problem
 				.of(HttpStatus.CONFLICT, "CAMPAIGN_EXISTS", "A campaign with id '" + campaign.id() + "' exists.")))
 			.flatMap((created) -> this.state.restore(created, java.util.List.of()).thenReturn(created))
+			.doOnNext((created) -> this.verifiedAt.put(created.id(), this.redisEpoch.get()))
 			.doOnNext((created) -> logger.info("Campaign " + created.id() + " created: " + created.totalStock()
 					+ " coupons, " + created.perUserLimit() + " per user"));
 	}
@@ -64,17 +76,48 @@ public class CampaignService {
 			.map((issued) -> CampaignView.of(campaign, issued, campaign.statusAt(this.clock.instant(), issued))));
 	}
 
-	/** Rebuilds the campaign's Redis state from the coupons PostgreSQL has stored; a no-op when present. */
+	/**
+	 * Rebuilds (merges) the campaign's Redis state from the coupons PostgreSQL stored, once the writer
+	 * has stored every event still in Kafka; until then a 503 with Retry-After, never a wrong answer.
+	 */
 	public Mono<Campaign> rebuild(String campaignId) {
-		return find(campaignId).flatMap((campaign) -> this.repository.storedCoupons(campaignId)
-			.collectList()
+		long epoch = this.redisEpoch.get();
+		return find(campaignId).flatMap((campaign) -> this.kafka.writerLag()
+			.onErrorMap((ex) -> rebuilding(campaignId, "Kafka does not answer"))
+			.flatMap((lag) -> (lag > 0) ? Mono.error(rebuilding(campaignId, lag + " events not stored yet"))
+					: this.repository.storedCoupons(campaignId).collectList())
 			.flatMap((stored) -> this.state.restore(campaign, stored))
 			.doOnNext((written) -> {
+				this.verifiedAt.put(campaignId, epoch);
 				if (written) {
-					logger.warn("Campaign " + campaignId + ": Redis state was missing, rebuilt from PostgreSQL");
+					logger.warn("Campaign " + campaignId + ": Redis state was missing or behind, rebuilt from PostgreSQL");
 				}
 			})
 			.thenReturn(campaign));
+	}
+
+	/** The reconciliation report of a campaign: Redis, the outbox, PostgreSQL and the conflicts side by side. */
+	public Mono<Reconciliation> reconcile(String campaignId) {
+		return find(campaignId).flatMap((campaign) -> Mono
+			.zip(this.state.issued(campaignId).defaultIfEmpty(0L), this.state.outboxSize(campaignId),
+					this.repository.storedAndConflicts(campaignId))
+			.map((all) -> Reconciliation.of(campaign, all.getT1(), all.getT2(), all.getT3()[0], all.getT3()[1])));
+	}
+
+	/** Whether Redis restarted since this instance last checked the campaign's state against PostgreSQL. */
+	public boolean needsRebuild(String campaignId) {
+		return this.verifiedAt.getOrDefault(campaignId, 0L) < this.redisEpoch.get();
+	}
+
+	/** Redis restarted (its data may be gone or behind): check every campaign before it grants again. */
+	void redisRestarted() {
+		this.redisEpoch.incrementAndGet();
+	}
+
+	private ProblemException rebuilding(String campaignId, String why) {
+		logger.warn("Campaign " + campaignId + ": Redis state is being rebuilt, claims wait (" + why + ")");
+		return new ProblemException(Problem.unavailable(
+				"The campaign's state is being rebuilt; nothing was granted. Retry shortly.", Duration.ofSeconds(1)));
 	}
 
 	private Mono<Long> issued(Campaign campaign) {

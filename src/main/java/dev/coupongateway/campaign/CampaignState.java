@@ -29,7 +29,10 @@ public class CampaignState {
 				Long.class);
 	}
 
-	/** Writes the campaign's settings and grants unless Redis has them already; true when written. */
+	/**
+	 * Merges the campaign's settings and stored grants into Redis (all of it when Redis has nothing),
+	 * never lowering the counter; true when anything was written. Registers the campaign for the relay.
+	 */
 	public Mono<Boolean> restore(Campaign campaign, Collection<StoredCoupon> stored) {
 		List<String> args = new ArrayList<>();
 		args.add(Integer.toString(campaign.totalStock()));
@@ -47,9 +50,11 @@ public class CampaignState {
 				.map((c) -> new Grant(c.couponId(), c.sequence(), c.userSlot(), c.issuedAt()).encode())
 				.collect(Collectors.joining(",")));
 		});
-		return this.redis.execute(this.restoreScript, CampaignKeys.of(campaign.id()).asList(), args)
+		return this.redis.execute(this.restoreScript, CampaignKeys.of(campaign.id()).scriptKeys(), args)
 			.next()
-			.map((written) -> written == 1L);
+			.flatMap((written) -> this.redis.opsForSet()
+				.add(CampaignKeys.ALL_CAMPAIGNS, campaign.id())
+				.thenReturn(written == 1L));
 	}
 
 	/** Coupons granted so far, or empty when Redis has no state for the campaign. */
@@ -57,6 +62,11 @@ public class CampaignState {
 		return this.redis.<String, String>opsForHash()
 			.get(CampaignKeys.of(campaignId).settings(), "issued")
 			.map(Long::parseLong);
+	}
+
+	/** Grants whose event Kafka has not acknowledged yet (entries in the outbox). */
+	public Mono<Long> outboxSize(String campaignId) {
+		return this.redis.opsForStream().size(CampaignKeys.of(campaignId).outbox());
 	}
 
 	/** The grants Redis holds for one user. */

@@ -1,5 +1,6 @@
 package dev.coupongateway.issue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +44,9 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 		Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
 				properties.kafka().bootstrapServers(), ProducerConfig.CLIENT_ID_CONFIG, "coupon-gateway",
 				ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-				ProducerConfig.LINGER_MS_CONFIG, 2,
+				ProducerConfig.LINGER_MS_CONFIG, 2, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+				// a record the broker never acknowledged is given up after this; the outbox relay re-sends it
+				ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) properties.relay().sendTimeout().toMillis(),
 				// sends run on reactor-kafka's own thread, never on an event loop; bound its wait for metadata
 				ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
 		// results arrive on Kafka's I/O thread (nothing downstream blocks); close does not wait forever
@@ -75,7 +78,23 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 	public Mono<Void> publish(CouponIssued event) {
 		ProducerRecord<String, byte[]> record = new ProducerRecord<>(this.topic, event.key(),
 				this.json.writeValueAsBytes(event));
-		return this.sender.send(Mono.just(SenderRecord.create(record, event.couponId())))
+		return send(record);
+	}
+
+	/**
+	 * Sends a record the writer could not store to the dead-letter topic, as it was, with the reason
+	 * and its original coordinates in headers.
+	 */
+	public Mono<Void> deadLetter(String key, byte[] value, String reason, String source) {
+		ProducerRecord<String, byte[]> record = new ProducerRecord<>(this.topic + ".DLT", key, value);
+		record.headers()
+			.add("coupon-dlt-reason", reason.getBytes(StandardCharsets.UTF_8))
+			.add("coupon-dlt-source", source.getBytes(StandardCharsets.UTF_8));
+		return send(record);
+	}
+
+	private Mono<Void> send(ProducerRecord<String, byte[]> record) {
+		return this.sender.send(Mono.just(SenderRecord.create(record, null)))
 			.next()
 			.flatMap((result) -> (result.exception() != null) ? Mono.error(result.exception()) : Mono.empty());
 	}

@@ -9,8 +9,9 @@ import dev.coupongateway.campaign.Grant;
  *
  * @param result the decision
  * @param grants the new grant ({@code GRANTED}) or the user's existing ones ({@code ALREADY_ISSUED}); else empty
+ * @param outboxEntry the grant's entry in the campaign's outbox stream ({@code GRANTED} only)
  */
-record IssueOutcome(Result result, List<Grant> grants) {
+record IssueOutcome(Result result, List<Grant> grants, String outboxEntry) {
 
 	/** The script's decisions, one per return code of {@code issue.lua}. */
 	enum Result {
@@ -20,7 +21,7 @@ record IssueOutcome(Result result, List<Grant> grants) {
 	}
 
 	static IssueOutcome of(Result result) {
-		return new IssueOutcome(result, List.of());
+		return new IssueOutcome(result, List.of(), null);
 	}
 
 	Grant granted() {

@@ -28,7 +28,7 @@ class IssueScript {
 	}
 
 	Mono<IssueOutcome> claim(String campaignId, String userId, UUID couponId) {
-		return this.redis.execute(this.script, CampaignKeys.of(campaignId).asList(), List.of(userId, couponId.toString()))
+		return this.redis.execute(this.script, CampaignKeys.of(campaignId).scriptKeys(), List.of(userId, couponId.toString()))
 			.next()
 			.map((reply) -> outcome(reply, couponId));
 	}
@@ -38,9 +38,10 @@ class IssueScript {
 		return switch (code) {
 			case 1 -> new IssueOutcome(Result.GRANTED,
 					List.of(new Grant(couponId, ((Number) reply.get(1)).intValue(), ((Number) reply.get(2)).intValue(),
-							Instant.ofEpochMilli(((Number) reply.get(3)).longValue()))));
+							Instant.ofEpochMilli(((Number) reply.get(3)).longValue()))),
+					(String) reply.get(4));
 			case 0 -> IssueOutcome.of(Result.UNKNOWN_CAMPAIGN);
-			case -1 -> new IssueOutcome(Result.ALREADY_ISSUED, Grant.parseAll((String) reply.get(1)));
+			case -1 -> new IssueOutcome(Result.ALREADY_ISSUED, Grant.parseAll((String) reply.get(1)), null);
 			case -2 -> IssueOutcome.of(Result.NOT_STARTED);
 			case -3 -> IssueOutcome.of(Result.ENDED);
 			case -4 -> IssueOutcome.of(Result.SOLD_OUT);

@@ -2,11 +2,13 @@ package dev.coupongateway.issue;
 
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.issue.IssueOutcome.Result;
+import dev.coupongateway.relay.Outbox;
 import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.Problem;
 import dev.coupongateway.system.ProblemException;
@@ -36,6 +38,8 @@ class IssueService {
 
 	private final CouponPublisher publisher;
 
+	private final Outbox outbox;
+
 	private final Duration redisTimeout;
 
 	private final Duration ackTimeout;
@@ -44,11 +48,12 @@ class IssueService {
 
 	private final Counter pendingSends;
 
-	IssueService(IssueScript script, CampaignService campaigns, CouponPublisher publisher,
+	IssueService(IssueScript script, CampaignService campaigns, CouponPublisher publisher, Outbox outbox,
 			CouponProperties properties, MeterRegistry meters) {
 		this.script = script;
 		this.campaigns = campaigns;
 		this.publisher = publisher;
+		this.outbox = outbox;
 		this.redisTimeout = properties.redis().timeout();
 		this.ackTimeout = properties.kafka().ackTimeout();
 		this.meters = meters;
@@ -65,14 +70,18 @@ class IssueService {
 			if (outcome.result() != Result.GRANTED) {
 				return Mono.just(new Claim(outcome, false));
 			}
-			return send(campaignId, userId, outcome.granted()).map((acked) -> new Claim(outcome, acked));
+			return send(campaignId, userId, outcome).map((acked) -> new Claim(outcome, acked));
 		});
 		// detached from the caller: a hang-up after the script ran must not stop the send
 		return Mono.fromFuture(claim.toFuture(), true);
 	}
 
 	private Mono<IssueOutcome> decide(String campaignId, String userId, UUID couponId) {
-		return runScript(campaignId, userId, couponId).flatMap((outcome) -> {
+		Mono<IssueOutcome> claim = runScript(campaignId, userId, couponId);
+		if (this.campaigns.needsRebuild(campaignId)) {
+			claim = this.campaigns.rebuild(campaignId).then(claim);
+		}
+		return claim.flatMap((outcome) -> {
 			if (outcome.result() != Result.UNKNOWN_CAMPAIGN) {
 				return Mono.just(outcome);
 			}
@@ -92,17 +101,25 @@ class IssueService {
 							RETRY_AFTER)));
 	}
 
-	/** True when Kafka acknowledged in time; false (and counted) when the send failed or is still out. */
-	private Mono<Boolean> send(String campaignId, String userId, Grant grant) {
+	/**
+	 * Sends the grant's event and settles its outbox entry once Kafka acknowledged it, however late.
+	 * The claim waits up to the ack timeout: true when acknowledged by then; false (and counted) when the
+	 * send failed or is still out, and the outbox relay will deliver it.
+	 */
+	private Mono<Boolean> send(String campaignId, String userId, IssueOutcome outcome) {
+		Grant grant = outcome.granted();
 		CouponIssued event = new CouponIssued(grant.couponId(), campaignId, userId, grant.sequence(),
 				grant.userSlot(), grant.issuedAt());
-		return this.publisher.publish(event)
+		CompletableFuture<Void> delivered = this.publisher.publish(event)
+			.then(Mono.defer(() -> this.outbox.settle(campaignId, outcome.outboxEntry())))
+			.toFuture();
+		return Mono.fromFuture(delivered, true)
 			.timeout(this.ackTimeout)
 			.thenReturn(true)
 			.onErrorResume((ex) -> {
 				this.pendingSends.increment();
 				logger.warn("Coupon " + grant.couponId() + " granted, Kafka ack missing (" + ex.getClass().getSimpleName()
-						+ "); answered PENDING");
+						+ "); answered PENDING, the outbox relay delivers it");
 				return Mono.just(false);
 			});
 	}

@@ -20,11 +20,13 @@ import org.springframework.validation.annotation.Validated;
  * @param admin the admin API
  * @param kafka the grants topic, the producer and the consumer
  * @param redis the Redis calls on the claim path
+ * @param relay the outbox relay
  */
 @Validated
 @ConfigurationProperties("coupon")
 public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty Set<Role> roles,
-		@Valid @NotNull Admin admin, @Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Redis redis) {
+		@Valid @NotNull Admin admin, @Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Redis redis,
+		@Valid @DefaultValue Relay relay) {
 
 	/** A part this instance plays; one artifact, both on by default. */
 	public enum Role {
@@ -57,6 +59,16 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 
 	/** @param timeout longest wait for Redis on the claim path before answering 503 */
 	public record Redis(@DefaultValue("500ms") @NotNull Duration timeout) {
+	}
+
+	/**
+	 * @param interval how often the relay looks at the outboxes
+	 * @param grace how old an unsettled entry must be before the relay re-sends it
+	 * @param lease how long one instance holds a campaign's outbox before another may drain it
+	 * @param sendTimeout how long the relay waits for Kafka's ack of a re-send (the producer's delivery timeout)
+	 */
+	public record Relay(@DefaultValue("1s") @NotNull Duration interval, @DefaultValue("10s") @NotNull Duration grace,
+			@DefaultValue("10s") @NotNull Duration lease, @DefaultValue("30s") @NotNull Duration sendTimeout) {
 	}
 
 	public boolean plays(Role role) {

@@ -1,6 +1,7 @@
 package dev.coupongateway.system;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -11,6 +12,9 @@ import org.apache.commons.logging.LogFactory;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import reactor.core.publisher.Mono;
 
@@ -61,6 +65,35 @@ public class KafkaAdmin implements InitializingBean, DisposableBean, ReactiveHea
 						+ "; continuing, the producer retries");
 			}
 		}
+	}
+
+	/**
+	 * Records on the grants topic that the writer's group has not committed yet: events on their way
+	 * to PostgreSQL. Errors when Kafka does not answer.
+	 */
+	public Mono<Long> writerLag() {
+		String group = this.kafka.consumerGroup();
+		return Mono
+			.fromCompletionStage(() -> this.admin.listConsumerGroupOffsets(group)
+				.partitionsToOffsetAndMetadata()
+				.toCompletionStage())
+			.zipWith(Mono.fromCompletionStage(() -> this.admin.describeTopics(List.of(this.kafka.topic()))
+				.allTopicNames()
+				.toCompletionStage()))
+			.flatMap((both) -> {
+				Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+				both.getT2()
+					.get(this.kafka.topic())
+					.partitions()
+					.forEach((p) -> latest.put(new TopicPartition(this.kafka.topic(), p.partition()), OffsetSpec.latest()));
+				return Mono.fromCompletionStage(() -> this.admin.listOffsets(latest).all().toCompletionStage())
+					.map((ends) -> ends.entrySet().stream().mapToLong((end) -> {
+						OffsetAndMetadata committed = both.getT1().get(end.getKey());
+						long from = (committed != null) ? committed.offset() : 0;
+						return Math.max(0, end.getValue().offset() - from);
+					}).sum());
+			})
+			.timeout(Duration.ofSeconds(5));
 	}
 
 	@Override

@@ -1,13 +1,12 @@
 package dev.coupongateway.writer;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import dev.coupongateway.issue.CouponIssued;
 import dev.coupongateway.system.CouponProperties;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -28,8 +27,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class CouponIssuedSource {
-
-	private static final Log logger = LogFactory.getLog(CouponIssuedSource.class);
 
 	private final ReceiverOptions<String, byte[]> options;
 
@@ -60,25 +57,64 @@ class CouponIssuedSource {
 	}
 
 	private Batch batch(List<ReceiverRecord<String, byte[]>> records) {
-		List<CouponIssued> events = new ArrayList<>(records.size());
+		List<Received> received = new ArrayList<>(records.size());
+		List<Poison> poison = new ArrayList<>();
 		for (ReceiverRecord<String, byte[]> record : records) {
+			String source = record.topic() + "-" + record.partition() + "@" + record.offset();
 			try {
-				events.add(this.json.readValue(record.value(), CouponIssued.class));
+				CouponIssued event = this.json.readValue(record.value(), CouponIssued.class);
+				String missing = missingField(event);
+				if (missing != null) {
+					poison.add(new Poison(record.key(), record.value(), source, "missing field " + missing));
+				}
+				else {
+					received.add(new Received(event, record.key(), record.value(), source));
+				}
 			}
-			catch (JacksonException ex) {
-				logger.error("Unreadable record at " + record.topic() + "-" + record.partition() + "@"
-						+ record.offset() + " skipped: " + ex.getOriginalMessage());
+			catch (JacksonException | IllegalArgumentException ex) {
+				poison.add(new Poison(record.key(), record.value(), source, "unreadable: " + ex.getMessage()));
 			}
 		}
 		Mono<Void> commit = Mono.defer(() -> {
 			records.forEach((record) -> record.receiverOffset().acknowledge());
 			return records.get(records.size() - 1).receiverOffset().commit();
 		});
-		return new Batch(events, commit);
+		return new Batch(received, poison, commit);
 	}
 
-	/** Events read together, and the commit of their offsets (all partitions in the batch). */
-	record Batch(List<CouponIssued> events, Mono<Void> commit) {
+	private static String missingField(CouponIssued event) {
+		if (event == null || event.couponId() == null) {
+			return "couponId";
+		}
+		if (event.campaignId() == null) {
+			return "campaignId";
+		}
+		if (event.userId() == null) {
+			return "userId";
+		}
+		return (event.issuedAt() == null) ? "issuedAt" : null;
+	}
+
+	/** Events read together, the records that could not be read, and the commit of all their offsets. */
+	record Batch(List<Received> received, List<Poison> poison, Mono<Void> commit) {
+
+		int size() {
+			return this.received.size() + this.poison.size();
+		}
+
+	}
+
+	/** An event as read, with its record's key, raw value and coordinates ({@code topic-partition@offset}). */
+	record Received(CouponIssued event, String key, byte[] value, String source) {
+	}
+
+	/** A record that is not a usable event. */
+	record Poison(String key, byte[] value, String source, String reason) {
+
+		String payloadText() {
+			return (this.value != null) ? new String(this.value, StandardCharsets.UTF_8) : null;
+		}
+
 	}
 
 }

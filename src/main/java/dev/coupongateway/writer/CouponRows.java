@@ -3,20 +3,64 @@ package dev.coupongateway.writer;
 import java.util.List;
 
 import dev.coupongateway.issue.CouponIssued;
+import dev.coupongateway.writer.CouponIssuedSource.Poison;
+import dev.coupongateway.writer.CouponIssuedSource.Received;
 import reactor.core.publisher.Mono;
 
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Repository;
 
-/** Writes coupon rows, a whole batch in one statement, idempotent on {@code coupon_id}. */
+/**
+ * Writes coupon rows, a whole batch in one statement, idempotent on {@code coupon_id}. The statement
+ * applies the database's guards itself: a row outside its campaign's stock or per-user limit, or
+ * clashing with a stored coupon, is not inserted but recorded in {@code coupon_conflict}, in the same
+ * statement, and returned so the writer can send it to the DLT.
+ */
 @Repository
 class CouponRows {
 
 	private static final String INSERT = """
-			INSERT INTO coupon (coupon_id, campaign_id, user_id, sequence, user_slot, issued_at)
-			SELECT id::uuid, campaign, usr, seq, slot, to_timestamp(issued / 1000.0)
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[])
-			    AS e(id, campaign, usr, seq, slot, issued)
+			WITH e AS (
+			    SELECT id::uuid AS coupon_id, campaign, usr, seq, slot, to_timestamp(issued / 1000.0) AS issued_at, src
+			    FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bigint[], $7::text[])
+			        AS t(id, campaign, usr, seq, slot, issued, src)
+			),
+			ins AS (
+			    INSERT INTO coupon (coupon_id, campaign_id, user_id, sequence, user_slot, issued_at)
+			    SELECT e.coupon_id, e.campaign, e.usr, e.seq, e.slot, e.issued_at
+			    FROM e JOIN campaign c ON c.id = e.campaign
+			    WHERE e.seq BETWEEN 1 AND c.total_stock AND e.slot BETWEEN 1 AND c.per_user_limit
+			      AND length(e.usr) BETWEEN 1 AND 64
+			    ON CONFLICT DO NOTHING
+			    RETURNING coupon_id, campaign_id, sequence, user_id, user_slot
+			),
+			refused AS (
+			    SELECT e.*, CASE
+			        WHEN c.id IS NULL THEN 'unknown campaign'
+			        WHEN e.seq NOT BETWEEN 1 AND c.total_stock THEN 'sequence outside the stock'
+			        WHEN e.slot NOT BETWEEN 1 AND c.per_user_limit THEN 'user slot outside the per-user limit'
+			        WHEN length(e.usr) NOT BETWEEN 1 AND 64 THEN 'bad user id'
+			        WHEN EXISTS (SELECT 1 FROM coupon x WHERE x.campaign_id = e.campaign AND x.sequence = e.seq)
+			          OR EXISTS (SELECT 1 FROM ins WHERE ins.campaign_id = e.campaign AND ins.sequence = e.seq)
+			            THEN 'sequence already stored for another coupon'
+			        ELSE 'user slot already stored for another coupon' END AS reason
+			    FROM e LEFT JOIN campaign c ON c.id = e.campaign
+			    WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.coupon_id = e.coupon_id)
+			      AND NOT EXISTS (SELECT 1 FROM coupon x WHERE x.coupon_id = e.coupon_id)
+			),
+			kept AS (
+			    INSERT INTO coupon_conflict (coupon_id, campaign_id, user_id, sequence, user_slot, issued_at, reason, source)
+			    SELECT coupon_id, campaign, usr, seq, slot, issued_at, reason, src FROM refused
+			    ON CONFLICT DO NOTHING
+			)
+			SELECT coupon_id::text AS coupon_id, reason, (SELECT count(*) FROM ins) AS inserted FROM refused
+			UNION ALL
+			SELECT NULL, NULL, (SELECT count(*) FROM ins) WHERE NOT EXISTS (SELECT 1 FROM refused)
+			""";
+
+	private static final String POISON = """
+			INSERT INTO coupon_conflict (reason, payload, source)
+			SELECT reason, payload, src FROM unnest($1::text[], $2::text[], $3::text[]) AS t(reason, payload, src)
 			ON CONFLICT DO NOTHING
 			""";
 
@@ -26,26 +70,28 @@ class CouponRows {
 		this.db = db;
 	}
 
-	/** Inserts the batch's rows; returns how many were new (the rest were stored before). */
-	Mono<Long> insert(List<CouponIssued> events) {
-		if (events.isEmpty()) {
-			return Mono.just(0L);
+	/** Inserts the batch's rows; returns how many were new and which were refused, with why. */
+	Mono<Stored> insert(List<Received> batch) {
+		if (batch.isEmpty()) {
+			return Mono.just(new Stored(0, List.of()));
 		}
-		int n = events.size();
+		int n = batch.size();
 		String[] ids = new String[n];
 		String[] campaigns = new String[n];
 		String[] users = new String[n];
 		Integer[] sequences = new Integer[n];
 		Integer[] slots = new Integer[n];
 		Long[] issued = new Long[n];
+		String[] sources = new String[n];
 		for (int i = 0; i < n; i++) {
-			CouponIssued event = events.get(i);
+			CouponIssued event = batch.get(i).event();
 			ids[i] = event.couponId().toString();
 			campaigns[i] = event.campaignId();
 			users[i] = event.userId();
 			sequences[i] = event.sequence();
 			slots[i] = event.userSlot();
 			issued[i] = event.issuedAt().toEpochMilli();
+			sources[i] = batch.get(i).source();
 		}
 		return this.db.sql(INSERT)
 			.bind(0, ids)
@@ -54,8 +100,33 @@ class CouponRows {
 			.bind(3, sequences)
 			.bind(4, slots)
 			.bind(5, issued)
-			.fetch()
-			.rowsUpdated();
+			.bind(6, sources)
+			.map((row) -> new Refusal(row.get("coupon_id", String.class), row.get("reason", String.class),
+					row.get("inserted", Long.class)))
+			.all()
+			.collectList()
+			.map((rows) -> new Stored(rows.isEmpty() ? 0 : rows.get(0).inserted(),
+					rows.stream().filter((r) -> r.couponId() != null).toList()));
+	}
+
+	/** Keeps records that could not even be read, with the reason and the raw payload. */
+	Mono<Void> keep(List<Poison> poison) {
+		if (poison.isEmpty()) {
+			return Mono.empty();
+		}
+		return this.db.sql(POISON)
+			.bind(0, poison.stream().map(Poison::reason).toArray(String[]::new))
+			.bind(1, poison.stream().map(Poison::payloadText).toArray(String[]::new))
+			.bind(2, poison.stream().map(Poison::source).toArray(String[]::new))
+			.then();
+	}
+
+	/** What a batch insert did: rows inserted, and the coupons the guards refused. */
+	record Stored(long inserted, List<Refusal> refused) {
+	}
+
+	/** A coupon the database refused, and why. */
+	record Refusal(String couponId, String reason, long inserted) {
 	}
 
 }

@@ -38,6 +38,24 @@ class IssueScriptTests {
 	}
 
 	@Test
+	void whenGrantedThenTheOutboxHoldsTheEventInTheSameStep() {
+		String id = settings(3, 1, 0, 0);
+		UUID couponId = UUID.randomUUID();
+		IssueOutcome outcome = this.script.claim(id, "olga", couponId).block(Duration.ofSeconds(5));
+		var entries = this.redis.opsForStream().range(CampaignKeys.of(id).outbox(),
+				org.springframework.data.domain.Range.unbounded()).collectList().block(Duration.ofSeconds(5));
+		assertThat(entries).hasSize(1);
+		assertThat(entries.get(0).getId().getValue()).isEqualTo(outcome.outboxEntry());
+		assertThat(entries.get(0).getValue()).containsEntry("c", couponId.toString())
+			.containsEntry("u", "olga")
+			.containsEntry("s", "1")
+			.containsEntry("l", "1")
+			.containsEntry("t", Long.toString(outcome.granted().issuedAt().toEpochMilli()));
+		expect(id, "olga", Result.ALREADY_ISSUED);
+		assertThat(this.redis.opsForStream().size(CampaignKeys.of(id).outbox()).block()).isEqualTo(1);
+	}
+
+	@Test
 	void whenStockIsLeftThenGrantedAndRecorded() {
 		String id = settings(3, 1, 0, 0);
 		UUID couponId = UUID.randomUUID();

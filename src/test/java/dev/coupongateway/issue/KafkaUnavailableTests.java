@@ -1,21 +1,27 @@
 package dev.coupongateway.issue;
 
+import java.time.Duration;
 import java.util.Map;
 
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
+import dev.coupongateway.GatewayInstance;
+import dev.coupongateway.relay.Outbox;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
- * Kafka unreachable: the grant is decided and kept, the claim answers 202 PENDING once the ack timeout
- * passes, and the miss is counted. A retry gets the same coupon, never a second one.
+ * Kafka unreachable from this instance: the grant is decided and kept, the claim answers 202 PENDING
+ * once the ack timeout passes, and the miss is counted. A retry gets the same coupon, never a second
+ * one. When a node that reaches Kafka runs, its outbox relay delivers the grant: exactly one row.
  */
 @CouponGatewayTest(properties = { "coupon.kafka.bootstrap-servers=127.0.0.1:1", "coupon.kafka.ack-timeout=300ms",
 		"coupon.kafka.startup-timeout=1s", "coupon.roles=gateway" })
@@ -30,6 +36,9 @@ class KafkaUnavailableTests {
 
 	@Autowired
 	private MeterRegistry meters;
+
+	@Autowired
+	private Outbox outbox;
 
 	@Test
 	void whenKafkaIsDownThenGrantIsKeptAndAnsweredPending() {
@@ -54,6 +63,15 @@ class KafkaUnavailableTests {
 			.value((stock) -> assertThat(stock).containsEntry("issued", 1).containsEntry("remaining", 1));
 		this.http.get().uri("/api/campaigns/{id}/coupons/mine", campaign).header("X-User-Id", "alice").exchange()
 			.expectBody().jsonPath("$.coupons[0].state").isEqualTo("PENDING");
+		assertThat(this.fixtures.storedRows(campaign)).isZero();
+
+		try (ConfigurableApplicationContext healthy = GatewayInstance.start("coupon.roles=gateway,writer")) {
+			await().atMost(Duration.ofSeconds(60))
+				.until(() -> this.fixtures.storedCouponIds(campaign).contains(pending.couponId()));
+			assertThat(this.fixtures.storedRows(campaign)).isEqualTo(1);
+			await().atMost(Duration.ofSeconds(30))
+				.until(() -> this.outbox.size(campaign).block(Duration.ofSeconds(5)) == 0);
+		}
 	}
 
 }

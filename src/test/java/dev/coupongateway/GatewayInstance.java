@@ -1,0 +1,25 @@
+package dev.coupongateway;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/** Starts one more gateway instance in this JVM, on the same dev services, as a second node would run. */
+public final class GatewayInstance {
+
+	private GatewayInstance() {
+	}
+
+	/** A running instance on a random port; close it when done. */
+	public static ConfigurableApplicationContext start(String... properties) {
+		List<String> args = new ArrayList<>(List.of("--server.port=0", "--spring.main.banner-mode=off"));
+		for (String property : properties) {
+			args.add("--" + property);
+		}
+		return new SpringApplicationBuilder(CouponGatewayApplication.class).initializers(new DevServicesInitializer())
+			.run(args.toArray(String[]::new));
+	}
+
+}
