@@ -46,6 +46,18 @@ public final class Claims {
 
 	/** Sends all claims concurrently from {@code threads} threads and returns every answer. */
 	public List<Answer> concurrently(List<Claim> claims, int threads) throws Exception {
+		return run(claims, threads, false);
+	}
+
+	/**
+	 * Like {@link #concurrently}, but a claim whose connection fails (the server went away) is answered
+	 * with status 0 instead of failing the whole run.
+	 */
+	public List<Answer> concurrentlyTolerant(List<Claim> claims, int threads) throws Exception {
+		return run(claims, threads, true);
+	}
+
+	private List<Answer> run(List<Claim> claims, int threads, boolean tolerateConnectionErrors) throws Exception {
 		ExecutorService pool = Executors.newFixedThreadPool(threads);
 		CountDownLatch gate = new CountDownLatch(1);
 		try {
@@ -53,7 +65,15 @@ public final class Claims {
 			for (Claim claim : claims) {
 				Callable<Answer> call = () -> {
 					gate.await();
-					return claim(claim.campaignId(), claim.userId());
+					try {
+						return claim(claim.campaignId(), claim.userId());
+					}
+					catch (IOException ex) {
+						if (!tolerateConnectionErrors) {
+							throw ex;
+						}
+						return new Answer(claim.campaignId(), claim.userId(), 0, ex.toString());
+					}
 				};
 				futures.add(pool.submit(call));
 			}

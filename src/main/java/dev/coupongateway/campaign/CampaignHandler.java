@@ -35,6 +35,10 @@ class CampaignHandler {
 			.flatMap((view) -> ServerResponse.created(URI.create("/api/campaigns/" + view.id())).bodyValue(view));
 	}
 
+	Mono<ServerResponse> list(ServerRequest request) {
+		return this.campaigns.recent(100).collectList().flatMap((views) -> ServerResponse.ok().bodyValue(views));
+	}
+
 	Mono<ServerResponse> show(ServerRequest request) {
 		return this.campaigns.view(campaignId(request)).flatMap((view) -> ServerResponse.ok().bodyValue(view));
 	}

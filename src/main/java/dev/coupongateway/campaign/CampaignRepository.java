@@ -46,6 +46,16 @@ public class CampaignRepository {
 			.one();
 	}
 
+	/** The newest campaigns, newest first. */
+	public Flux<Campaign> findRecent(int limit) {
+		return this.db
+			.sql("SELECT id, name, total_stock, per_user_limit, starts_at, ends_at FROM campaign "
+					+ "ORDER BY created_at DESC, id LIMIT :limit")
+			.bind("limit", limit)
+			.map(CampaignRepository::campaign)
+			.all();
+	}
+
 	/** The coupons stored for a campaign, oldest first, to rebuild its Redis state. */
 	public Flux<StoredCoupon> storedCoupons(String campaignId) {
 		return this.db

@@ -23,12 +23,14 @@ class CampaignRoutes {
 			.GET("/api/admin/campaigns/{id}/reconciliation", handler::reconciliation)
 			.filter(adminToken.filter())
 			.build()
-			.and(route().GET("/api/campaigns/{id}", handler::show)
+			.and(route().GET("/api/campaigns", handler::list)
+				.GET("/api/campaigns/{id}", handler::show)
 				.GET("/api/campaigns/{id}/stock", handler::stock)
 				.build())
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), "/api/admin/campaigns"))
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/admin/campaigns/{id}/reconciliation"))
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/campaigns/{id}", "/api/campaigns/{id}/stock"));
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/campaigns", "/api/campaigns/{id}",
+					"/api/campaigns/{id}/stock"));
 	}
 
 }

@@ -15,6 +15,7 @@ import org.springframework.stereotype.Service;
 import dev.coupongateway.system.KafkaAdmin;
 import dev.coupongateway.system.Problem;
 import dev.coupongateway.system.ProblemException;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -94,6 +95,11 @@ public class CampaignService {
 				}
 			})
 			.thenReturn(campaign));
+	}
+
+	/** The newest campaigns with their stock, for people picking one to watch. */
+	public Flux<CampaignView> recent(int limit) {
+		return this.repository.findRecent(limit).concatMap((campaign) -> view(campaign.id()).onErrorResume((ex) -> Mono.empty()));
 	}
 
 	/** The reconciliation report of a campaign: Redis, the outbox, PostgreSQL and the conflicts side by side. */

@@ -21,12 +21,13 @@ import org.springframework.validation.annotation.Validated;
  * @param kafka the grants topic, the producer and the consumer
  * @param redis the Redis calls on the claim path
  * @param relay the outbox relay
+ * @param stream the live stock stream (Server-Sent Events)
  */
 @Validated
 @ConfigurationProperties("coupon")
 public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty Set<Role> roles,
 		@Valid @NotNull Admin admin, @Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Redis redis,
-		@Valid @DefaultValue Relay relay) {
+		@Valid @DefaultValue Relay relay, @Valid @DefaultValue Stream stream) {
 
 	/** A part this instance plays; one artifact, both on by default. */
 	public enum Role {
@@ -69,6 +70,18 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	 */
 	public record Relay(@DefaultValue("1s") @NotNull Duration interval, @DefaultValue("10s") @NotNull Duration grace,
 			@DefaultValue("10s") @NotNull Duration lease, @DefaultValue("30s") @NotNull Duration sendTimeout) {
+	}
+
+	/**
+	 * @param poll how often one instance reads a watched campaign's stock from Redis (once for all its
+	 * subscribers)
+	 * @param maxRate most stock events per second to one subscriber; changes in between are conflated,
+	 * the latest wins
+	 * @param heartbeat how often a comment line keeps idle connections (and proxies) alive
+	 * @param linger how long a campaign's feed stays up after its last subscriber left
+	 */
+	public record Stream(@DefaultValue("100ms") @NotNull Duration poll, @DefaultValue("4") @Min(1) int maxRate,
+			@DefaultValue("15s") @NotNull Duration heartbeat, @DefaultValue("2s") @NotNull Duration linger) {
 	}
 
 	public boolean plays(Role role) {

@@ -1,0 +1,75 @@
+package dev.coupongateway.stock;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.coupongateway.campaign.CampaignService;
+import dev.coupongateway.campaign.CampaignView;
+import dev.coupongateway.system.CouponProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * One shared stock feed per watched campaign per instance: a single poll of Redis, multicast to every
+ * subscriber, started by the first and released shortly after the last leaves. Redis load grows with
+ * the campaigns being watched, not with the people watching; stock lives in Redis, so changes made
+ * by any instance show up here. The feed completes once the campaign is sold out or ended.
+ */
+@Component
+public class StockFeed {
+
+	private final CampaignService campaigns;
+
+	private final CouponProperties.Stream settings;
+
+	private final ConcurrentMap<String, Flux<CampaignView>> feeds = new ConcurrentHashMap<>();
+
+	private final Counter polls;
+
+	public StockFeed(CampaignService campaigns, CouponProperties properties, MeterRegistry meters) {
+		this.campaigns = campaigns;
+		this.settings = properties.stream();
+		this.polls = Counter.builder("coupon.stock.polls").description("Stock reads of the shared feeds").register(meters);
+		Gauge.builder("coupon.stock.feeds", this.feeds, ConcurrentMap::size)
+			.description("Campaign stock feeds with subscribers on this instance")
+			.register(meters);
+	}
+
+	/** The campaign's stock, now and at every change; completes after the sold-out or ended value. */
+	public Flux<CampaignView> of(String campaignId) {
+		return Flux.defer(() -> this.feeds.computeIfAbsent(campaignId, this::start));
+	}
+
+	/** Feeds with subscribers (or lingering after the last one left). */
+	int active() {
+		return this.feeds.size();
+	}
+
+	private Flux<CampaignView> start(String campaignId) {
+		AtomicReference<Flux<CampaignView>> self = new AtomicReference<>();
+		Flux<CampaignView> feed = Flux.interval(Duration.ZERO, this.settings.poll())
+			.onBackpressureDrop()
+			.concatMap((tick) -> read(campaignId), 1)
+			.distinctUntilChanged((view) -> view.issued() + ":" + view.status())
+			.takeUntil(CampaignView::finished)
+			.doFinally((signal) -> this.feeds.remove(campaignId, self.get()))
+			.replay(1)
+			.refCount(1, this.settings.linger());
+		self.set(feed);
+		return feed;
+	}
+
+	private Mono<CampaignView> read(String campaignId) {
+		this.polls.increment();
+		// a failed read (Redis away) is skipped: subscribers keep the last value and the next poll retries
+		return this.campaigns.view(campaignId).onErrorResume((ex) -> Mono.empty());
+	}
+
+}

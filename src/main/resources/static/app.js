@@ -1,0 +1,150 @@
+// The live stock page: pick a campaign, watch its stock over Server-Sent Events, claim a coupon.
+// Plain browser JavaScript, no build step, no external resources.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+let source = null;
+
+function show(stock) {
+  $('total').textContent = stock.total;
+  $('issued').textContent = stock.issued;
+  $('remaining').textContent = stock.remaining;
+  const bar = $('stock-bar');
+  bar.setAttribute('aria-valuemax', stock.total);
+  bar.setAttribute('aria-valuenow', stock.remaining);
+  bar.setAttribute('aria-valuetext', stock.remaining + ' of ' + stock.total + ' left');
+  $('stock-fill').style.width = (stock.total > 0 ? (100 * stock.remaining / stock.total) : 0) + '%';
+}
+
+function watch(campaignId) {
+  if (source) {
+    source.close();
+  }
+  $('connection').textContent = 'connecting…';
+  source = new EventSource('/api/campaigns/' + encodeURIComponent(campaignId) + '/stock/stream');
+  source.addEventListener('open', () => { $('connection').textContent = 'live'; });
+  source.addEventListener('stock', (e) => show(JSON.parse(e.data)));
+  const finish = (label) => (e) => {
+    show(JSON.parse(e.data));
+    $('connection').textContent = label;
+    $('campaign-status').textContent = label;
+    source.close();
+  };
+  source.addEventListener('sold-out', finish('sold out'));
+  source.addEventListener('ended', finish('ended'));
+  source.addEventListener('error', () => {
+    if (source.readyState === EventSource.CLOSED) {
+      $('connection').textContent = 'closed';
+    } else {
+      $('connection').textContent = 'reconnecting…';
+    }
+  });
+}
+
+async function loadCampaigns() {
+  const response = await fetch('/api/campaigns');
+  const campaigns = response.ok ? await response.json() : [];
+  const select = $('campaign');
+  select.replaceChildren(...campaigns.map((c) => new Option(c.name + ' (' + c.id + ')', c.id)));
+  const wanted = new URLSearchParams(location.search).get('campaign');
+  if (wanted && !campaigns.some((c) => c.id === wanted)) {
+    select.add(new Option(wanted, wanted));
+  }
+  if (wanted) {
+    select.value = wanted;
+  }
+  if (select.value) {
+    selected();
+  } else {
+    $('campaign-status').textContent = 'No campaign yet.';
+  }
+}
+
+async function selected() {
+  const id = $('campaign').value;
+  const response = await fetch('/api/campaigns/' + encodeURIComponent(id));
+  if (response.ok) {
+    const campaign = await response.json();
+    $('campaign-status').textContent = statusText(campaign);
+    show({ total: campaign.totalStock, issued: campaign.issued, remaining: campaign.remaining });
+  }
+  watch(id);
+  loadMine();
+}
+
+function statusText(campaign) {
+  const words = { SCHEDULED: 'not started yet', OPEN: 'open', SOLD_OUT: 'sold out', ENDED: 'ended' };
+  return 'Status: ' + (words[campaign.status] || campaign.status) + ' · up to ' + campaign.perUserLimit + ' per person';
+}
+
+async function claim(event) {
+  event.preventDefault();
+  const user = $('user').value.trim();
+  if (!user) {
+    return;
+  }
+  const button = $('claim');
+  button.disabled = true;
+  const outcome = $('outcome');
+  outcome.className = '';
+  outcome.textContent = 'Claiming…';
+  try {
+    const response = await fetch('/api/campaigns/' + encodeURIComponent($('campaign').value) + '/coupons', {
+      method: 'POST', headers: { 'X-User-Id': user }
+    });
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 201 || response.status === 202) {
+      outcome.className = 'ok';
+      outcome.textContent = 'You got coupon #' + body.sequence + ' (' + body.couponId + ')'
+        + (response.status === 202 ? ': confirmation pending.' : '.');
+    } else {
+      outcome.className = 'bad';
+      outcome.textContent = message(body) ;
+    }
+  } catch (e) {
+    outcome.className = 'bad';
+    outcome.textContent = 'Could not reach the shop. Try again.';
+  } finally {
+    button.disabled = false;
+    loadMine();
+  }
+}
+
+function message(problem) {
+  switch (problem.code) {
+    case 'SOLD_OUT': return 'Sorry, all coupons are gone.';
+    case 'ALREADY_ISSUED': return 'You already hold your coupon' + ((problem.couponIds || []).length > 1 ? 's.' : '.');
+    case 'NOT_STARTED': return 'The campaign has not started yet.';
+    case 'ENDED': return 'The campaign has ended.';
+    case 'UNAVAILABLE': return 'The shop is busy; try again in a moment.';
+    case 'UNAUTHENTICATED': return 'Enter a valid user id.';
+    default: return problem.detail || 'Something went wrong.';
+  }
+}
+
+async function loadMine() {
+  const user = $('user').value.trim();
+  const list = $('mine');
+  if (!user || !$('campaign').value) {
+    list.replaceChildren();
+    $('mine-empty').hidden = false;
+    return;
+  }
+  const response = await fetch('/api/campaigns/' + encodeURIComponent($('campaign').value) + '/coupons/mine',
+    { headers: { 'X-User-Id': user } });
+  const coupons = response.ok ? (await response.json()).coupons : [];
+  list.replaceChildren(...coupons.map((c) => {
+    const item = document.createElement('li');
+    item.className = 'coupon';
+    item.textContent = '#' + c.sequence + ' · ' + c.couponId + ' · ' + (c.state === 'STORED' ? 'confirmed' : 'pending');
+    return item;
+  }));
+  $('mine-empty').hidden = coupons.length > 0;
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('campaign').addEventListener('change', selected);
+  $('claim-form').addEventListener('submit', claim);
+  $('user').addEventListener('change', loadMine);
+  loadCampaigns();
+});

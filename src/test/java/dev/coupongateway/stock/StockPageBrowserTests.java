@@ -1,0 +1,99 @@
+package dev.coupongateway.stock;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import dev.coupongateway.Claims;
+import dev.coupongateway.Claims.Claim;
+import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.Fixtures;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+/**
+ * The page in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}): it
+ * shows the stock, claims, and sees the live counter fall while other clients claim at the same time.
+ * Skipped, saying why, where Chromium is not installed; {@code .ci/run} installs it.
+ */
+@CouponGatewayTest
+class StockPageBrowserTests {
+
+	private static final File CHROMIUM = new File("/usr/bin/chromium");
+
+	private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+
+	@LocalServerPort
+	private int port;
+
+	@Autowired
+	private Fixtures fixtures;
+
+	private WebDriver browser;
+
+	@BeforeEach
+	void startBrowser() throws Exception {
+		assumeThat(CHROMIUM.canExecute() && CHROMEDRIVER.canExecute())
+			.as("Chromium not installed: apt-get install chromium chromium-driver to run the browser test")
+			.isTrue();
+		ChromeOptions options = new ChromeOptions();
+		options.setBinary(CHROMIUM);
+		options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+				"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+				"--disable-sync", "--user-data-dir=" + Files.createTempDirectory("chromium"));
+		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
+			.usingAnyFreePort()
+			.build();
+		this.browser = new ChromeDriver(service, options);
+	}
+
+	@AfterEach
+	void stopBrowser() {
+		if (this.browser != null) {
+			this.browser.quit();
+		}
+	}
+
+	@Test
+	void whenAPersonClaimsWhileOthersDoThenThePageShowsTheCouponAndTheCounterFallsLive() throws Exception {
+		String campaign = this.fixtures.campaign(30);
+		this.browser.get("http://127.0.0.1:" + this.port + "/?campaign=" + campaign);
+		WebDriverWait wait = new WebDriverWait(this.browser, Duration.ofSeconds(20));
+		wait.until(ExpectedConditions.textToBe(By.id("connection"), "live"));
+		wait.until(ExpectedConditions.textToBe(By.id("remaining"), "30"));
+		assertThat(this.browser.findElement(By.id("total")).getText()).isEqualTo("30");
+
+		this.browser.findElement(By.id("user")).sendKeys("page-user");
+		this.browser.findElement(By.id("claim")).click();
+		wait.until(ExpectedConditions.textMatches(By.id("outcome"), java.util.regex.Pattern.compile("You got coupon #\\d+")));
+		wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#mine li.coupon"), 1));
+
+		// other clients claim the rest at once; the page's counter follows over the stream
+		List<Claim> others = IntStream.range(0, 40).mapToObj((i) -> new Claim(campaign, "other-" + i)).toList();
+		new Claims(this.port).concurrently(others, 16);
+		wait.until(ExpectedConditions.textToBe(By.id("remaining"), "0"));
+		wait.until(ExpectedConditions.textToBe(By.id("connection"), "sold out"));
+		assertThat(this.browser.findElement(By.id("issued")).getText()).isEqualTo("30");
+		assertThat(this.browser.findElement(By.id("stock-bar")).getAttribute("aria-valuenow")).isEqualTo("0");
+
+		this.browser.findElement(By.id("claim")).click();
+		wait.until(ExpectedConditions.textToBe(By.id("outcome"), "You already hold your coupon."));
+	}
+
+}
