@@ -61,7 +61,8 @@ class StockStreamHandler {
 	private Flux<ServerSentEvent<?>> events(String campaignId, String lastEventId) {
 		Flux<ServerSentEvent<?>> stock = this.feed.of(campaignId)
 			.onBackpressureLatest()
-			.concatMap((view) -> Flux.just(view).concatWith(Mono.delay(this.minInterval).then(Mono.empty())), 1)
+			// prefetch 0: the next value is taken only when the quiet interval is over, so it is the latest
+			.concatMap((view) -> Flux.just(view).concatWith(Mono.delay(this.minInterval).then(Mono.empty())), 0)
 			.index()
 			.filter((indexed) -> indexed.getT1() > 0 || indexed.getT2().finished()
 					|| !Long.toString(indexed.getT2().issued()).equals(lastEventId))
