@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.campaign.CampaignKeys;
 import org.junit.jupiter.api.Test;
@@ -142,6 +143,32 @@ class ClaimApiTests {
 		this.http.get().uri("/api/campaigns/{id}/coupons/mine", campaign).header("X-User-Id", "nobody").exchange()
 			.expectStatus().isOk()
 			.expectBody().jsonPath("$.coupons.length()").isEqualTo(0);
+	}
+
+	@Test
+	void whenEveryGrantIsStoredThenTheReconciliationAgrees() {
+		String campaign = this.fixtures.campaign(5);
+		claim(campaign, "r1").expectStatus().isCreated();
+		claim(campaign, "r2").expectStatus().isCreated();
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == 2);
+		await().atMost(Duration.ofSeconds(30)).until(() -> reconciliation(campaign).contains("\"agree\":true"));
+		this.http.get().uri("/api/admin/campaigns/{id}/reconciliation", campaign)
+			.headers((h) -> h.setBearerAuth(DevServices.ADMIN_TOKEN))
+			.exchange()
+			.expectBody()
+			.json("{\"campaignId\":\"" + campaign + "\",\"total\":5,\"granted\":2,\"pendingInOutbox\":0,"
+					+ "\"stored\":2,\"conflicts\":0,\"inFlight\":0,\"agree\":true}");
+		this.http.get().uri("/api/admin/campaigns/{id}/reconciliation", campaign).exchange()
+			.expectStatus().isUnauthorized();
+	}
+
+	private String reconciliation(String campaign) {
+		return this.http.get().uri("/api/admin/campaigns/{id}/reconciliation", campaign)
+			.headers((h) -> h.setBearerAuth(DevServices.ADMIN_TOKEN))
+			.exchange()
+			.expectBody(String.class)
+			.returnResult()
+			.getResponseBody();
 	}
 
 	@Test
