@@ -5,14 +5,12 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.CouponProperties.Role;
+import dev.coupongateway.system.PeriodicTask;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import org.springframework.context.SmartLifecycle;
-import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,43 +19,26 @@ import org.springframework.stereotype.Component;
  * restart shows as missing keys, which the claim path rebuilds on its own.
  */
 @Component
-class RedisRestartWatch implements SmartLifecycle {
+class RedisRestartWatch extends PeriodicTask {
 
 	private static final Log logger = LogFactory.getLog(RedisRestartWatch.class);
 
-	private static final Duration EVERY = Duration.ofSeconds(1);
-
-	private final ReactiveRedisConnectionFactory redis;
+	private final ReactiveStringRedisTemplate redis;
 
 	private final CampaignService campaigns;
 
-	private final boolean enabled;
-
 	private final AtomicReference<String> runId = new AtomicReference<>();
 
-	private volatile Disposable running;
-
-	RedisRestartWatch(ReactiveRedisConnectionFactory redis, CampaignService campaigns, CouponProperties properties) {
+	RedisRestartWatch(ReactiveStringRedisTemplate redis, CampaignService campaigns, CouponProperties properties) {
+		super(Duration.ofSeconds(1), properties.plays(Role.GATEWAY));
 		this.redis = redis;
 		this.campaigns = campaigns;
-		this.enabled = properties.plays(Role.GATEWAY);
 	}
 
 	@Override
-	public void start() {
-		if (!this.enabled || this.running != null) {
-			return;
-		}
-		this.running = Flux.interval(Duration.ZERO, EVERY)
-			.onBackpressureDrop()
-			.concatMap((tick) -> check().onErrorResume((ex) -> Mono.empty()), 1)
-			.subscribe();
-	}
-
-	Mono<Void> check() {
-		return this.redis.getReactiveConnection()
-			.serverCommands()
-			.info("server")
+	protected Mono<Void> run() {
+		return this.redis.execute((connection) -> connection.serverCommands().info("server"))
+			.next()
 			.map((info) -> info.getProperty("run_id", ""))
 			.doOnNext(this::seen)
 			.then();
@@ -70,20 +51,6 @@ class RedisRestartWatch implements SmartLifecycle {
 					+ "): campaigns are checked against PostgreSQL before granting again");
 			this.campaigns.redisRestarted();
 		}
-	}
-
-	@Override
-	public void stop() {
-		Disposable current = this.running;
-		this.running = null;
-		if (current != null) {
-			current.dispose();
-		}
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running != null;
 	}
 
 }

@@ -7,15 +7,13 @@ import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.issue.CouponPublisher;
 import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.CouponProperties.Role;
+import dev.coupongateway.system.PeriodicTask;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import reactor.core.Disposable;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import org.springframework.context.SmartLifecycle;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
@@ -27,7 +25,7 @@ import org.springframework.stereotype.Component;
  * sends (up to the send timeout) before the next one starts, so an outage does not pile up copies.
  */
 @Component
-class OutboxRelay implements SmartLifecycle {
+class OutboxRelay extends PeriodicTask {
 
 	private static final Log logger = LogFactory.getLog(OutboxRelay.class);
 
@@ -41,45 +39,28 @@ class OutboxRelay implements SmartLifecycle {
 
 	private final CouponProperties.Relay settings;
 
-	private final boolean enabled;
-
 	private final Clock clock;
 
 	private final String instance = UUID.randomUUID().toString();
 
 	private final Counter resent;
 
-	private volatile Disposable running;
-
 	OutboxRelay(Outbox outbox, CouponPublisher publisher, ReactiveStringRedisTemplate redis,
 			CouponProperties properties, Clock clock, MeterRegistry meters) {
+		super(properties.relay().interval(), properties.plays(Role.GATEWAY));
 		this.outbox = outbox;
 		this.publisher = publisher;
 		this.redis = redis;
 		this.settings = properties.relay();
-		this.enabled = properties.plays(Role.GATEWAY);
 		this.clock = clock;
 		this.resent = Counter.builder("coupon.relay.resent")
 			.description("Grants the outbox relay sent because no ack settled them in time")
 			.register(meters);
 	}
 
-	@Override
-	public void start() {
-		if (!this.enabled || this.running != null) {
-			return;
-		}
-		this.running = Flux.interval(this.settings.interval())
-			.onBackpressureDrop()
-			.concatMap((tick) -> pass().onErrorResume((ex) -> {
-				logger.warn("Outbox relay pass failed: " + ex);
-				return Mono.empty();
-			}), 1)
-			.subscribe();
-	}
-
 	/** One pass over every campaign's outbox. */
-	Mono<Void> pass() {
+	@Override
+	protected Mono<Void> run() {
 		return this.redis.opsForSet().members(CampaignKeys.ALL_CAMPAIGNS).concatMap(this::drain).then();
 	}
 
@@ -100,20 +81,6 @@ class OutboxRelay implements SmartLifecycle {
 			.timeout(this.settings.sendTimeout())
 			.doOnError((ex) -> logger.debug("Relay send of " + entry.event().couponId() + " failed: " + ex))
 			.onErrorResume((ex) -> Mono.empty());
-	}
-
-	@Override
-	public void stop() {
-		Disposable current = this.running;
-		this.running = null;
-		if (current != null) {
-			current.dispose();
-		}
-	}
-
-	@Override
-	public boolean isRunning() {
-		return this.running != null;
 	}
 
 }
