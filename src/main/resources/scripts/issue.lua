@@ -1,7 +1,8 @@
 -- Decides one claim in one atomic step: campaign known, user under the limit, window open, stock left;
 -- on success records the grant and its outbox entry. Redis 6.2 compatible.
--- KEYS[1] settings hash (total, limit, starts, ends, issued), KEYS[2] grants hash (userId -> grants),
--- KEYS[3] outbox stream (one entry per grant until Kafka has acknowledged it)
+-- KEYS[1] settings hash (total, limit, starts, ends, issued = grants made, seq = highest sequence
+-- handed out), KEYS[2] grants hash (userId -> grants), KEYS[3] outbox stream (one entry per grant until
+-- Kafka has acknowledged it), KEYS[4] free list (sequences given back by a rebuild, used first)
 -- ARGV[1] userId, ARGV[2] couponId (a UUID made by the gateway)
 -- Returns:
 --   { 1, sequence, userSlot, issuedAtMs, outboxEntryId }  GRANTED
@@ -35,7 +36,8 @@ end
 if tonumber(c[5]) >= tonumber(c[1]) then
   return {-4}
 end
-local sequence = redis.call('HINCRBY', KEYS[1], 'issued', 1)
+redis.call('HINCRBY', KEYS[1], 'issued', 1)
+local sequence = tonumber(redis.call('LPOP', KEYS[4])) or redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local grant = ARGV[2] .. ':' .. sequence .. ':' .. now
 if held then
   grant = held .. ',' .. grant

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -27,6 +28,8 @@ public class CampaignService {
 
 	private static final Log logger = LogFactory.getLog(CampaignService.class);
 
+	private static final Duration RETRY_REBUILD_AFTER = Duration.ofMillis(250);
+
 	private final CampaignRepository repository;
 
 	private final CampaignState state;
@@ -42,6 +45,10 @@ public class CampaignService {
 	private final AtomicLong redisEpoch = new AtomicLong();
 
 	private final ConcurrentMap<String, Long> verifiedAt = new ConcurrentHashMap<>();
+
+	private final ConcurrentMap<String, Mono<Campaign>> rebuilds = new ConcurrentHashMap<>();
+
+	private final ConcurrentMap<String, Long> rebuildWarnedAt = new ConcurrentHashMap<>();
 
 	public CampaignService(CampaignRepository repository, CampaignState state, KafkaAdmin kafka, Clock clock) {
 		this.repository = repository;
@@ -82,8 +89,15 @@ public class CampaignService {
 	 * has stored every event still in Kafka; until then a 503 with Retry-After, never a wrong answer.
 	 */
 	public Mono<Campaign> rebuild(String campaignId) {
+		// one rebuild at a time per campaign; a failed attempt (503) is shared for a moment, so a
+		// spike of claims during a rebuild does not turn into a spike of checks
+		return Mono.defer(() -> this.rebuilds.computeIfAbsent(campaignId, this::startRebuild));
+	}
+
+	private Mono<Campaign> startRebuild(String campaignId) {
 		long epoch = this.redisEpoch.get();
-		return find(campaignId).flatMap((campaign) -> this.kafka.writerLag()
+		AtomicReference<Mono<Campaign>> self = new AtomicReference<>();
+		Mono<Campaign> rebuild = find(campaignId).flatMap((campaign) -> this.kafka.writerLag()
 			.onErrorMap((ex) -> rebuilding(campaignId, "Kafka does not answer"))
 			.flatMap((lag) -> (lag > 0) ? Mono.error(rebuilding(campaignId, lag + " events not stored yet"))
 					: this.repository.storedCoupons(campaignId).collectList())
@@ -94,20 +108,13 @@ public class CampaignService {
 					logger.warn("Campaign " + campaignId + ": Redis state was missing or behind, rebuilt from PostgreSQL");
 				}
 			})
-			.thenReturn(campaign));
-	}
-
-	/** The newest campaigns with their stock, for people picking one to watch. */
-	public Flux<CampaignView> recent(int limit) {
-		return this.repository.findRecent(limit).concatMap((campaign) -> view(campaign.id()).onErrorResume((ex) -> Mono.empty()));
-	}
-
-	/** The reconciliation report of a campaign: Redis, the outbox, PostgreSQL and the conflicts side by side. */
-	public Mono<Reconciliation> reconcile(String campaignId) {
-		return find(campaignId).flatMap((campaign) -> Mono
-			.zip(this.state.issued(campaignId).defaultIfEmpty(0L), this.state.outboxSize(campaignId),
-					this.repository.storedAndConflicts(campaignId))
-			.map((all) -> Reconciliation.of(campaign, all.getT1(), all.getT2(), all.getT3()[0], all.getT3()[1])));
+			.thenReturn(campaign))
+			.doOnSuccess((done) -> this.rebuilds.remove(campaignId, self.get()))
+			.doOnError((ex) -> Mono.delay(RETRY_REBUILD_AFTER)
+				.subscribe((tick) -> this.rebuilds.remove(campaignId, self.get())))
+			.cache();
+		self.set(rebuild);
+		return rebuild;
 	}
 
 	/** Whether Redis restarted since this instance last checked the campaign's state against PostgreSQL. */
@@ -121,9 +128,27 @@ public class CampaignService {
 	}
 
 	private ProblemException rebuilding(String campaignId, String why) {
-		logger.warn("Campaign " + campaignId + ": Redis state is being rebuilt, claims wait (" + why + ")");
+		long now = System.nanoTime();
+		Long last = this.rebuildWarnedAt.get(campaignId);
+		if (last == null || now - last > Duration.ofSeconds(10).toNanos()) {
+			this.rebuildWarnedAt.put(campaignId, now);
+			logger.warn("Campaign " + campaignId + ": Redis state is being rebuilt, claims wait (" + why + ")");
+		}
 		return new ProblemException(Problem.unavailable(
 				"The campaign's state is being rebuilt; nothing was granted. Retry shortly.", Duration.ofSeconds(1)));
+	}
+
+	/** The newest campaigns with their stock, for people picking one to watch. */
+	public Flux<CampaignView> recent(int limit) {
+		return this.repository.findRecent(limit).concatMap((campaign) -> view(campaign.id()).onErrorResume((ex) -> Mono.empty()));
+	}
+
+	/** The reconciliation report of a campaign: Redis, the outbox, PostgreSQL and the conflicts side by side. */
+	public Mono<Reconciliation> reconcile(String campaignId) {
+		return find(campaignId).flatMap((campaign) -> Mono
+			.zip(this.state.issued(campaignId).defaultIfEmpty(0L), this.state.outboxSize(campaignId),
+					this.repository.storedAndConflicts(campaignId))
+			.map((all) -> Reconciliation.of(campaign, all.getT1(), all.getT2(), all.getT3()[0], all.getT3()[1])));
 	}
 
 	private Mono<Long> issued(Campaign campaign) {

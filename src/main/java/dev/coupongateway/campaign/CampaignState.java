@@ -2,10 +2,12 @@ package dev.coupongateway.campaign;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 import java.util.stream.Collectors;
 
 import dev.coupongateway.campaign.CampaignRepository.StoredCoupon;
@@ -30,8 +32,9 @@ public class CampaignState {
 	}
 
 	/**
-	 * Merges the campaign's settings and stored grants into Redis (all of it when Redis has nothing),
-	 * never lowering the counter; true when anything was written. Registers the campaign for the relay.
+	 * Writes the campaign's settings and stored grants to Redis: all of it when Redis has nothing (the
+	 * sequences no stored coupon has go back to the stock), merged when Redis is behind; true when
+	 * anything was written. Registers the campaign for the relay.
 	 */
 	public Mono<Boolean> restore(Campaign campaign, Collection<StoredCoupon> stored) {
 		List<String> args = new ArrayList<>();
@@ -39,8 +42,17 @@ public class CampaignState {
 		args.add(Integer.toString(campaign.perUserLimit()));
 		args.add(Long.toString(epochMillis(campaign.startsAt())));
 		args.add(Long.toString(epochMillis(campaign.endsAt())));
-		// the highest sequence, not the count: a number already handed out is never handed out again
-		args.add(Integer.toString(stored.stream().mapToInt(StoredCoupon::sequence).max().orElse(0)));
+		args.add(Integer.toString(stored.size()));
+		// the highest stored sequence, and the ones below it no stored coupon has (lost with Redis)
+		BitSet taken = new BitSet();
+		stored.forEach((coupon) -> taken.set(coupon.sequence()));
+		int highest = taken.length() - 1;
+		args.add(Integer.toString(Math.max(0, highest)));
+		StringJoiner gaps = new StringJoiner(",");
+		for (int sequence = taken.nextClearBit(1); sequence < highest; sequence = taken.nextClearBit(sequence + 1)) {
+			gaps.add(Integer.toString(sequence));
+		}
+		args.add(gaps.toString());
 		Map<String, List<StoredCoupon>> byUser = stored.stream()
 			.collect(Collectors.groupingBy(StoredCoupon::userId, LinkedHashMap::new, Collectors.toList()));
 		byUser.forEach((user, coupons) -> {

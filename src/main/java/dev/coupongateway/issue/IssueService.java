@@ -111,7 +111,9 @@ class IssueService {
 		CouponIssued event = new CouponIssued(grant.couponId(), campaignId, userId, grant.sequence(),
 				grant.userSlot(), grant.issuedAt());
 		CompletableFuture<Void> delivered = this.publisher.publish(event)
-			.then(Mono.defer(() -> this.outbox.settle(campaignId, outcome.outboxEntry())))
+			.then(Mono.defer(() -> this.outbox.settle(campaignId, outcome.outboxEntry())
+				// Kafka has it; an entry left unsettled only costs the relay a harmless re-send
+				.onErrorResume((ex) -> Mono.empty())))
 			.toFuture();
 		return Mono.fromFuture(delivered, true)
 			.timeout(this.ackTimeout)

@@ -9,7 +9,9 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.QueryTimeoutException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.data.redis.RedisSystemException;
 import org.springframework.http.HttpStatus;
@@ -41,7 +43,7 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 
 	private static final Log logger = LogFactory.getLog(ProblemExceptionHandler.class);
 
-	private static final Duration REDIS_RETRY_AFTER = Duration.ofSeconds(1);
+	private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
 	private final ServerResponse.Context context;
 
@@ -97,7 +99,11 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 		if (isRedisUnavailable(error)) {
 			logger.warn("Redis unavailable, answering 503: " + error);
 			return Problem.unavailable("The coupon store is unavailable; nothing was granted. Retry later.",
-					REDIS_RETRY_AFTER);
+					RETRY_AFTER);
+		}
+		if (error instanceof DataAccessResourceFailureException || error instanceof TransientDataAccessException) {
+			logger.warn("Database unavailable, answering 503: " + error.getMessage());
+			return Problem.unavailable("The coupon database is unavailable; retry later.", RETRY_AFTER);
 		}
 		if (error instanceof ResponseStatusException status) {
 			HttpStatus httpStatus = HttpStatus.valueOf(status.getStatusCode().value());

@@ -1,6 +1,7 @@
 package dev.coupongateway.writer;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,10 +42,16 @@ class CouponIssuedSource {
 				ConsumerConfig.GROUP_ID_CONFIG, this.kafka.consumerGroup(), ConsumerConfig.CLIENT_ID_CONFIG,
 				"coupon-writer", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
 				ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-				this.kafka.batchSize(), ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+				this.kafka.batchSize(),
+				// a writer that died hands its partitions over in seconds, not the default 45 s
+				ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
 		this.options = ReceiverOptions.<String, byte[]>create(config)
 			.withKeyDeserializer(new StringDeserializer())
 			.withValueDeserializer(new ByteArrayDeserializer())
+			// offsets are acknowledged only inside a batch's commit, which runs on the consumer thread; a
+			// rebalance that waited for them would wait its full delay (60 s by default) for nothing.
+			// Records of an unfinished batch are delivered again, which the insert makes harmless.
+			.maxDelayRebalance(Duration.ZERO)
 			.subscription(List.of(this.kafka.topic()));
 	}
 

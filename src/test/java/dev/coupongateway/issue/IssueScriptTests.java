@@ -71,6 +71,18 @@ class IssueScriptTests {
 	}
 
 	@Test
+	void whenTheStockHasFreedSequencesThenTheyAreHandedOutFirst() {
+		String id = settings(5, 1, 0, 0);
+		this.redis.opsForHash().put(CampaignKeys.of(id).settings(), "seq", "3").block(Duration.ofSeconds(5));
+		this.redis.opsForList().rightPush(CampaignKeys.of(id).free(), "2").block(Duration.ofSeconds(5));
+		assertThat(this.script.claim(id, "u1", UUID.randomUUID()).block(Duration.ofSeconds(5)).granted().sequence())
+			.isEqualTo(2);
+		assertThat(this.script.claim(id, "u2", UUID.randomUUID()).block(Duration.ofSeconds(5)).granted().sequence())
+			.isEqualTo(4);
+		assertThat(issued(id)).isEqualTo("2");
+	}
+
+	@Test
 	void whenUserIsAtTheLimitThenAlreadyIssuedWithTheExistingCoupons() {
 		String id = settings(10, 2, 0, 0);
 		UUID first = UUID.randomUUID();
@@ -145,7 +157,8 @@ class IssueScriptTests {
 		String id = Fixtures.uniqueId("lua");
 		this.redis.<String, String>opsForHash()
 			.putAll(CampaignKeys.of(id).settings(), Map.of("total", Integer.toString(total), "limit",
-					Integer.toString(limit), "starts", Long.toString(starts), "ends", Long.toString(ends), "issued", "0"))
+					Integer.toString(limit), "starts", Long.toString(starts), "ends", Long.toString(ends), "issued", "0",
+					"seq", "0"))
 			.block(Duration.ofSeconds(5));
 		return id;
 	}
