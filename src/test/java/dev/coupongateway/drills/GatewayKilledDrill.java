@@ -1,0 +1,57 @@
+package dev.coupongateway.drills;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Drill 3: a gateway instance dies with grants it could not hand to Kafka. The broker is frozen (SIGSTOP)
+ * so sends hang; claims go to instance A, which grants in Redis and answers 202 after the ack timeout,
+ * its events still in its producer's buffer; A is SIGKILLed, then the broker thawed (SIGCONT). Only the
+ * outbox in Redis knows those grants now: instance B's relay must deliver them. Claims A never answered
+ * are retried at B, which answers {@code ALREADY_ISSUED} with the coupon when A had granted one.
+ */
+class GatewayKilledDrill {
+
+	private static final int STOCK = 1_000;
+
+	@Test
+	void gatewayKilledWithPendingSends() throws Exception {
+		try (DrillStack stack = new DrillStack("GatewayKilledDrill",
+				List.of("--coupon.kafka.ack-timeout=1s", "--coupon.relay.grace=2s"))) {
+			stack.startServers();
+			GatewayProcess writer = stack.instance("writer", "writer");
+			GatewayProcess a = stack.instance("gateway-a", "gateway");
+			GatewayProcess b = stack.instance("gateway-b", "gateway");
+			stack.start(writer, a, b);
+			String campaign = stack.createCampaign("gateway-killed", STOCK, 1);
+
+			try (LoadDriver load = new LoadDriver(campaign, 48)) {
+				// a first wave through both instances with the broker healthy
+				load.fire(Drills.users("g0", 100, 0, 8), stack.gatewayUris(), stack::gatewayUris)
+					.await(Duration.ofMinutes(2));
+				stack.kafka.stall();
+				Drills.log("Broker frozen (SIGSTOP); claims to gateway-a only");
+				LoadDriver.Run run = load.fire(Drills.users("g1", 600, 0, 9), List.of(a.baseUri()), stack::gatewayUris);
+				await("gateway-a answering 202s").atMost(Duration.ofSeconds(120))
+					.pollInterval(Duration.ofMillis(20))
+					.until(() -> load.statusCounts().getOrDefault(202, 0) >= 300);
+				int pendingAtKill = load.statusCounts().getOrDefault(202, 0);
+				a.kill();
+				Drills.log("gateway-a SIGKILLed with " + pendingAtKill + " claims answered 202");
+				stack.kafka.resume();
+				Drills.log("Broker thawed (SIGCONT)");
+				run.await(Duration.ofMinutes(4));
+				long end = System.nanoTime();
+				Convergence.Verdict verdict = Convergence.check(stack, campaign, STOCK, 1, load, end,
+						"broker frozen, gateway-a SIGKILLed after " + pendingAtKill
+								+ " answers 202, broker thawed; the rest retried at gateway-b");
+				verdict.assertPromisesHeld();
+			}
+		}
+	}
+
+}

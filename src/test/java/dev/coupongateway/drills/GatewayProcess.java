@@ -1,0 +1,106 @@
+package dev.coupongateway.drills;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The packaged gateway ({@code java -jar}) in its own JVM, in one or both roles, pointed at the drill's
+ * Redis, PostgreSQL and Kafka with the same keys a deployment sets. Output to {@code <name>.log}.
+ */
+final class GatewayProcess extends OsProcess {
+
+	private static final HttpClient http = HttpClient.newBuilder()
+		.version(HttpClient.Version.HTTP_1_1)
+		.connectTimeout(Duration.ofSeconds(2))
+		.build();
+
+	private final int port = Drills.freePort();
+
+	private final Path jar;
+
+	private final String roles;
+
+	private final List<String> settings;
+
+	/**
+	 * @param roles {@code gateway}, {@code writer} or {@code gateway,writer}
+	 * @param settings the servers and any overrides, as {@code --key=value}
+	 */
+	GatewayProcess(String name, Path drillDir, Path jar, String roles, List<String> settings) {
+		super(name, drillDir.resolve(name + ".log"));
+		this.jar = jar;
+		this.roles = roles;
+		this.settings = List.copyOf(settings);
+	}
+
+	URI baseUri() {
+		return URI.create("http://127.0.0.1:" + this.port);
+	}
+
+	int port() {
+		return this.port;
+	}
+
+	boolean playsGateway() {
+		return this.roles.contains("gateway");
+	}
+
+	/** Launches the JVM without waiting; see {@link #awaitHealthy(Duration)}. */
+	void launch() {
+		List<String> command = new ArrayList<>(List.of(KafkaBroker.javaBinary(), "-Xms128m", "-Xmx384m",
+				"-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-jar", this.jar.toString(),
+				"--server.port=" + this.port, "--coupon.admin.token=" + Drills.ADMIN_TOKEN,
+				"--coupon.roles=" + this.roles));
+		command.addAll(this.settings);
+		launch(command);
+	}
+
+	/** Launches and waits until {@code /actuator/health} answers 200. */
+	void start() {
+		launch();
+		awaitHealthy(Duration.ofSeconds(120));
+	}
+
+	/** Until {@code /actuator/health} answers 200 (Redis, PostgreSQL and Kafka all up as the gateway sees them). */
+	void awaitHealthy(Duration timeout) {
+		try {
+			await(this.name + " healthy on " + this.port).atMost(timeout)
+				.pollInterval(Duration.ofMillis(500))
+				.ignoreExceptions()
+				.failFast(this.name + " exited", () -> !alive())
+				.until(() -> health() == 200);
+		}
+		catch (RuntimeException ex) {
+			throw new IllegalStateException(this.name + " did not come up: " + ex.getMessage() + "\n"
+					+ Drills.tail(this.log, 40), ex);
+		}
+		Drills.log(this.name + " (" + this.roles + ") up on " + this.port + " (pid " + pid() + ")");
+	}
+
+	/** The status of {@code /actuator/health}, or -1 when nothing answers. */
+	int health() {
+		try {
+			HttpRequest request = HttpRequest.newBuilder(baseUri().resolve("/actuator/health"))
+				.timeout(Duration.ofSeconds(10))
+				.GET()
+				.build();
+			return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+		}
+		catch (java.io.IOException ex) {
+			return -1;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return -1;
+		}
+	}
+
+}
