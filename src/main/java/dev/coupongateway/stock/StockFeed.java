@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.stereotype.Component;
 
@@ -20,7 +21,8 @@ import org.springframework.stereotype.Component;
  * One shared stock feed per watched campaign per instance: a single poll of Redis, multicast to every
  * subscriber, started by the first and released shortly after the last leaves. Redis load grows with
  * the campaigns being watched, not with the people watching; stock lives in Redis, so changes made
- * by any instance show up here. The feed completes once the campaign is sold out or ended.
+ * by any instance show up here. Changes are conflated in the feed, once for all subscribers. The
+ * feed completes once the campaign is sold out or ended.
  */
 @Component
 public class StockFeed {
@@ -29,21 +31,30 @@ public class StockFeed {
 
 	private final CouponProperties.Stream settings;
 
-	private final ConcurrentMap<String, Flux<CampaignView>> feeds = new ConcurrentHashMap<>();
+	private final ConcurrentMap<String, Flux<StockUpdate>> feeds = new ConcurrentHashMap<>();
+
+	private final JsonMapper json;
+
+	private final Duration minInterval;
 
 	private final Counter polls;
 
-	public StockFeed(CampaignService campaigns, CouponProperties properties, MeterRegistry meters) {
+	public StockFeed(CampaignService campaigns, CouponProperties properties, JsonMapper json, MeterRegistry meters) {
 		this.campaigns = campaigns;
 		this.settings = properties.stream();
+		this.json = json;
+		this.minInterval = Duration.ofMillis(1000 / this.settings.maxRate());
 		this.polls = Counter.builder("coupon.stock.polls").description("Stock reads of the shared feeds").register(meters);
 		Gauge.builder("coupon.stock.feeds", this.feeds, ConcurrentMap::size)
 			.description("Campaign stock feeds with subscribers on this instance")
 			.register(meters);
 	}
 
-	/** The campaign's stock, now and at every change; completes after the sold-out or ended value. */
-	public Flux<CampaignView> of(String campaignId) {
+	/**
+	 * The campaign's stock now, then its changes at most {@code maxRate} a second (the latest wins);
+	 * completes after the sold-out or ended value.
+	 */
+	public Flux<StockUpdate> of(String campaignId) {
 		return Flux.defer(() -> this.feeds.computeIfAbsent(campaignId, this::start));
 	}
 
@@ -52,18 +63,28 @@ public class StockFeed {
 		return this.feeds.size();
 	}
 
-	private Flux<CampaignView> start(String campaignId) {
-		AtomicReference<Flux<CampaignView>> self = new AtomicReference<>();
-		Flux<CampaignView> feed = Flux.interval(Duration.ZERO, this.settings.poll())
+	private Flux<StockUpdate> start(String campaignId) {
+		AtomicReference<Flux<StockUpdate>> self = new AtomicReference<>();
+		Flux<StockUpdate> feed = Flux.interval(Duration.ZERO, this.settings.poll())
 			.onBackpressureDrop()
 			.concatMap((tick) -> read(campaignId), 1)
 			.distinctUntilChanged((view) -> view.issued() + ":" + view.status())
 			.takeUntil(CampaignView::finished)
+			// conflated once for everyone: a value goes out at once, then the feed is quiet for the
+			// interval and takes the latest value when it ends (prefetch 0, so nothing stale is queued)
+			.onBackpressureLatest()
+			.concatMap((view) -> Flux.just(view).concatWith(Mono.delay(this.minInterval).then(Mono.empty())), 0)
+			// rendered once per value, not once per subscriber
+			.map((view) -> new StockUpdate(view, this.json.writeValueAsString(view.stock())))
 			.doFinally((signal) -> this.feeds.remove(campaignId, self.get()))
 			.replay(1)
 			.refCount(1, this.settings.linger());
 		self.set(feed);
 		return feed;
+	}
+
+	/** A stock value and its JSON, as every subscriber receives it. */
+	public record StockUpdate(CampaignView view, String json) {
 	}
 
 	private Mono<CampaignView> read(String campaignId) {

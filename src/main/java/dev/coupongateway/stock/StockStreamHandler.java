@@ -1,11 +1,8 @@
 package dev.coupongateway.stock;
 
-import java.time.Duration;
-
 import dev.coupongateway.campaign.Campaign.Status;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.campaign.CampaignView;
-import dev.coupongateway.campaign.CampaignView.Stock;
 import dev.coupongateway.system.CouponProperties;
 import reactor.core.publisher.Flux;
 
@@ -17,8 +14,8 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code GET /api/campaigns/{id}/stock/stream}: the first event at once, then changes, conflated per
- * subscriber (at most {@code maxRate} a second, the latest wins), a heartbeat comment, and a final
+ * {@code GET /api/campaigns/{id}/stock/stream}: the first event at once, then changes (conflated by the
+ * shared feed: at most {@code maxRate} a second, the latest wins), a heartbeat comment, and a final
  * {@code sold-out} or {@code ended} event before the stream closes. Each subscriber buffers at most
  * one pending value, so a slow or stalled client skips values; it never holds up the others.
  */
@@ -31,15 +28,15 @@ class StockStreamHandler {
 
 	private final CampaignService campaigns;
 
-	private final Duration minInterval;
-
-	private final Duration heartbeat;
+	/** One heartbeat ticker shared by every stream of this instance. */
+	private final Flux<ServerSentEvent<String>> heartbeats;
 
 	StockStreamHandler(StockFeed feed, CampaignService campaigns, CouponProperties properties) {
 		this.feed = feed;
 		this.campaigns = campaigns;
-		this.minInterval = Duration.ofMillis(1000 / properties.stream().maxRate());
-		this.heartbeat = properties.stream().heartbeat();
+		this.heartbeats = Flux.interval(properties.stream().heartbeat())
+			.map((tick) -> ServerSentEvent.<String>builder().comment("heartbeat").build())
+			.share();
 	}
 
 	Mono<ServerResponse> stream(ServerRequest request) {
@@ -58,24 +55,22 @@ class StockStreamHandler {
 		});
 	}
 
-	private Flux<ServerSentEvent<?>> events(String campaignId, String lastEventId) {
-		Flux<ServerSentEvent<?>> stock = this.feed.of(campaignId)
+	private Flux<ServerSentEvent<String>> events(String campaignId, String lastEventId) {
+		Flux<ServerSentEvent<String>> stock = this.feed.of(campaignId)
+			// at most one value waits for a slow client: it skips values, it never holds up the feed
 			.onBackpressureLatest()
-			// prefetch 0: the next value is taken only when the quiet interval is over, so it is the latest
-			.concatMap((view) -> Flux.just(view).concatWith(Mono.delay(this.minInterval).then(Mono.empty())), 0)
 			.index()
-			.filter((indexed) -> indexed.getT1() > 0 || indexed.getT2().finished()
-					|| !Long.toString(indexed.getT2().issued()).equals(lastEventId))
+			.filter((indexed) -> indexed.getT1() > 0 || indexed.getT2().view().finished()
+					|| !Long.toString(indexed.getT2().view().issued()).equals(lastEventId))
 			.map((indexed) -> event(indexed.getT2()));
-		return stock.publish((shared) -> Flux.merge(shared, Flux.interval(this.heartbeat)
-			.onBackpressureDrop()
-			.<ServerSentEvent<?>>map((tick) -> ServerSentEvent.builder().comment("heartbeat").build())
-			.takeUntilOther(shared.then())));
+		return stock.publish((shared) -> Flux.merge(shared,
+				this.heartbeats.onBackpressureDrop().takeUntilOther(shared.then())));
 	}
 
-	private static ServerSentEvent<Stock> event(CampaignView view) {
+	private static ServerSentEvent<String> event(StockFeed.StockUpdate update) {
+		CampaignView view = update.view();
 		String name = (view.status() == Status.SOLD_OUT) ? "sold-out" : (view.status() == Status.ENDED) ? "ended" : "stock";
-		return ServerSentEvent.builder(view.stock()).event(name).id(Long.toString(view.issued())).build();
+		return ServerSentEvent.builder(update.json()).event(name).id(Long.toString(view.issued())).build();
 	}
 
 }
