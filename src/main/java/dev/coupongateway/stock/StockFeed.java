@@ -1,5 +1,6 @@
 package dev.coupongateway.stock;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -75,7 +76,7 @@ public class StockFeed {
 			.onBackpressureLatest()
 			.concatMap((view) -> Flux.just(view).concatWith(Mono.delay(this.minInterval).then(Mono.empty())), 0)
 			// rendered once per value, not once per subscriber
-			.map((view) -> new StockUpdate(view, this.json.writeValueAsString(view.stock())))
+			.map((view) -> StockUpdate.of(view, this.json.writeValueAsString(view.stock())))
 			.doFinally((signal) -> this.feeds.remove(campaignId, self.get()))
 			.replay(1)
 			.refCount(1, this.settings.linger());
@@ -83,8 +84,25 @@ public class StockFeed {
 		return feed;
 	}
 
-	/** A stock value and its JSON, as every subscriber receives it. */
-	public record StockUpdate(CampaignView view, String json) {
+	/**
+	 * A stock value and its Server-Sent Events frame, encoded once and written as is to every subscriber.
+	 *
+	 * @param view the value
+	 * @param frame {@code id}, {@code event} ({@code stock}, {@code sold-out} or {@code ended}) and
+	 * {@code data} lines, UTF-8
+	 */
+	public record StockUpdate(CampaignView view, byte[] frame) {
+
+		static StockUpdate of(CampaignView view, String json) {
+			String event = switch (view.status()) {
+				case SOLD_OUT -> "sold-out";
+				case ENDED -> "ended";
+				default -> "stock";
+			};
+			String frame = "id:" + view.issued() + "\nevent:" + event + "\ndata:" + json + "\n\n";
+			return new StockUpdate(view, frame.getBytes(StandardCharsets.UTF_8));
+		}
+
 	}
 
 	private Mono<CampaignView> read(String campaignId) {

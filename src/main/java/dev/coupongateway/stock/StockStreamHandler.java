@@ -1,14 +1,15 @@
 package dev.coupongateway.stock;
 
-import dev.coupongateway.campaign.Campaign.Status;
+import java.nio.charset.StandardCharsets;
+
 import dev.coupongateway.campaign.CampaignService;
-import dev.coupongateway.campaign.CampaignView;
 import dev.coupongateway.system.CouponProperties;
 import reactor.core.publisher.Flux;
 
 import org.springframework.http.MediaType;
-import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.http.ReactiveHttpOutputMessage;
 import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
@@ -28,15 +29,15 @@ class StockStreamHandler {
 
 	private final CampaignService campaigns;
 
+	private static final byte[] HEARTBEAT = ":heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
+
 	/** One heartbeat ticker shared by every stream of this instance. */
-	private final Flux<ServerSentEvent<String>> heartbeats;
+	private final Flux<byte[]> heartbeats;
 
 	StockStreamHandler(StockFeed feed, CampaignService campaigns, CouponProperties properties) {
 		this.feed = feed;
 		this.campaigns = campaigns;
-		this.heartbeats = Flux.interval(properties.stream().heartbeat())
-			.map((tick) -> ServerSentEvent.<String>builder().comment("heartbeat").build())
-			.share();
+		this.heartbeats = Flux.interval(properties.stream().heartbeat()).map((tick) -> HEARTBEAT).share();
 	}
 
 	Mono<ServerResponse> stream(ServerRequest request) {
@@ -47,30 +48,28 @@ class StockStreamHandler {
 				// a reconnect to a finished campaign: 204 tells EventSource to stop
 				return ServerResponse.noContent().build();
 			}
+			Flux<byte[]> frames = frames(campaignId, lastEventId);
+			// frames are encoded once per value by the feed; each subscriber only wraps and flushes them
+			BodyInserter<Flux<byte[]>, ReactiveHttpOutputMessage> inserter = (message, context) -> message
+				.writeAndFlushWith(frames.map((frame) -> Mono.just(message.bufferFactory().wrap(frame))));
 			return ServerResponse.ok()
 				.contentType(MediaType.TEXT_EVENT_STREAM)
 				.header("Cache-Control", "no-store")
 				.header("X-Accel-Buffering", "no")
-				.body(events(campaignId, lastEventId), ServerSentEvent.class);
+				.body(inserter);
 		});
 	}
 
-	private Flux<ServerSentEvent<String>> events(String campaignId, String lastEventId) {
-		Flux<ServerSentEvent<String>> stock = this.feed.of(campaignId)
+	private Flux<byte[]> frames(String campaignId, String lastEventId) {
+		Flux<byte[]> stock = this.feed.of(campaignId)
 			// at most one value waits for a slow client: it skips values, it never holds up the feed
 			.onBackpressureLatest()
 			.index()
 			.filter((indexed) -> indexed.getT1() > 0 || indexed.getT2().view().finished()
 					|| !Long.toString(indexed.getT2().view().issued()).equals(lastEventId))
-			.map((indexed) -> event(indexed.getT2()));
+			.map((indexed) -> indexed.getT2().frame());
 		return stock.publish((shared) -> Flux.merge(shared,
 				this.heartbeats.onBackpressureDrop().takeUntilOther(shared.then())));
-	}
-
-	private static ServerSentEvent<String> event(StockFeed.StockUpdate update) {
-		CampaignView view = update.view();
-		String name = (view.status() == Status.SOLD_OUT) ? "sold-out" : (view.status() == Status.ENDED) ? "ended" : "stock";
-		return ServerSentEvent.builder(update.json()).event(name).id(Long.toString(view.issued())).build();
 	}
 
 }
