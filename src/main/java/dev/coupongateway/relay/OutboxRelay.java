@@ -4,6 +4,8 @@ import java.time.Clock;
 import java.util.UUID;
 
 import dev.coupongateway.campaign.CampaignKeys;
+import dev.coupongateway.campaign.CampaignService;
+import dev.coupongateway.campaign.CampaignView;
 import dev.coupongateway.issue.CouponPublisher;
 import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.CouponProperties.Role;
@@ -33,6 +35,8 @@ class OutboxRelay extends PeriodicTask {
 
 	private final Outbox outbox;
 
+	private final CampaignService campaigns;
+
 	private final CouponPublisher publisher;
 
 	private final ReactiveStringRedisTemplate redis;
@@ -45,10 +49,11 @@ class OutboxRelay extends PeriodicTask {
 
 	private final Counter resent;
 
-	OutboxRelay(Outbox outbox, CouponPublisher publisher, ReactiveStringRedisTemplate redis,
+	OutboxRelay(Outbox outbox, CampaignService campaigns, CouponPublisher publisher, ReactiveStringRedisTemplate redis,
 			CouponProperties properties, Clock clock, MeterRegistry meters) {
 		super(properties.relay().interval(), properties.plays(Role.GATEWAY));
 		this.outbox = outbox;
+		this.campaigns = campaigns;
 		this.publisher = publisher;
 		this.redis = redis;
 		this.settings = properties.relay();
@@ -69,8 +74,22 @@ class OutboxRelay extends PeriodicTask {
 		return this.redis.opsForValue()
 			.setIfAbsent(keys.relayLease(), this.instance, this.settings.lease())
 			.filter(Boolean::booleanValue)
-			.flatMapMany((leased) -> this.outbox.due(campaignId, this.clock.instant().minus(this.settings.grace()), PAGE))
-			.flatMap((entry) -> resend(campaignId, entry), 64)
+			.flatMap((leased) -> this.outbox.due(campaignId, this.clock.instant().minus(this.settings.grace()), PAGE)
+				.flatMap((entry) -> resend(campaignId, entry), 64)
+				.then(retireIfDone(campaignId)));
+	}
+
+	/**
+	 * A sold-out or ended campaign makes no more grants: once its outbox is empty the relay stops
+	 * looking at it. (A rebuild registers it again.)
+	 */
+	private Mono<Void> retireIfDone(String campaignId) {
+		return this.outbox.size(campaignId)
+			.filter((pending) -> pending == 0)
+			.flatMap((empty) -> this.campaigns.view(campaignId))
+			.filter(CampaignView::finished)
+			.flatMap((finished) -> this.redis.opsForSet().remove(CampaignKeys.ALL_CAMPAIGNS, campaignId))
+			.onErrorResume((ex) -> Mono.empty())
 			.then();
 	}
 
