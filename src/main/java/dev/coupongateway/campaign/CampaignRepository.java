@@ -15,6 +15,10 @@ import reactor.core.publisher.Mono;
 @Repository
 public class CampaignRepository {
 
+	private static final String CAMPAIGN = "SELECT id, name, total_stock, per_user_limit, starts_at, ends_at FROM campaign ";
+
+	private static final String COUPON = "SELECT coupon_id, user_id, sequence, user_slot, issued_at FROM coupon ";
+
 	private final DatabaseClient db;
 
 	public CampaignRepository(DatabaseClient db) {
@@ -30,8 +34,6 @@ public class CampaignRepository {
 			.bind("name", campaign.name())
 			.bind("total", campaign.totalStock())
 			.bind("limit", campaign.perUserLimit())
-			.bindNull("starts", OffsetDateTime.class)
-			.bindNull("ends", OffsetDateTime.class)
 			.bind("starts", Parameters.at(campaign.startsAt()))
 			.bind("ends", Parameters.at(campaign.endsAt()))
 			.then()
@@ -40,7 +42,7 @@ public class CampaignRepository {
 
 	public Mono<Campaign> findById(String id) {
 		return this.db
-			.sql("SELECT id, name, total_stock, per_user_limit, starts_at, ends_at FROM campaign WHERE id = :id")
+			.sql(CAMPAIGN + "WHERE id = :id")
 			.bind("id", id)
 			.map(CampaignRepository::campaign)
 			.one();
@@ -49,8 +51,7 @@ public class CampaignRepository {
 	/** The newest campaigns, newest first. */
 	public Flux<Campaign> findRecent(int limit) {
 		return this.db
-			.sql("SELECT id, name, total_stock, per_user_limit, starts_at, ends_at FROM campaign "
-					+ "ORDER BY created_at DESC, id LIMIT :limit")
+			.sql(CAMPAIGN + "ORDER BY created_at DESC, id LIMIT :limit")
 			.bind("limit", limit)
 			.map(CampaignRepository::campaign)
 			.all();
@@ -59,8 +60,7 @@ public class CampaignRepository {
 	/** The coupons stored for a campaign, oldest first, to rebuild its Redis state. */
 	public Flux<StoredCoupon> storedCoupons(String campaignId) {
 		return this.db
-			.sql("SELECT coupon_id, user_id, sequence, user_slot, issued_at FROM coupon WHERE campaign_id = :id "
-					+ "ORDER BY sequence")
+			.sql(COUPON + "WHERE campaign_id = :id ORDER BY sequence")
 			.bind("id", campaignId)
 			.map(CampaignRepository::storedCoupon)
 			.all();
@@ -69,8 +69,7 @@ public class CampaignRepository {
 	/** The coupons stored for one user of a campaign. */
 	public Flux<StoredCoupon> storedCoupons(String campaignId, String userId) {
 		return this.db
-			.sql("SELECT coupon_id, user_id, sequence, user_slot, issued_at FROM coupon "
-					+ "WHERE campaign_id = :id AND user_id = :user ORDER BY user_slot")
+			.sql(COUPON + "WHERE campaign_id = :id AND user_id = :user ORDER BY user_slot")
 			.bind("id", campaignId)
 			.bind("user", userId)
 			.map(CampaignRepository::storedCoupon)

@@ -1,6 +1,8 @@
 package dev.coupongateway.issue;
 
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
@@ -44,7 +46,8 @@ class IssueService {
 
 	private final Duration ackTimeout;
 
-	private final MeterRegistry meters;
+	/** One counter per decision, looked up once: the claim path runs thousands of times a second. */
+	private final Map<Result, Counter> outcomes = new EnumMap<>(Result.class);
 
 	private final Counter pendingSends;
 
@@ -56,7 +59,9 @@ class IssueService {
 		this.outbox = outbox;
 		this.redisTimeout = properties.redis().timeout();
 		this.ackTimeout = properties.kafka().ackTimeout();
-		this.meters = meters;
+		for (Result result : Result.values()) {
+			this.outcomes.put(result, meters.counter("coupon.claims", "outcome", result.name()));
+		}
 		this.pendingSends = Counter.builder("coupon.publish.pending")
 			.description("Grants whose Kafka send was not acknowledged in time (answered 202)")
 			.register(meters);
@@ -66,7 +71,7 @@ class IssueService {
 	Mono<Claim> claim(String campaignId, String userId) {
 		UUID couponId = UUID.randomUUID();
 		Mono<Claim> claim = decide(campaignId, userId, couponId).flatMap((outcome) -> {
-			this.meters.counter("coupon.claims", "outcome", outcome.result().name()).increment();
+			this.outcomes.get(outcome.result()).increment();
 			if (outcome.result() != Result.GRANTED) {
 				return Mono.just(new Claim(outcome, false));
 			}
