@@ -25,14 +25,14 @@ class RedisRestartWatch extends PeriodicTask {
 
 	private final ReactiveStringRedisTemplate redis;
 
-	private final CampaignService campaigns;
+	private final CampaignRebuilds rebuilds;
 
 	private final AtomicReference<String> runId = new AtomicReference<>();
 
-	RedisRestartWatch(ReactiveStringRedisTemplate redis, CampaignService campaigns, CouponProperties properties) {
+	RedisRestartWatch(ReactiveStringRedisTemplate redis, CampaignRebuilds rebuilds, CouponProperties properties) {
 		super(Duration.ofSeconds(1), properties.plays(Role.GATEWAY));
 		this.redis = redis;
-		this.campaigns = campaigns;
+		this.rebuilds = rebuilds;
 	}
 
 	@Override
@@ -49,7 +49,7 @@ class RedisRestartWatch extends PeriodicTask {
 		if (previous != null && !previous.equals(current)) {
 			logger.warn("Redis restarted (run_id " + previous + " -> " + current
 					+ "): campaigns are checked against PostgreSQL before granting again");
-			this.campaigns.redisRestarted();
+			this.rebuilds.redisRestarted();
 		}
 	}
 

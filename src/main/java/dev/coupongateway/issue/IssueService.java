@@ -5,22 +5,20 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeoutException;
 
+import dev.coupongateway.campaign.CampaignRebuilds;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.campaign.Grant;
+import dev.coupongateway.event.CouponIssued;
+import dev.coupongateway.event.CouponPublisher;
 import dev.coupongateway.issue.IssueOutcome.Result;
-import dev.coupongateway.relay.Outbox;
 import dev.coupongateway.system.CouponProperties;
-import dev.coupongateway.system.Problem;
-import dev.coupongateway.system.ProblemException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 
-import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Service;
 
 /**
@@ -32,11 +30,11 @@ class IssueService {
 
 	private static final Log logger = LogFactory.getLog(IssueService.class);
 
-	private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
-
 	private final IssueScript script;
 
 	private final CampaignService campaigns;
+
+	private final CampaignRebuilds rebuilds;
 
 	private final CouponPublisher publisher;
 
@@ -51,10 +49,11 @@ class IssueService {
 
 	private final Counter pendingSends;
 
-	IssueService(IssueScript script, CampaignService campaigns, CouponPublisher publisher, Outbox outbox,
-			CouponProperties properties, MeterRegistry meters) {
+	IssueService(IssueScript script, CampaignService campaigns, CampaignRebuilds rebuilds, CouponPublisher publisher,
+			Outbox outbox, CouponProperties properties, MeterRegistry meters) {
 		this.script = script;
 		this.campaigns = campaigns;
+		this.rebuilds = rebuilds;
 		this.publisher = publisher;
 		this.outbox = outbox;
 		this.redisTimeout = properties.redis().timeout();
@@ -83,7 +82,7 @@ class IssueService {
 
 	private Mono<IssueOutcome> decide(String campaignId, String userId, UUID couponId) {
 		Mono<IssueOutcome> claim = runScript(campaignId, userId, couponId);
-		if (this.campaigns.needsRebuild(campaignId)) {
+		if (this.rebuilds.needed(campaignId)) {
 			claim = this.campaigns.rebuild(campaignId).then(claim);
 		}
 		return claim.flatMap((outcome) -> {
@@ -97,13 +96,9 @@ class IssueService {
 		});
 	}
 
+	/** A Redis that is away or slow ends in a timeout or connection error, which answers 503. */
 	private Mono<IssueOutcome> runScript(String campaignId, String userId, UUID couponId) {
-		return this.script.claim(campaignId, userId, couponId)
-			.timeout(this.redisTimeout)
-			.onErrorMap((ex) -> ex instanceof TimeoutException || ex instanceof DataAccessException,
-					(ex) -> new ProblemException(Problem.unavailable(
-							"The coupon store did not answer; retry: a retry returns your coupon if one was granted.",
-							RETRY_AFTER)));
+		return this.script.claim(campaignId, userId, couponId).timeout(this.redisTimeout);
 	}
 
 	/**

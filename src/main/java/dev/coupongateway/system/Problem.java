@@ -23,6 +23,9 @@ import reactor.core.publisher.Mono;
  */
 public record Problem(HttpStatus status, String code, String detail, Map<String, Object> extra, Duration retryAfter) {
 
+	/** When a client should try again after a 503: every {@code UNAVAILABLE} answer says the same. */
+	static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+
 	public static Problem of(HttpStatus status, String code, String detail) {
 		return new Problem(status, code, detail, Map.of(), null);
 	}
@@ -32,8 +35,9 @@ public record Problem(HttpStatus status, String code, String detail, Map<String,
 				Map.of("errors", errors), null);
 	}
 
-	public static Problem unavailable(String detail, Duration retryAfter) {
-		return new Problem(HttpStatus.SERVICE_UNAVAILABLE, "UNAVAILABLE", detail, Map.of(), retryAfter);
+	/** 503 {@code UNAVAILABLE}: nothing was changed, or a retry returns what was; says when to retry. */
+	public static Problem unavailable(String detail) {
+		return new Problem(HttpStatus.SERVICE_UNAVAILABLE, "UNAVAILABLE", detail, Map.of(), RETRY_AFTER);
 	}
 
 	public Problem with(String member, Object value) {

@@ -1,8 +1,8 @@
 package dev.coupongateway.system;
 
+import java.time.Duration;
 import java.util.List;
 
-import io.lettuce.core.RedisException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -10,10 +10,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.QueryTimeoutException;
 import org.springframework.dao.TransientDataAccessException;
-import org.springframework.data.redis.RedisConnectionFailureException;
-import org.springframework.data.redis.RedisSystemException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.codec.HttpMessageWriter;
 import org.springframework.http.codec.ServerCodecConfigurer;
@@ -30,9 +27,6 @@ import org.springframework.web.server.UnsupportedMediaTypeStatusException;
 import org.springframework.web.server.WebExceptionHandler;
 import reactor.core.publisher.Mono;
 
-import java.time.Duration;
-import java.util.concurrent.TimeoutException;
-
 /**
  * Turns every error that leaves a route (ours, WebFlux's, Redis's) into a problem response. Ordered
  * before Boot's error handler so functional routes answer RFC 9457 too; expected outcomes log nothing.
@@ -43,7 +37,7 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 
 	private static final Log logger = LogFactory.getLog(ProblemExceptionHandler.class);
 
-	private static final Duration RETRY_AFTER = Duration.ofSeconds(1);
+	private static final LogThrottle outages = new LogThrottle(Duration.ofSeconds(10));
 
 	private final ServerResponse.Context context;
 
@@ -96,20 +90,24 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 		if (error instanceof ResponseStatusException status && status.getStatusCode().value() == 404) {
 			return Problem.of(HttpStatus.NOT_FOUND, "NOT_FOUND", "No such resource.");
 		}
-		if (isRedisUnavailable(error)) {
-			logger.warn("Redis unavailable, answering 503: " + error);
-			return Problem.unavailable("The coupon store is unavailable; nothing was granted. Retry later.",
-					RETRY_AFTER);
+		if (RedisFailures.isUnavailable(error)) {
+			if (outages.due("redis")) {
+				logger.warn("Redis unavailable, answering 503 (logged once every 10 s): " + error);
+			}
+			return Problem.unavailable(
+					"The coupon store did not answer; retry later. If your claim reached it, a retry returns your coupon.");
 		}
 		if (error instanceof DataAccessResourceFailureException || error instanceof TransientDataAccessException) {
-			logger.warn("Database unavailable, answering 503: " + error.getMessage());
-			return Problem.unavailable("The coupon database is unavailable; retry later.", RETRY_AFTER);
+			if (outages.due("database")) {
+				logger.warn("Database unavailable, answering 503 (logged once every 10 s): " + error.getMessage());
+			}
+			return Problem.unavailable("The coupon database is unavailable; retry later.");
 		}
 		if (error instanceof ResponseStatusException status) {
 			HttpStatus httpStatus = HttpStatus.valueOf(status.getStatusCode().value());
 			return Problem.of(httpStatus, httpStatus.name(), httpStatus.getReasonPhrase());
 		}
-		logger.error("Unexpected error", error);
+		logger.error("Unexpected error, answered 500: " + error, error);
 		return Problem.of(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "Something went wrong on our side.");
 	}
 
@@ -121,12 +119,6 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 			}
 		}
 		return false;
-	}
-
-	private static boolean isRedisUnavailable(Throwable error) {
-		return error instanceof RedisConnectionFailureException || error instanceof RedisSystemException
-				|| error instanceof QueryTimeoutException || error instanceof RedisException
-				|| error instanceof TimeoutException;
 	}
 
 }

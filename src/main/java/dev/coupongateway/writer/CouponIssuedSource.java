@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import dev.coupongateway.issue.CouponIssued;
+import dev.coupongateway.event.CouponIssued;
 import dev.coupongateway.system.CouponProperties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;

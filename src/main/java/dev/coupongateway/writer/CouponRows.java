@@ -1,8 +1,9 @@
 package dev.coupongateway.writer;
 
 import java.util.List;
+import java.util.Map;
 
-import dev.coupongateway.issue.CouponIssued;
+import dev.coupongateway.event.CouponIssued;
 import dev.coupongateway.writer.CouponIssuedSource.Poison;
 import dev.coupongateway.writer.CouponIssuedSource.Received;
 import reactor.core.publisher.Mono;
@@ -52,16 +53,38 @@ class CouponRows {
 			    INSERT INTO coupon_conflict (coupon_id, campaign_id, user_id, sequence, user_slot, issued_at, reason, source)
 			    SELECT coupon_id, campaign, usr, seq, slot, issued_at, reason, src FROM refused
 			    ON CONFLICT DO NOTHING
+			    RETURNING coupon_id, source
+			),
+			due AS (
+			    SELECT DISTINCT ON (r.coupon_id) r.coupon_id, coalesce(x.reason, r.reason) AS reason,
+			        coalesce(x.source, k.source, r.src) AS source, k.coupon_id IS NOT NULL AS new
+			    FROM refused r
+			        LEFT JOIN coupon_conflict x ON x.coupon_id = r.coupon_id
+			        LEFT JOIN kept k ON k.coupon_id = r.coupon_id
+			    WHERE x.id IS NULL OR x.dead_lettered_at IS NULL
 			)
-			SELECT coupon_id::text AS coupon_id, reason, (SELECT count(*) FROM ins) AS inserted FROM refused
+			SELECT coupon_id::text AS coupon_id, reason, source, new, (SELECT count(*) FROM ins) AS inserted FROM due
 			UNION ALL
-			SELECT NULL, NULL, (SELECT count(*) FROM ins) WHERE NOT EXISTS (SELECT 1 FROM refused)
+			SELECT NULL, NULL, NULL, NULL, (SELECT count(*) FROM ins) WHERE NOT EXISTS (SELECT 1 FROM due)
 			""";
 
 	private static final String POISON = """
-			INSERT INTO coupon_conflict (reason, payload, source)
-			SELECT reason, payload, src FROM unnest($1::text[], $2::text[], $3::text[]) AS t(reason, payload, src)
-			ON CONFLICT DO NOTHING
+			WITH p AS (
+			    SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS t(reason, payload, src)
+			),
+			kept AS (
+			    INSERT INTO coupon_conflict (reason, payload, source)
+			    SELECT reason, payload, src FROM p
+			    ON CONFLICT DO NOTHING
+			    RETURNING source
+			)
+			SELECT p.src AS source, EXISTS (SELECT 1 FROM kept k WHERE k.source = p.src) AS new
+			FROM p LEFT JOIN coupon_conflict x ON x.source = p.src
+			WHERE x.id IS NULL OR x.dead_lettered_at IS NULL
+			""";
+
+	private static final String DEAD_LETTERED = """
+			UPDATE coupon_conflict SET dead_lettered_at = now() WHERE source = $1 AND dead_lettered_at IS NULL
 			""";
 
 	private final DatabaseClient db;
@@ -102,6 +125,7 @@ class CouponRows {
 			.bind(5, issued)
 			.bind(6, sources)
 			.map((row) -> new Refusal(row.get("coupon_id", String.class), row.get("reason", String.class),
+					row.get("source", String.class), Boolean.TRUE.equals(row.get("new", Boolean.class)),
 					row.get("inserted", Long.class)))
 			.all()
 			.collectList()
@@ -109,24 +133,39 @@ class CouponRows {
 					rows.stream().filter((r) -> r.couponId() != null).toList()));
 	}
 
-	/** Keeps records that could not even be read, with the reason and the raw payload. */
-	Mono<Void> keep(List<Poison> poison) {
+	/**
+	 * Keeps records that could not even be read, with the reason and the raw payload; returns the sources
+	 * of those still to dead-letter, each marked new when this call kept it.
+	 */
+	Mono<Map<String, Boolean>> keep(List<Poison> poison) {
 		if (poison.isEmpty()) {
-			return Mono.empty();
+			return Mono.just(Map.of());
 		}
 		return this.db.sql(POISON)
 			.bind(0, poison.stream().map(Poison::reason).toArray(String[]::new))
 			.bind(1, poison.stream().map(Poison::payloadText).toArray(String[]::new))
 			.bind(2, poison.stream().map(Poison::source).toArray(String[]::new))
-			.then();
+			.map((row) -> Map.entry(row.get("source", String.class), Boolean.TRUE.equals(row.get("new", Boolean.class))))
+			.all()
+			.collectMap(Map.Entry::getKey, Map.Entry::getValue);
 	}
 
-	/** What a batch insert did: rows inserted, and the coupons the guards refused. */
+	/** Marks a kept record as dead-lettered, so a retried or redelivered batch does not send it again. */
+	Mono<Void> deadLettered(String source) {
+		return this.db.sql(DEAD_LETTERED).bind(0, source).then();
+	}
+
+	/** What a batch insert did: rows inserted, and the refused coupons still to dead-letter. */
 	record Stored(long inserted, List<Refusal> refused) {
 	}
 
-	/** A coupon the database refused, and why. */
-	record Refusal(String couponId, String reason, long inserted) {
+	/**
+	 * A coupon the database refused and that is not dead-lettered yet.
+	 *
+	 * @param source the Kafka record it was first kept from
+	 * @param kept whether this batch kept it (else an earlier attempt did, and only its DLT send is owed)
+	 */
+	record Refusal(String couponId, String reason, String source, boolean kept, long inserted) {
 	}
 
 }

@@ -7,11 +7,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
-import dev.coupongateway.issue.CouponPublisher;
+import dev.coupongateway.event.CouponPublisher;
 import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.CouponProperties.Role;
 import dev.coupongateway.writer.CouponIssuedSource.Batch;
+import dev.coupongateway.writer.CouponIssuedSource.Poison;
 import dev.coupongateway.writer.CouponIssuedSource.Received;
+import dev.coupongateway.writer.CouponRows.Refusal;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
@@ -95,32 +97,52 @@ class CouponWriter implements SmartLifecycle {
 		return store(batch).then(Mono.defer(batch::commit)).doFinally((signal) -> batchDone());
 	}
 
+	/**
+	 * Inserts the rows, keeps what the guards refused and what could not be read, then dead-letters each
+	 * kept record once. Retried as a whole on failure; keeping is idempotent, so a retry after a failed
+	 * DLT send counts and sends only what is still owed.
+	 */
 	private Mono<Void> store(Batch batch) {
 		Map<String, Received> byCoupon = batch.received()
 			.stream()
 			.collect(Collectors.toMap((r) -> r.event().couponId().toString(), Function.identity(), (a, b) -> a));
+		Map<String, Poison> poisonBySource = batch.poison()
+			.stream()
+			.collect(Collectors.toMap(Poison::source, Function.identity(), (a, b) -> a));
 		Mono<Void> attempt = this.rows.insert(batch.received()).flatMap((result) -> {
 			this.stored.increment(result.inserted());
+			// counted and logged as the statement keeps them, before any DLT send that may fail
+			result.refused().stream().filter(Refusal::kept).forEach((refusal) -> {
+				this.conflicts.increment();
+				logger.warn("Coupon " + refusal.couponId() + " refused by the database (" + refusal.reason()
+						+ "), kept in coupon_conflict and " + refusal.source() + " sent to the DLT");
+			});
 			Flux<Void> refused = Flux.fromIterable(result.refused()).concatMap((refusal) -> {
 				Received record = byCoupon.get(refusal.couponId());
-				logger.warn("Coupon " + refusal.couponId() + " refused by the database (" + refusal.reason()
-						+ "), kept in coupon_conflict and " + record.source() + " sent to the DLT");
-				this.conflicts.increment();
-				return this.publisher.deadLetter(record.key(), record.value(), refusal.reason(), record.source());
+				return deadLetter(record.key(), record.value(), refusal.reason(), refusal.source());
 			});
-			Flux<Void> poison = Flux.fromIterable(batch.poison()).concatMap((record) -> {
-				logger.warn("Record " + record.source() + " is not a coupon event (" + record.reason()
-						+ "), kept in coupon_conflict and sent to the DLT");
-				this.conflicts.increment();
-				return this.publisher.deadLetter(record.key(), record.value(), record.reason(), record.source());
-			});
-			return this.rows.keep(batch.poison()).thenMany(refused).thenMany(poison).then();
+			return refused.then(this.rows.keep(batch.poison())).flatMapMany((due) -> {
+				due.forEach((source, kept) -> {
+					if (kept) {
+						this.conflicts.increment();
+						logger.warn("Record " + source + " is not a coupon event (" + poisonBySource.get(source).reason()
+								+ "), kept in coupon_conflict and sent to the DLT");
+					}
+				});
+				return Flux.fromIterable(due.keySet()).map(poisonBySource::get);
+			})
+				.concatMap((record) -> deadLetter(record.key(), record.value(), record.reason(), record.source()))
+				.then();
 		});
 		return attempt.retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
 			.maxBackoff(Duration.ofSeconds(5))
 			.filter((ex) -> isRunning())
 			.doBeforeRetry((signal) -> logger.warn("Storing a batch of " + batch.size() + " failed, retrying: "
 					+ signal.failure().getMessage())));
+	}
+
+	private Mono<Void> deadLetter(String key, byte[] value, String reason, String source) {
+		return this.publisher.deadLetter(key, value, reason, source).then(this.rows.deadLettered(source));
 	}
 
 	private void batchDone() {

@@ -8,8 +8,11 @@ import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.campaign.CampaignKeys;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -19,6 +22,7 @@ import static org.awaitility.Awaitility.await;
 
 /** The claim contract over HTTP: each answer and problem code, and that rejections change nothing. */
 @CouponGatewayTest
+@ExtendWith(OutputCaptureExtension.class)
 class ClaimApiTests {
 
 	@Autowired
@@ -198,6 +202,26 @@ class ClaimApiTests {
 		claim(campaign, "dave").expectStatus().isCreated();
 		claim(campaign, "erin").expectStatus().isEqualTo(410);
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == 4);
+	}
+
+	@Test
+	void whenTheClaimScriptFailsThenInternalErrorWithoutDetailLoggedOnceAndNothingGranted(CapturedOutput output) {
+		String campaign = this.fixtures.campaign(3);
+		// a key of the wrong type makes issue.lua fail on its first read, as a script bug would:
+		// retrying cannot help, so the answer is a 500, never a 503 that asks for retries
+		this.redis.opsForValue().set(CampaignKeys.of(campaign).grants(), "not a hash").block(Duration.ofSeconds(5));
+		claim(campaign, "alice").expectStatus().isEqualTo(500)
+			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectHeader().doesNotExist("Retry-After")
+			.expectBody()
+			.jsonPath("$.code").isEqualTo("INTERNAL")
+			.jsonPath("$.detail").value((detail) -> assertThat(detail.toString()).doesNotContainIgnoringCase("wrongtype")
+				.doesNotContain("script"));
+		await().atMost(Duration.ofSeconds(5)).until(() -> output.getOut().contains("WRONGTYPE"));
+		assertThat(output.getOut().lines().filter((line) -> line.contains(" ERROR ") && line.contains("Unexpected error, answered 500")))
+			.hasSize(1);
+		this.redis.delete(CampaignKeys.of(campaign).grants()).block(Duration.ofSeconds(5));
+		stock(campaign).jsonPath("$.issued").isEqualTo(0);
 	}
 
 	private WebTestClient.ResponseSpec claim(String campaignId, String userId) {

@@ -6,7 +6,6 @@ import java.util.Map;
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.GatewayInstance;
-import dev.coupongateway.relay.Outbox;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 

@@ -6,6 +6,7 @@ import java.util.UUID;
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.campaign.CampaignKeys;
+import dev.coupongateway.issue.Outbox;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;

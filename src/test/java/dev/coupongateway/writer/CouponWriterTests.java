@@ -9,8 +9,8 @@ import java.util.stream.IntStream;
 
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
-import dev.coupongateway.issue.CouponIssued;
-import dev.coupongateway.issue.CouponPublisher;
+import dev.coupongateway.event.CouponIssued;
+import dev.coupongateway.event.CouponPublisher;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 

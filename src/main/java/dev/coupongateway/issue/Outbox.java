@@ -1,11 +1,11 @@
-package dev.coupongateway.relay;
+package dev.coupongateway.issue;
 
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
 import dev.coupongateway.campaign.CampaignKeys;
-import dev.coupongateway.issue.CouponIssued;
+import dev.coupongateway.event.CouponIssued;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 

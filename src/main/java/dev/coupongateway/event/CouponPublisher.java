@@ -1,4 +1,4 @@
-package dev.coupongateway.issue;
+package dev.coupongateway.event;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.coupongateway.system.CouponProperties;
-import dev.coupongateway.system.KafkaAdmin;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -36,8 +35,8 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 
 	private final Duration startupTimeout;
 
-	/** Takes the {@link KafkaAdmin} so the topic is created before the producer warms up. */
-	public CouponPublisher(CouponProperties properties, JsonMapper json, KafkaAdmin admin) {
+	/** Takes the {@link Topics} so the topic is created before the producer warms up. */
+	CouponPublisher(CouponProperties properties, JsonMapper json, Topics topics) {
 		this.topic = properties.kafka().topic();
 		this.json = json;
 		this.startupTimeout = properties.kafka().startupTimeout();

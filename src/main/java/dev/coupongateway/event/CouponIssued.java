@@ -1,4 +1,4 @@
-package dev.coupongateway.issue;
+package dev.coupongateway.event;
 
 import java.time.Instant;
 import java.util.UUID;

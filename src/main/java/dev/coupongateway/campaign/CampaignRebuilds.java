@@ -1,0 +1,110 @@
+package dev.coupongateway.campaign;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.coupongateway.event.WriterLag;
+import dev.coupongateway.system.LogThrottle;
+import dev.coupongateway.system.Problem;
+import dev.coupongateway.system.ProblemException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * Brings a campaign's Redis state back from PostgreSQL when Redis lost it (missing keys, or a restart
+ * that may have lost or rolled back data): one rebuild at a time per campaign, only once the writer has
+ * stored every event still in Kafka; until then claims get a 503 with Retry-After, never a wrong answer.
+ */
+@Component
+public class CampaignRebuilds {
+
+	private static final Log logger = LogFactory.getLog(CampaignRebuilds.class);
+
+	private static final Duration RETRY_REBUILD_AFTER = Duration.ofMillis(250);
+
+	private static final LogThrottle warnings = new LogThrottle(Duration.ofSeconds(10));
+
+	private final CampaignRepository repository;
+
+	private final CampaignState state;
+
+	private final WriterLag writerLag;
+
+	/** Counts Redis restarts seen; a campaign checked at an older epoch is checked again. */
+	private final AtomicLong redisEpoch = new AtomicLong();
+
+	private final ConcurrentMap<String, Long> verifiedAt = new ConcurrentHashMap<>();
+
+	private final ConcurrentMap<String, Mono<Campaign>> rebuilds = new ConcurrentHashMap<>();
+
+	CampaignRebuilds(CampaignRepository repository, CampaignState state, WriterLag writerLag) {
+		this.repository = repository;
+		this.state = state;
+		this.writerLag = writerLag;
+	}
+
+	/**
+	 * Rebuilds (merges) the campaign's Redis state from the coupons PostgreSQL stored. One rebuild at a
+	 * time per campaign; a failed attempt (503) is shared for a moment, so a spike of claims during a
+	 * rebuild does not turn into a spike of checks.
+	 */
+	Mono<Campaign> rebuild(Campaign campaign) {
+		return Mono.defer(() -> this.rebuilds.computeIfAbsent(campaign.id(), (id) -> start(campaign)));
+	}
+
+	private Mono<Campaign> start(Campaign campaign) {
+		String campaignId = campaign.id();
+		long epoch = this.redisEpoch.get();
+		AtomicReference<Mono<Campaign>> self = new AtomicReference<>();
+		Mono<Campaign> rebuild = this.writerLag.get()
+			.onErrorMap((ex) -> rebuilding(campaignId, "Kafka does not answer"))
+			.flatMap((lag) -> (lag > 0) ? Mono.error(rebuilding(campaignId, lag + " events not stored yet"))
+					: this.repository.storedCoupons(campaignId).collectList())
+			.flatMap((stored) -> this.state.restore(campaign, stored))
+			.doOnNext((written) -> {
+				this.verifiedAt.put(campaignId, epoch);
+				if (written) {
+					logger.warn("Campaign " + campaignId + ": Redis state was missing or behind, rebuilt from PostgreSQL");
+				}
+			})
+			.thenReturn(campaign)
+			.doOnSuccess((done) -> this.rebuilds.remove(campaignId, self.get()))
+			.doOnError((ex) -> Mono.delay(RETRY_REBUILD_AFTER)
+				.subscribe((tick) -> this.rebuilds.remove(campaignId, self.get())))
+			.cache();
+		self.set(rebuild);
+		return rebuild;
+	}
+
+	/** Writes a new campaign's Redis state; it is current as of now. */
+	Mono<Boolean> initialize(Campaign campaign) {
+		return this.state.restore(campaign, List.of())
+			.doOnNext((written) -> this.verifiedAt.put(campaign.id(), this.redisEpoch.get()));
+	}
+
+	/** Whether Redis restarted since this instance last checked the campaign's state against PostgreSQL. */
+	public boolean needed(String campaignId) {
+		return this.verifiedAt.getOrDefault(campaignId, 0L) < this.redisEpoch.get();
+	}
+
+	/** Redis restarted (its data may be gone or behind): check every campaign before it grants again. */
+	void redisRestarted() {
+		this.redisEpoch.incrementAndGet();
+	}
+
+	private ProblemException rebuilding(String campaignId, String why) {
+		if (warnings.due(campaignId)) {
+			logger.warn("Campaign " + campaignId + ": Redis state is being rebuilt, claims wait (" + why + ")");
+		}
+		return new ProblemException(
+				Problem.unavailable("The campaign's state is being rebuilt; nothing was granted. Retry shortly."));
+	}
+
+}

@@ -1,0 +1,34 @@
+package dev.coupongateway.event;
+
+import java.time.Duration;
+import java.util.Map;
+
+import dev.coupongateway.system.CouponProperties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+
+/**
+ * The one Kafka admin client of an instance, shared by topic creation, the health check and the lag
+ * reader; closed without waiting forever for a broker that is away.
+ */
+@Component
+class KafkaAdminClient implements DisposableBean {
+
+	final Admin admin;
+
+	KafkaAdminClient(CouponProperties properties) {
+		this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+				properties.kafka().bootstrapServers(), AdminClientConfig.CLIENT_ID_CONFIG, "coupon-admin",
+				AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+				10_000));
+	}
+
+	@Override
+	public void destroy() {
+		this.admin.close(Duration.ofSeconds(5));
+	}
+
+}
