@@ -2,7 +2,6 @@ package dev.coupongateway;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -13,7 +12,6 @@ import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.postgresql.PostgreSQLContainer;
-import redis.embedded.RedisServer;
 
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
@@ -31,8 +29,6 @@ public final class DevServices {
 	private static final Log logger = LogFactory.getLog(DevServices.class);
 
 	private static Map<String, Object> properties;
-
-	private static EmbeddedServers embedded;
 
 	private DevServices() {
 	}
@@ -52,12 +48,6 @@ public final class DevServices {
 			logger.info("Dev services up in " + (System.nanoTime() - started) / 1_000_000 + " ms: " + servers);
 		}
 		return properties;
-	}
-
-	/** The embedded servers, for tests that stop and restart one; null when running on containers. */
-	public static synchronized EmbeddedServers embedded() {
-		properties();
-		return embedded;
 	}
 
 	private static boolean dockerAvailable() {
@@ -86,25 +76,23 @@ public final class DevServices {
 	}
 
 	private static Map<String, Object> startEmbedded() {
-		embedded = new EmbeddedServers();
+		EmbeddedServers embedded = new EmbeddedServers();
 		Runtime.getRuntime().addShutdownHook(new Thread(embedded::stop, "dev-services-stop"));
 		return embedded.properties();
 	}
 
 	/** The embedded servers of this JVM. */
-	public static final class EmbeddedServers {
+	static final class EmbeddedServers {
 
-		private final int redisPort = freePort();
-
-		private RedisServer redis;
+		private final RestartableRedis redis = new RestartableRedis();
 
 		private final EmbeddedPostgres postgres;
 
 		private final EmbeddedKafkaKraftBroker kafka;
 
 		EmbeddedServers() {
+			this.redis.start();
 			try {
-				startRedis();
 				this.postgres = EmbeddedPostgres.builder().start();
 			}
 			catch (IOException ex) {
@@ -115,25 +103,10 @@ public final class DevServices {
 		}
 
 		Map<String, Object> properties() {
-			return Map.of("spring.data.redis.url", "redis://127.0.0.1:" + this.redisPort, "spring.r2dbc.url",
+			return Map.of("spring.data.redis.url", this.redis.url(), "spring.r2dbc.url",
 					"r2dbc:postgresql://127.0.0.1:" + this.postgres.getPort() + "/postgres", "spring.r2dbc.username",
 					"postgres", "spring.r2dbc.password", "postgres", "coupon.kafka.bootstrap-servers",
 					this.kafka.getBrokersAsString());
-		}
-
-		/** Starts Redis on its port: fresh, no persistence, as after a restart that lost its data. */
-		public synchronized void startRedis() throws IOException {
-			this.redis = RedisServer.newRedisServer()
-				.port(this.redisPort)
-				.bind("127.0.0.1")
-				.setting("save \"\"")
-				.setting("appendonly no")
-				.build();
-			this.redis.start();
-		}
-
-		public synchronized void stopRedis() throws IOException {
-			this.redis.stop();
 		}
 
 		synchronized void stop() {
@@ -144,15 +117,6 @@ public final class DevServices {
 			}
 			catch (IOException | RuntimeException ex) {
 				logger.warn("Stopping dev services: " + ex);
-			}
-		}
-
-		private static int freePort() {
-			try (ServerSocket socket = new ServerSocket(0)) {
-				return socket.getLocalPort();
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
 			}
 		}
 

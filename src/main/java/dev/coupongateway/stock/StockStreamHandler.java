@@ -68,8 +68,10 @@ class StockStreamHandler {
 			.filter((indexed) -> indexed.getT1() > 0 || indexed.getT2().view().finished()
 					|| !Long.toString(indexed.getT2().view().issued()).equals(lastEventId))
 			.map((indexed) -> indexed.getT2().frame());
-		return stock.publish((shared) -> Flux.merge(shared,
-				this.heartbeats.onBackpressureDrop().takeUntilOther(shared.then())));
+		// prefetch 1 all the way: publish and merge would otherwise queue up to 256 stale values for a
+		// stalled client; what it can hold is then the HTTP writer's own small queue and its socket
+		return stock.publish((shared) -> Flux.merge(1, shared,
+				this.heartbeats.onBackpressureDrop().takeUntilOther(shared.then())), 1);
 	}
 
 }

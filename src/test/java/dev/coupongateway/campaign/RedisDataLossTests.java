@@ -2,44 +2,45 @@ package dev.coupongateway.campaign;
 
 import java.time.Duration;
 
-import dev.coupongateway.CouponGatewayTest;
-import dev.coupongateway.DevServices;
-import dev.coupongateway.Fixtures;
+import dev.coupongateway.GatewayOnOwnRedis;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
-import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * Redis restarted with its data gone (no AOF): the campaign is rebuilt from PostgreSQL before it grants
- * again; meanwhile claims answer 503 with Retry-After, never a wrong answer, and the cap holds.
+ * again; meanwhile claims answer 503 with Retry-After, never a wrong answer, and the cap holds. The
+ * gateway runs on a Redis of its own, really stopped and started again, in either dev-services mode.
  */
-@CouponGatewayTest
 class RedisDataLossTests {
 
-	@Autowired
-	private WebTestClient http;
+	private static GatewayOnOwnRedis gateway;
 
-	@Autowired
-	private Fixtures fixtures;
+	@BeforeAll
+	static void start() {
+		gateway = new GatewayOnOwnRedis();
+	}
+
+	@AfterAll
+	static void stop() {
+		gateway.close();
+	}
 
 	@Test
-	void whenRedisRestartsEmptyThenTheCampaignIsRebuiltAndTheCapHolds() throws Exception {
-		DevServices.EmbeddedServers servers = DevServices.embedded();
-		assumeThat(servers).as("needs the embedded Redis to restart it").isNotNull();
-		String campaign = this.fixtures.campaign(5);
+	void whenRedisRestartsEmptyThenTheCampaignIsRebuiltAndTheCapHolds() {
+		String campaign = gateway.fixtures.campaign(5);
 		String aliceCoupon = granted(campaign, "alice");
 		granted(campaign, "bob");
 		granted(campaign, "carol");
-		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == 3);
+		await().atMost(Duration.ofSeconds(30)).until(() -> gateway.fixtures.storedRows(campaign) == 3);
 
-		servers.stopRedis();
-		servers.startRedis();
+		gateway.redis.stop();
+		gateway.redis.start();
 
 		EntityExchangeResult<String> retry = untilNot503(campaign, "alice");
 		assertThat(retry.getStatus().value()).isEqualTo(409);
@@ -47,8 +48,8 @@ class RedisDataLossTests {
 		assertThat(untilNot503(campaign, "dave").getStatus().value()).isEqualTo(201);
 		assertThat(untilNot503(campaign, "erin").getStatus().value()).isEqualTo(201);
 		assertThat(untilNot503(campaign, "frank").getStatus().value()).isEqualTo(410);
-		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == 5);
-		assertThat(this.fixtures.usersWithMoreThan(campaign, 1)).isEmpty();
+		await().atMost(Duration.ofSeconds(30)).until(() -> gateway.fixtures.storedRows(campaign) == 5);
+		assertThat(gateway.fixtures.usersWithMoreThan(campaign, 1)).isEmpty();
 	}
 
 	private String granted(String campaign, String user) {
@@ -72,7 +73,7 @@ class RedisDataLossTests {
 	}
 
 	private EntityExchangeResult<String> claim(String campaign, String user) {
-		return this.http.post()
+		return gateway.http.post()
 			.uri("/api/campaigns/{id}/coupons", campaign)
 			.header("X-User-Id", user)
 			.exchange()

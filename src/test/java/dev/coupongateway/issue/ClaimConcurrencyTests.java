@@ -53,7 +53,9 @@ class ClaimConcurrencyTests {
 
 		List<Answer> granted = answers.stream().filter(Answer::granted).toList();
 		assertThat(granted).hasSize(100);
-		assertThat(granted).extracting(Answer::userId).doesNotHaveDuplicates();
+		// each coupon number handed out once: the 100 grants hold exactly the numbers 1..100
+		assertThat(granted).extracting(ClaimConcurrencyTests::sequence)
+			.containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, 100).boxed().toList());
 		assertThat(answers).filteredOn((answer) -> !answer.granted())
 			.extracting(Answer::status)
 			.containsOnly(410);
@@ -88,7 +90,7 @@ class ClaimConcurrencyTests {
 
 		List<Answer> granted = answers.stream().filter(Answer::granted).toList();
 		assertThat(granted).hasSize(3);
-		assertThat(granted).extracting(ClaimConcurrencyTests::couponId).doesNotHaveDuplicates();
+		assertThat(granted).extracting(ClaimConcurrencyTests::sequence).containsExactlyInAnyOrder(1, 2, 3);
 		awaitStored(campaign, 3);
 		assertThat(this.fixtures.usersWithMoreThan(campaign, 3)).isEmpty();
 	}
@@ -116,7 +118,9 @@ class ClaimConcurrencyTests {
 			.collect(Collectors.groupingBy(Answer::campaignId));
 		stock.forEach((campaign, n) -> {
 			assertThat(grantedByCampaign.getOrDefault(campaign, List.of())).as(campaign).hasSize(n);
-			assertThat(grantedByCampaign.get(campaign)).extracting(Answer::userId).doesNotHaveDuplicates();
+			assertThat(grantedByCampaign.get(campaign)).extracting(ClaimConcurrencyTests::sequence)
+				.as(campaign)
+				.containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, n).boxed().toList());
 		});
 		assertThat(answers).filteredOn((answer) -> !answer.granted())
 			.extracting(Answer::status)
@@ -138,6 +142,12 @@ class ClaimConcurrencyTests {
 			.matcher(answer.body());
 		assertThat(matcher.find()).as(answer.body()).isTrue();
 		return matcher.group(1);
+	}
+
+	private static int sequence(Answer answer) {
+		java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"sequence\":(\\d+)").matcher(answer.body());
+		assertThat(matcher.find()).as(answer.body()).isTrue();
+		return Integer.parseInt(matcher.group(1));
 	}
 
 	private static <T> List<T> shuffled(List<T> list) {

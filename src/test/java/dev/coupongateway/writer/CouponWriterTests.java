@@ -19,8 +19,13 @@ import org.springframework.beans.factory.annotation.Autowired;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The writer on the real Kafka and PostgreSQL: idempotent on redelivery, resumes after a restart. */
-@CouponGatewayTest
+/**
+ * The writer on the real Kafka and PostgreSQL: idempotent on redelivery, resumes after a restart, loses
+ * and duplicates nothing when stopped mid-stream. On a topic and consumer group of its own, so this
+ * context's writer is the only consumer and stopping it really stops the stream.
+ */
+@CouponGatewayTest(properties = { "coupon.kafka.topic=coupon.issued.writer-tests",
+		"coupon.kafka.consumer-group=coupon-writer-tests", "coupon.kafka.batch-size=100" })
 class CouponWriterTests {
 
 	@Autowired
@@ -65,16 +70,26 @@ class CouponWriterTests {
 
 	@Test
 	void whenWriterStopsMidStreamThenEveryEventIsStoredExactlyOnce() {
-		String campaign = this.fixtures.campaign(2000);
-		List<CouponIssued> events = IntStream.rangeClosed(1, 2000)
+		String campaign = this.fixtures.campaign(5000);
+		List<CouponIssued> events = IntStream.rangeClosed(1, 5000)
 			.mapToObj((i) -> event(campaign, "user-" + i, i))
 			.toList();
-		publish(events);
-		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) > 0);
+		// queued first, so the writer has a long stream (50 batches) in hand when it is stopped
 		this.writer.stop();
+		Flux.fromIterable(events).flatMap(this.publisher::publish, 64).then().block(Duration.ofSeconds(60));
 		this.writer.start();
-		await().atMost(Duration.ofSeconds(60)).until(() -> this.fixtures.storedRows(campaign) >= 2000);
-		assertThat(this.fixtures.storedRows(campaign)).isEqualTo(2000);
+		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+			.until(() -> this.fixtures.storedRows(campaign) > 0);
+		this.writer.stop();
+
+		long atStop = this.fixtures.storedRows(campaign);
+		assertThat(atStop).as("the stop cut the stream").isLessThan(5000);
+		await("nothing stored while stopped").during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+			.until(() -> this.fixtures.storedRows(campaign) == atStop);
+		this.writer.start();
+		await().atMost(Duration.ofSeconds(60)).until(() -> this.fixtures.storedRows(campaign) >= 5000);
+		assertThat(this.fixtures.storedCouponIds(campaign))
+			.containsExactlyInAnyOrderElementsOf(events.stream().map(CouponIssued::couponId).toList());
 	}
 
 	private void publish(List<CouponIssued> events) {
