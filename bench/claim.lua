@@ -1,9 +1,14 @@
--- wrk script: every request claims for a new user id, so each one walks the grant path
--- (Lua script, Kafka send and ack) rather than the cheaper ALREADY_ISSUED answer.
+-- wrk script for the claim benchmarks. By default every request claims for a new user id, so each one
+-- walks the grant path (script, Kafka send and ack) rather than the cheaper ALREADY_ISSUED answer.
+-- Environment: CAMPAIGN (the campaign to claim from) or TARGET (any path to POST to, such as /noop);
+-- RUN (a tag that keeps user ids apart across runs); USERS (when set, cycle through that many fixed
+-- users instead: duplicate claims).
 local counter = 0
 local campaign = os.getenv("CAMPAIGN") or "bench"
+local target = os.getenv("TARGET") or ("/api/campaigns/" .. campaign .. "/coupons")
 -- ids must not repeat across wrk runs against the same campaign, or they answer ALREADY_ISSUED
 local run = os.getenv("RUN") or tostring(os.time())
+local users = tonumber(os.getenv("USERS") or "0")
 local thread_id = 0
 local threads = {}
 
@@ -15,13 +20,17 @@ end
 
 function init(args)
   wrk.method = "POST"
-  wrk.path = "/api/campaigns/" .. campaign .. "/coupons"
+  wrk.path = target
   statuses = {}
 end
 
 function request()
   counter = counter + 1
-  wrk.headers["X-User-Id"] = "wrk-" .. run .. "-" .. tid .. "-" .. counter
+  if users > 0 then
+    wrk.headers["X-User-Id"] = "dup-" .. (counter % users)
+  else
+    wrk.headers["X-User-Id"] = "wrk-" .. run .. "-" .. tid .. "-" .. counter
+  end
   return wrk.format()
 end
 
@@ -34,6 +43,8 @@ function done(summary, latency, requests)
     io.write(string.format("latency p%d: %.2f ms\n", p, latency:percentile(p) / 1000))
   end
   io.write(string.format("requests/s: %.0f\n", summary.requests / (summary.duration / 1e6)))
+  io.write(string.format("errors: connect %d, read %d, write %d, timeout %d\n", summary.errors.connect,
+    summary.errors.read, summary.errors.write, summary.errors.timeout))
   for _, thread in ipairs(threads) do
     local s = thread:get("statuses")
     for status, n in pairs(s) do

@@ -18,6 +18,9 @@ public record CampaignKeys(String settings, String grants, String outbox, String
 	/** A set (outside any campaign's slot) of every campaign id that has Redis state, for the relay. */
 	public static final String ALL_CAMPAIGNS = "coupon:campaigns";
 
+	/** A pub/sub channel: the id of each campaign a rebuild wrote, so every instance forgets its claim facts. */
+	public static final String REBUILT_CHANNEL = "coupon:rebuilt";
+
 	public static CampaignKeys of(String campaignId) {
 		String prefix = "coupon:{" + campaignId + "}:";
 		return new CampaignKeys(prefix + "settings", prefix + "grants", prefix + "outbox", prefix + "relay-lease",

@@ -15,6 +15,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -37,6 +38,8 @@ public class CampaignRebuilds {
 
 	private final WriterLag writerLag;
 
+	private final ReactiveStringRedisTemplate redis;
+
 	/** Counts Redis restarts seen; a campaign checked at an older epoch is checked again. */
 	private final AtomicLong redisEpoch = new AtomicLong();
 
@@ -44,10 +47,12 @@ public class CampaignRebuilds {
 
 	private final ConcurrentMap<String, Mono<Campaign>> rebuilds = new ConcurrentHashMap<>();
 
-	CampaignRebuilds(CampaignRepository repository, CampaignState state, WriterLag writerLag) {
+	CampaignRebuilds(CampaignRepository repository, CampaignState state, WriterLag writerLag,
+			ReactiveStringRedisTemplate redis) {
 		this.repository = repository;
 		this.state = state;
 		this.writerLag = writerLag;
+		this.redis = redis;
 	}
 
 	/**
@@ -68,13 +73,15 @@ public class CampaignRebuilds {
 			.flatMap((lag) -> (lag > 0) ? Mono.error(rebuilding(campaignId, lag + " events not stored yet"))
 					: this.repository.storedCoupons(campaignId).collectList())
 			.flatMap((stored) -> this.state.restore(campaign, stored))
-			.doOnNext((written) -> {
+			.flatMap((written) -> {
 				this.verifiedAt.put(campaignId, epoch);
-				if (written) {
-					logger.warn("Campaign " + campaignId + ": Redis state was missing or behind, rebuilt from PostgreSQL");
+				if (!written) {
+					return Mono.just(campaign);
 				}
+				logger.warn("Campaign " + campaignId + ": Redis state was missing or behind, rebuilt from PostgreSQL");
+				// numbers may be back in stock: every instance forgets what it knew of the campaign
+				return this.redis.convertAndSend(CampaignKeys.REBUILT_CHANNEL, campaignId).thenReturn(campaign);
 			})
-			.thenReturn(campaign)
 			.doOnSuccess((done) -> this.rebuilds.remove(campaignId, self.get()))
 			.doOnError((ex) -> Mono.delay(RETRY_REBUILD_AFTER)
 				.subscribe((tick) -> this.rebuilds.remove(campaignId, self.get())))
@@ -92,6 +99,11 @@ public class CampaignRebuilds {
 	/** Whether Redis restarted since this instance last checked the campaign's state against PostgreSQL. */
 	public boolean needed(String campaignId) {
 		return this.verifiedAt.getOrDefault(campaignId, 0L) < this.redisEpoch.get();
+	}
+
+	/** Redis restarts this instance has seen; what was learned from Redis at an older epoch may be stale. */
+	public long epoch() {
+		return this.redisEpoch.get();
 	}
 
 	/** Redis restarted (its data may be gone or behind): check every campaign before it grants again. */

@@ -13,8 +13,10 @@ import java.util.stream.Collectors;
 import dev.coupongateway.campaign.CampaignRepository.StoredCoupon;
 
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.ScanOptions;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /** A campaign's state in Redis: written on creation, read for stock, rebuilt from PostgreSQL when missing. */
@@ -87,6 +89,13 @@ public class CampaignState {
 			.get(CampaignKeys.of(campaignId).grants(), userId)
 			.map(Grant::parseAll)
 			.defaultIfEmpty(List.of());
+	}
+
+	/** Every user holding at least one grant of the campaign (HSCAN of the grants hash, in pages). */
+	public Flux<String> holders(String campaignId) {
+		return this.redis.<String, String>opsForHash()
+			.scan(CampaignKeys.of(campaignId).grants(), ScanOptions.scanOptions().count(1000).build())
+			.map(Map.Entry::getKey);
 	}
 
 	private static long epochMillis(Instant at) {

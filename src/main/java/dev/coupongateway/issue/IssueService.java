@@ -4,17 +4,26 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.coupongateway.campaign.CampaignRebuilds;
 import dev.coupongateway.campaign.CampaignService;
+import dev.coupongateway.campaign.CampaignState;
 import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.event.CouponIssued;
 import dev.coupongateway.event.CouponPublisher;
 import dev.coupongateway.issue.IssueOutcome.Result;
 import dev.coupongateway.system.CouponProperties;
+import dev.coupongateway.system.Problem;
+import dev.coupongateway.system.ProblemException;
+import dev.coupongateway.system.RedisFailures;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.internal.ThreadExecutorMap;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
@@ -24,6 +33,9 @@ import org.springframework.stereotype.Service;
 /**
  * A claim from decision to hand-off: the script decides in Redis, a grant is sent to Kafka. Once the
  * script has run, the claim finishes even if the caller hangs up, so a grant is never left unsent.
+ * Facts that only ever become true (sold out, user at the limit) are answered from this instance's
+ * memory; past {@code coupon.issue.max-in-flight} claims a claim is shed before the script runs; and
+ * a claim whose script may have run is never answered 503 while Redis can say what it decided.
  */
 @Service
 class IssueService {
@@ -36,6 +48,10 @@ class IssueService {
 
 	private final CampaignRebuilds rebuilds;
 
+	private final CampaignState state;
+
+	private final ClaimFacts facts;
+
 	private final CouponPublisher publisher;
 
 	private final Outbox outbox;
@@ -44,38 +60,75 @@ class IssueService {
 
 	private final Duration ackTimeout;
 
+	private final CouponProperties.Ack ack;
+
+	private final int maxInFlight;
+
+	private final AtomicInteger inFlight = new AtomicInteger();
+
 	/** One counter per decision, looked up once: the claim path runs thousands of times a second. */
 	private final Map<Result, Counter> outcomes = new EnumMap<>(Result.class);
 
 	private final Counter pendingSends;
 
-	IssueService(IssueScript script, CampaignService campaigns, CampaignRebuilds rebuilds, CouponPublisher publisher,
-			Outbox outbox, CouponProperties properties, MeterRegistry meters) {
+	private final Counter shed;
+
+	private final Counter recovered;
+
+	IssueService(IssueScript script, CampaignService campaigns, CampaignRebuilds rebuilds, CampaignState state,
+			ClaimFacts facts, CouponPublisher publisher, Outbox outbox, CouponProperties properties,
+			MeterRegistry meters) {
 		this.script = script;
 		this.campaigns = campaigns;
 		this.rebuilds = rebuilds;
+		this.state = state;
+		this.facts = facts;
 		this.publisher = publisher;
 		this.outbox = outbox;
 		this.redisTimeout = properties.redis().timeout();
 		this.ackTimeout = properties.kafka().ackTimeout();
+		this.ack = properties.issue().ack();
+		this.maxInFlight = properties.issue().maxInFlight();
 		for (Result result : Result.values()) {
 			this.outcomes.put(result, meters.counter("coupon.claims", "outcome", result.name()));
 		}
 		this.pendingSends = Counter.builder("coupon.publish.pending")
 			.description("Grants whose Kafka send was not acknowledged in time (answered 202)")
 			.register(meters);
+		this.shed = Counter.builder("coupon.claims.shed")
+			.description("Claims turned away before the script ran because too many were in flight (503)")
+			.register(meters);
+		this.recovered = Counter.builder("coupon.claims.recovered")
+			.description("Claims whose script answer was lost (timeout, dropped connection) and that Redis confirmed as granted")
+			.register(meters);
+		Gauge.builder("coupon.claims.in.flight", this.inFlight, AtomicInteger::get)
+			.description("Claims being decided on this instance")
+			.register(meters);
 	}
 
-	/** Decides the claim and, for a grant, waits up to the ack timeout for Kafka. */
+	/** Decides the claim and, for a grant, waits up to the ack timeout for Kafka (in {@code kafka} ack mode). */
 	Mono<Claim> claim(String campaignId, String userId) {
+		IssueOutcome known = this.facts.known(campaignId, userId);
+		if (known != null) {
+			this.outcomes.get(known.result()).increment();
+			return later(new Claim(known, false));
+		}
+		if (this.inFlight.incrementAndGet() > this.maxInFlight) {
+			this.inFlight.decrementAndGet();
+			this.shed.increment();
+			return Mono.error(new ProblemException(
+					Problem.unavailable("Too many claims at once; nothing was granted. Retry shortly.")));
+		}
+		long epoch = this.rebuilds.epoch();
 		UUID couponId = UUID.randomUUID();
 		Mono<Claim> claim = decide(campaignId, userId, couponId).flatMap((outcome) -> {
 			this.outcomes.get(outcome.result()).increment();
+			this.facts.learn(campaignId, userId, outcome, epoch);
 			if (outcome.result() != Result.GRANTED) {
 				return Mono.just(new Claim(outcome, false));
 			}
 			return send(campaignId, userId, outcome).map((acked) -> new Claim(outcome, acked));
-		});
+		}).doFinally((signal) -> this.inFlight.decrementAndGet());
 		// detached from the caller: a hang-up after the script ran must not stop the send
 		return Mono.fromFuture(claim.toFuture(), true);
 	}
@@ -96,25 +149,46 @@ class IssueService {
 		});
 	}
 
-	/** A Redis that is away or slow ends in a timeout or connection error, which answers 503. */
+	/**
+	 * Runs the script. When its answer is lost (a timeout, a dropped connection), the script may have run
+	 * all the same: Redis is asked for the user's grants (on the same connection, so after the script),
+	 * and a grant carrying this claim's coupon id is the answer. Only when Redis cannot say does the
+	 * claim fail (503), and then a retry returns the coupon if one was granted.
+	 */
 	private Mono<IssueOutcome> runScript(String campaignId, String userId, UUID couponId) {
-		return this.script.claim(campaignId, userId, couponId).timeout(this.redisTimeout);
+		return this.script.claim(campaignId, userId, couponId)
+			.timeout(this.redisTimeout)
+			// the look-up gets Lettuce's own command timeout, not the claim's: it must outlast a slow moment
+			.onErrorResume(RedisFailures::isUnavailable, (lost) -> this.state.grants(campaignId, userId)
+				.onErrorMap((ex) -> lost)
+				.flatMap((grants) -> grants.stream()
+					.filter((grant) -> grant.couponId().equals(couponId))
+					.findFirst()
+					.map((grant) -> {
+						this.recovered.increment();
+						return Mono.just(new IssueOutcome(Result.GRANTED, List.of(grant), null));
+					})
+					.orElseGet(() -> Mono.error(lost))));
 	}
 
 	/**
 	 * Sends the grant's event and settles its outbox entry once Kafka acknowledged it, however late.
-	 * The claim waits up to the ack timeout: true when acknowledged by then; false (and counted) when the
-	 * send failed or is still out, and the outbox relay will deliver it.
+	 * In {@code kafka} ack mode the claim waits up to the ack timeout: true when acknowledged by then;
+	 * false (and counted) when the send failed or is still out, and the outbox relay will deliver it. In
+	 * {@code redis} mode the claim does not wait: Redis holds the grant and its outbox entry.
 	 */
 	private Mono<Boolean> send(String campaignId, String userId, IssueOutcome outcome) {
 		Grant grant = outcome.granted();
 		CouponIssued event = new CouponIssued(grant.couponId(), campaignId, userId, grant.sequence(),
 				grant.userSlot(), grant.issuedAt());
-		CompletableFuture<Void> delivered = this.publisher.publish(event)
-			.then(Mono.defer(() -> this.outbox.settle(campaignId, outcome.outboxEntry())
-				// Kafka has it; an entry left unsettled only costs the relay a harmless re-send
-				.onErrorResume((ex) -> Mono.empty())))
-			.toFuture();
+		String entry = outcome.outboxEntry();
+		Mono<Void> settle = (entry != null) ? Mono.defer(() -> this.outbox.settle(campaignId, entry)
+			// Kafka has it; an entry left unsettled only costs the relay a harmless re-send
+			.onErrorResume((ex) -> Mono.empty())) : Mono.empty();
+		CompletableFuture<Void> delivered = this.publisher.publish(event).then(settle).toFuture();
+		if (this.ack == CouponProperties.Ack.REDIS) {
+			return Mono.just(true);
+		}
 		return Mono.fromFuture(delivered, true)
 			.timeout(this.ackTimeout)
 			.thenReturn(true)
@@ -126,7 +200,21 @@ class IssueService {
 			});
 	}
 
-	/** A decided claim; {@code acked} tells whether Kafka confirmed the grant's event. */
+	/**
+	 * The value, handed over once the event loop has finished what it is doing. An answer completed
+	 * synchronously while the request is still being read can stall the next request on a keep-alive
+	 * connection in Reactor Netty (reactor/reactor-netty#4361, seen here as claims never answered under
+	 * concurrency); deferring it on the same loop costs no thread hop.
+	 */
+	private static <T> Mono<T> later(T value) {
+		EventExecutor loop = ThreadExecutorMap.currentExecutor();
+		if (loop == null) {
+			return Mono.just(value);
+		}
+		return Mono.create((sink) -> loop.execute(() -> sink.success(value)));
+	}
+
+	/** A decided claim; {@code acked} tells whether the grant is as durable as the ack mode promises. */
 	record Claim(IssueOutcome outcome, boolean acked) {
 	}
 

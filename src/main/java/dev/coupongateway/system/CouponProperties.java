@@ -19,6 +19,7 @@ import org.springframework.validation.annotation.Validated;
  * @param roles which roles this instance plays: {@code gateway} (HTTP, Lua, send), {@code writer} (consumer)
  * @param admin the admin API
  * @param kafka the grants topic, the producer and the consumer
+ * @param issue the claim path: acknowledgement, load shedding, facts kept in memory
  * @param redis the Redis calls on the claim path
  * @param relay the outbox relay
  * @param stream the live stock stream (Server-Sent Events)
@@ -26,7 +27,8 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("coupon")
 public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty Set<Role> roles,
-		@Valid @NotNull Admin admin, @Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Redis redis,
+		@Valid @NotNull Admin admin, @Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Issue issue,
+		@Valid @DefaultValue Redis redis,
 		@Valid @DefaultValue Relay relay, @Valid @DefaultValue Stream stream) {
 
 	/** A part this instance plays; one artifact, both on by default. */
@@ -56,6 +58,27 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 			@DefaultValue("1") @Min(1) short replicationFactor, @DefaultValue("2s") @NotNull Duration ackTimeout,
 			@DefaultValue("coupon-writer") @NotBlank String consumerGroup, @DefaultValue("500") @Min(1) int batchSize,
 			@DefaultValue("100ms") @NotNull Duration batchWait, @DefaultValue("15s") @NotNull Duration startupTimeout) {
+	}
+
+	/** What a 201 waits for: Kafka's ack of the grant's event, or only Redis recording the grant. */
+	public enum Ack {
+
+		KAFKA, REDIS
+
+	}
+
+	/**
+	 * @param ack {@code kafka}: 201 once Kafka acknowledged the event (202 after {@code kafka.ack-timeout});
+	 * {@code redis}: 201 once the script recorded the grant and its outbox entry, the send going out at once
+	 * and the outbox relay guaranteeing it
+	 * @param maxInFlight claims being decided at once on this instance; past it a claim is answered 503
+	 * before its script runs
+	 * @param factsTtl how long this instance answers "sold out" or "at the limit" from memory before asking
+	 * Redis again (a rebuild or a Redis restart clears them at once)
+	 * @param factsMaxUsers most users whose "at the limit" answer is kept in memory
+	 */
+	public record Issue(@DefaultValue("kafka") @NotNull Ack ack, @DefaultValue("256") @Min(1) int maxInFlight,
+			@DefaultValue("5s") @NotNull Duration factsTtl, @DefaultValue("100000") @Min(0) long factsMaxUsers) {
 	}
 
 	/** @param timeout longest wait for Redis on the claim path before answering 503 */

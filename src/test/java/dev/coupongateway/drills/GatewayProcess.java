@@ -30,6 +30,8 @@ final class GatewayProcess extends OsProcess {
 
 	private final List<String> settings;
 
+	private List<String> jvm = List.of("-Xms128m", "-Xmx384m", "-XX:+UseSerialGC");
+
 	/**
 	 * @param roles {@code gateway}, {@code writer} or {@code gateway,writer}
 	 * @param settings the servers and any overrides, as {@code --key=value}
@@ -53,12 +55,18 @@ final class GatewayProcess extends OsProcess {
 		return this.roles.contains("gateway");
 	}
 
+	/** JVM options (heap, GC, agents) in place of the drills' small serial-GC heap; before launch. */
+	GatewayProcess jvm(List<String> options) {
+		this.jvm = List.copyOf(options);
+		return this;
+	}
+
 	/** Launches the JVM without waiting; see {@link #awaitHealthy(Duration)}. */
 	void launch() {
-		List<String> command = new ArrayList<>(List.of(KafkaBroker.javaBinary(), "-Xms128m", "-Xmx384m",
-				"-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-jar", this.jar.toString(),
-				"--server.port=" + this.port, "--coupon.admin.token=" + Drills.ADMIN_TOKEN,
-				"--coupon.roles=" + this.roles));
+		List<String> command = new ArrayList<>(List.of(KafkaBroker.javaBinary()));
+		command.addAll(this.jvm);
+		command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-jar", this.jar.toString(), "--server.port=" + this.port,
+				"--coupon.admin.token=" + Drills.ADMIN_TOKEN, "--coupon.roles=" + this.roles));
 		command.addAll(this.settings);
 		launch(command);
 	}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Spike speed, side by side on this one machine: real Redis, PostgreSQL and Kafka processes (as the
+# drills start them), the packaged gateway (with its writer in the same JVM, and without), and a minimal
+# WebFlux app as the ceiling. Each is warmed up, then the same wrk command runs against each in turn,
+# RUNS times: the ceiling, grants while stock lasts, sold-out answers, duplicate claims. Then the
+# writer's drain of DRAIN_EVENTS queued events against PostgreSQL's own COPY of as many rows.
+# Report: target/drills/spike-speed.md (copy it into bench/RESULTS.md with the date and commit).
+# Usage: bench/spike-speed.sh   (env: RUNS=3 DURATION=15s CONNECTIONS=64 WARMUP=60s DRAIN_EVENTS=1000000
+#        GATEWAY_JVM="-Xms512m -Xmx512m")
+# Needs wrk (apt-get install wrk). Takes about 12 minutes with the defaults. Never part of CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk > /dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+ulimit -n 65536 2> /dev/null || true
+./mvnw -q -B -DskipTests package
+./mvnw -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt > /dev/null
+java -Xmx1g -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
+  -Dbasedir="$PWD" dev.coupongateway.drills.SpikeSpeedBench

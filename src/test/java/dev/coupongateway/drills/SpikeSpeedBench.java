@@ -1,0 +1,381 @@
+package dev.coupongateway.drills;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.postgresql.PGConnection;
+
+/**
+ * The spike-speed benchmark ({@code bench/spike-speed.sh}): on this one machine, real Redis, PostgreSQL
+ * and Kafka processes, the packaged gateway (once with its writer in the same JVM, once without), and a
+ * minimal WebFlux app as the ceiling; each warmed up, then the same wrk command against each, side by
+ * side, run after run: the ceiling, grants while stock lasts, sold-out answers and duplicate claims. Then
+ * the writer's drain of 1,000,000 queued events against PostgreSQL's own {@code COPY} of the same rows
+ * into the same table. Writes a markdown report.
+ */
+public final class SpikeSpeedBench {
+
+	private static final Pattern REQUESTS = Pattern.compile("requests/s: (\\d+)");
+
+	private static final Pattern LATENCY = Pattern.compile("latency p(\\d+): ([\\d.]+) ms");
+
+	private static final Pattern STATUS = Pattern.compile("status (\\d+): (\\d+)");
+
+	private final int runs = intEnv("RUNS", 3);
+
+	private final String duration = env("DURATION", "15s");
+
+	private final int connections = intEnv("CONNECTIONS", 64);
+
+	private final String warmup = env("WARMUP", "60s");
+
+	private final int drainEvents = intEnv("DRAIN_EVENTS", 1_000_000);
+
+	private final List<String> gatewayJvm = List.of(env("GATEWAY_JVM", "-Xms512m -Xmx512m").split(" "));
+
+	private final Path script = Drills.projectDir().resolve("bench").resolve("claim.lua");
+
+	private final StringBuilder report = new StringBuilder();
+
+	public static void main(String[] args) throws Exception {
+		new SpikeSpeedBench().run();
+		System.exit(0);
+	}
+
+	private void run() throws Exception {
+		try (DrillStack stack = new DrillStack("SpikeSpeedBench", List.of("--logging.level.root=WARN"))) {
+			stack.startServers();
+			GatewayProcess combined = stack.instance("gateway-writer", "gateway,writer").jvm(this.gatewayJvm);
+			GatewayProcess gatewayOnly = stack.instance("gateway-only", "gateway").jvm(this.gatewayJvm);
+			NoopProcess noop = new NoopProcess(stack.dir);
+			noop.launch();
+			stack.start(combined, gatewayOnly);
+			noop.awaitUp();
+
+			String grants = stack.createCampaign("bench-grants", 10_000_000, 1);
+			String grantsOnly = stack.createCampaign("bench-grants-only", 10_000_000, 1);
+			String soldOut = stack.createCampaign("bench-sold-out", 1, 1);
+			String dupes = stack.createCampaign("bench-dupes", 10_000_000, 1);
+			wrk(combined.baseUri().toString(), claims(soldOut), "warm", "1s", null);
+			wrk(combined.baseUri().toString(), claims(dupes), "dupes", "2s", "100");
+
+			Map<String, Target> targets = new LinkedHashMap<>();
+			targets.put("no-op ceiling (`POST /noop`)", new Target(noop.baseUri(), "/noop", null));
+			targets.put("grants, gateway + writer in one JVM", new Target(combined.baseUri().toString(), claims(grants), null));
+			targets.put("grants, gateway only (writer in the other JVM)",
+					new Target(gatewayOnly.baseUri().toString(), claims(grantsOnly), null));
+			targets.put("sold-out (all 410)", new Target(combined.baseUri().toString(), claims(soldOut), null));
+			targets.put("duplicates: 100 users again and again (all 409)",
+					new Target(combined.baseUri().toString(), claims(dupes), "100"));
+
+			Drills.log("Warm-up: " + this.warmup + " of load on each system");
+			wrk(noop.baseUri(), "/noop", "warmup", this.warmup, null);
+			wrk(combined.baseUri().toString(), claims(grants), "warmup", this.warmup, null);
+			wrk(gatewayOnly.baseUri().toString(), claims(grantsOnly), "warmup", this.warmup, null);
+
+			Map<String, List<Result>> results = new LinkedHashMap<>();
+			for (int run = 1; run <= this.runs; run++) {
+				for (Map.Entry<String, Target> target : targets.entrySet()) {
+					Result result = wrk(target.getValue().base(), target.getValue().path(), "run" + run, this.duration,
+							target.getValue().users());
+					Drills.log("run " + run + " " + target.getKey() + ": " + result);
+					results.computeIfAbsent(target.getKey(), (k) -> new ArrayList<>()).add(result);
+				}
+			}
+			long rssCombined = peakRssKb(combined.pid());
+			long rssGatewayOnly = peakRssKb(gatewayOnly.pid());
+			reportHttp(results, rssCombined, rssGatewayOnly);
+
+			combined.terminate(Duration.ofSeconds(30));
+			drain(stack, gatewayOnly);
+		}
+		Path out = Drills.root().resolve("spike-speed.md");
+		Drills.write(out, this.report.toString());
+		System.out.println(this.report);
+		Drills.log("Report written to " + out);
+	}
+
+	private static String claims(String campaign) {
+		return "/api/campaigns/" + campaign + "/coupons";
+	}
+
+	private Result wrk(String base, String path, String run, String duration, String users) throws Exception {
+		List<String> command = List.of("wrk", "-t1", "-c" + this.connections, "-d" + duration, "--timeout", "10s", "-s",
+				this.script.toString(), base);
+		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+		builder.environment().put("TARGET", path);
+		builder.environment().put("RUN", run + "-" + UUID.randomUUID().toString().substring(0, 8));
+		if (users != null) {
+			builder.environment().put("USERS", users);
+		}
+		Process process = builder.start();
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
+			throw new IllegalStateException("wrk failed: " + output);
+		}
+		return Result.parse(output);
+	}
+
+	private void reportHttp(Map<String, List<Result>> results, long rssCombined, long rssGatewayOnly) throws Exception {
+		Result ceiling = median(results.values().iterator().next());
+		line("# Spike speed");
+		line("");
+		line("Command: `bench/spike-speed.sh` (" + Instant.now() + ", " + machine() + ", commit " + commit() + ").");
+		line("Each figure: `wrk -t1 -c" + this.connections + " -d" + this.duration
+				+ "`, a new user per request unless said, after " + this.warmup
+				+ " of load on each system; median of " + this.runs
+				+ " runs taken side by side (each run measures every row in turn). Gateway JVM options: `"
+				+ String.join(" ", this.gatewayJvm) + "`.");
+		line("");
+		line("| what | req/s (median) | runs | p50 ms | p99 ms | share of the ceiling | answers |");
+		line("|---|---|---|---|---|---|---|");
+		for (Map.Entry<String, List<Result>> entry : results.entrySet()) {
+			Result median = median(entry.getValue());
+			line("| " + entry.getKey() + " | " + median.requestsPerSecond() + " | "
+					+ entry.getValue().stream().map((r) -> Long.toString(r.requestsPerSecond())).toList() + " | "
+					+ median.p50() + " | " + median.p99() + " | "
+					+ String.format("%.0f%%", 100.0 * median.requestsPerSecond() / ceiling.requestsPerSecond()) + " | "
+					+ median.statuses() + " |");
+		}
+		line("");
+		line("Gateway peak RSS (VmHWM) after the runs: " + rssCombined / 1024 + " MB (gateway + writer), "
+				+ rssGatewayOnly / 1024 + " MB (gateway only).");
+		line("");
+	}
+
+	/**
+	 * The writer's drain: {@code drainEvents} grants queued in Kafka while no writer runs, then a writer JVM
+	 * started and timed from its first row to its last; against {@code COPY} of as many rows into the same
+	 * table.
+	 */
+	private void drain(DrillStack stack, GatewayProcess admin) throws Exception {
+		int n = this.drainEvents;
+		String drained = stack.createCampaign("bench-drain", n, 1);
+		String copied = stack.createCampaign("bench-copy", n, 1);
+		Drills.log("Queueing " + n + " events in Kafka (no writer running)");
+		long issued = System.currentTimeMillis();
+		try (KafkaProducer<String, byte[]> producer = producer(stack.kafka.bootstrapServers())) {
+			for (int i = 1; i <= n; i++) {
+				String user = "drain-" + i;
+				String json = "{\"couponId\":\"" + UUID.randomUUID() + "\",\"campaignId\":\"" + drained + "\",\"userId\":\""
+						+ user + "\",\"sequence\":" + i + ",\"userSlot\":1,\"issuedAt\":\"" + Instant.ofEpochMilli(issued)
+						+ "\"}";
+				producer.send(new ProducerRecord<>("coupon.issued", drained + ":" + user, json.getBytes(StandardCharsets.UTF_8)));
+			}
+			producer.flush();
+		}
+		GatewayProcess writer = stack.instance("writer", "writer").jvm(this.gatewayJvm);
+		writer.launch();
+		Drills.log("Writer launched; timing its drain");
+		long first = 0;
+		long last;
+		while (true) {
+			long rows = rows(stack, drained);
+			long now = System.nanoTime();
+			if (first == 0 && rows > 0) {
+				first = now;
+			}
+			if (rows >= n) {
+				last = now;
+				break;
+			}
+			if (!writer.alive()) {
+				throw new IllegalStateException("writer died: " + Drills.tail(writer.log(), 40));
+			}
+			Thread.sleep(20);
+		}
+		double writerRate = n / ((last - first) / 1e9);
+
+		StringBuilder csv = new StringBuilder(n * 80);
+		for (int i = 1; i <= n; i++) {
+			csv.append(UUID.randomUUID()).append(',').append(copied).append(",copy-").append(i).append(',').append(i)
+				.append(",1,").append(Instant.ofEpochMilli(issued)).append('\n');
+		}
+		long copyStart;
+		long copyEnd;
+		try (Connection connection = connect(stack)) {
+			copyStart = System.nanoTime();
+			connection.unwrap(PGConnection.class)
+				.getCopyAPI()
+				.copyIn("COPY coupon (coupon_id, campaign_id, user_id, sequence, user_slot, issued_at) FROM STDIN WITH (FORMAT csv)",
+						new StringReader(csv.toString()));
+			copyEnd = System.nanoTime();
+		}
+		double copyRate = n / ((copyEnd - copyStart) / 1e9);
+		line("## Writer drain");
+		line("");
+		line("| what | rows | seconds | rows/s | share of COPY |");
+		line("|---|---|---|---|---|");
+		line(String.format("| writer: %,d queued events, first row to last | %,d | %.1f | %,.0f | %.0f%% |", n, n,
+				(last - first) / 1e9, writerRate, 100 * writerRate / copyRate));
+		line(String.format("| `COPY` of the same number of rows into `coupon` (JDBC CopyManager) | %,d | %.1f | %,.0f | 100%% |",
+				n, (copyEnd - copyStart) / 1e9, copyRate));
+		line("");
+		line("Writer peak RSS: " + peakRssKb(writer.pid()) / 1024 + " MB.");
+	}
+
+	private static long rows(DrillStack stack, String campaign) throws Exception {
+		try (Connection connection = connect(stack);
+				PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM coupon WHERE campaign_id = ?")) {
+			count.setString(1, campaign);
+			try (ResultSet result = count.executeQuery()) {
+				result.next();
+				return result.getLong(1);
+			}
+		}
+	}
+
+	private static Connection connect(DrillStack stack) throws Exception {
+		Properties properties = new Properties();
+		properties.setProperty("user", "postgres");
+		properties.setProperty("password", "postgres");
+		return DriverManager.getConnection(stack.postgres.jdbcUrl(), properties);
+	}
+
+	private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+		Properties config = new Properties();
+		config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+		config.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+		config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+		return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+	}
+
+	private static long peakRssKb(long pid) throws IOException {
+		for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+			if (line.startsWith("VmHWM:")) {
+				return Long.parseLong(line.replaceAll("\\D", ""));
+			}
+		}
+		return -1;
+	}
+
+	private static Result median(List<Result> results) {
+		List<Result> sorted = new ArrayList<>(results);
+		sorted.sort(java.util.Comparator.comparingLong(Result::requestsPerSecond));
+		return sorted.get(sorted.size() / 2);
+	}
+
+	private void line(String text) {
+		this.report.append(text).append('\n');
+	}
+
+	private static String machine() throws IOException {
+		return Runtime.getRuntime().availableProcessors() + " cores, "
+				+ Files.readAllLines(Path.of("/proc/meminfo")).get(0).replaceAll("\\s+", " ") + ", Java "
+				+ System.getProperty("java.version");
+	}
+
+	private static String commit() throws Exception {
+		Process git = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").directory(Drills.projectDir().toFile())
+			.start();
+		String sha = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+		git.waitFor();
+		Process dirty = new ProcessBuilder("git", "status", "--porcelain", "--untracked-files=no")
+			.directory(Drills.projectDir().toFile())
+			.start();
+		boolean changed = !new String(dirty.getInputStream().readAllBytes(), StandardCharsets.UTF_8).isBlank();
+		dirty.waitFor();
+		return sha + (changed ? " with uncommitted changes" : "");
+	}
+
+	private static String env(String name, String fallback) {
+		String value = System.getenv(name);
+		return (value != null && !value.isBlank()) ? value : fallback;
+	}
+
+	private static int intEnv(String name, int fallback) {
+		return Integer.parseInt(env(name, Integer.toString(fallback)));
+	}
+
+	/** Where one row of the table sends its load. */
+	private record Target(String base, String path, String users) {
+	}
+
+	/** One wrk run, as {@code bench/claim.lua} reports it. */
+	private record Result(long requestsPerSecond, String p50, String p99, Map<Integer, Long> statuses) {
+
+		static Result parse(String output) {
+			Matcher requests = REQUESTS.matcher(output);
+			if (!requests.find()) {
+				throw new IllegalStateException("no requests/s in wrk's output: " + output);
+			}
+			Map<String, String> latency = new LinkedHashMap<>();
+			Matcher percentiles = LATENCY.matcher(output);
+			while (percentiles.find()) {
+				latency.put(percentiles.group(1), percentiles.group(2));
+			}
+			Map<Integer, Long> statuses = new java.util.TreeMap<>();
+			Matcher status = STATUS.matcher(output);
+			while (status.find()) {
+				statuses.merge(Integer.parseInt(status.group(1)), Long.parseLong(status.group(2)), Long::sum);
+			}
+			return new Result(Long.parseLong(requests.group(1)), latency.get("50"), latency.get("99"), statuses);
+		}
+
+		@Override
+		public String toString() {
+			return this.requestsPerSecond + " req/s, p50 " + this.p50 + " ms, p99 " + this.p99 + " ms, " + this.statuses;
+		}
+
+	}
+
+	/** The no-op WebFlux app in a JVM of its own, with the same heap as the gateway. */
+	private final class NoopProcess extends OsProcess {
+
+		private final int port = Drills.freePort();
+
+		NoopProcess(Path dir) {
+			super("noop", dir.resolve("noop.log"));
+		}
+
+		void launch() {
+			List<String> command = new ArrayList<>(List.of(KafkaBroker.javaBinary()));
+			command.addAll(SpikeSpeedBench.this.gatewayJvm);
+			command.addAll(List.of("@" + Drills.classpathArgFile(), "dev.coupongateway.bench.NoopApplication",
+					"--server.port=" + this.port, "--spring.main.banner-mode=off"));
+			launch(command);
+		}
+
+		String baseUri() {
+			return "http://127.0.0.1:" + this.port;
+		}
+
+		void awaitUp() throws Exception {
+			for (int i = 0; i < 600; i++) {
+				try (java.net.Socket socket = new java.net.Socket("127.0.0.1", this.port)) {
+					Drills.log("no-op app up on " + this.port + " (pid " + pid() + ")");
+					return;
+				}
+				catch (IOException ex) {
+					Thread.sleep(100);
+				}
+			}
+			throw new IllegalStateException("no-op app did not come up: " + Drills.tail(log(), 40));
+		}
+
+	}
+
+}
