@@ -76,9 +76,12 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	 * @param factsTtl how long this instance answers "sold out" or "at the limit" from memory before asking
 	 * Redis again (a rebuild or a Redis restart clears them at once)
 	 * @param factsMaxUsers most users whose "at the limit" answer is kept in memory
+	 * @param warmupRequests claims (for a campaign that does not exist) an instance sends itself at startup
+	 * to warm its claim path up before it reports ready; 0 turns the warm-up off
 	 */
 	public record Issue(@DefaultValue("kafka") @NotNull Ack ack, @DefaultValue("256") @Min(1) int maxInFlight,
-			@DefaultValue("5s") @NotNull Duration factsTtl, @DefaultValue("100000") @Min(0) long factsMaxUsers) {
+			@DefaultValue("5s") @NotNull Duration factsTtl, @DefaultValue("100000") @Min(0) long factsMaxUsers,
+			@DefaultValue("2000") @Min(0) int warmupRequests) {
 	}
 
 	/** @param timeout longest wait for Redis on the claim path before answering 503 */
