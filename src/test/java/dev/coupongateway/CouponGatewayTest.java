@@ -11,6 +11,7 @@ import org.springframework.boot.webtestclient.autoconfigure.AutoConfigureWebTest
 import org.springframework.context.annotation.Import;
 import org.springframework.core.annotation.AliasFor;
 import org.springframework.test.context.ContextConfiguration;
+import org.springframework.test.context.TestPropertySource;
 
 /** The whole gateway on a random port over the dev services (real Redis, PostgreSQL and Kafka). */
 @Target(ElementType.TYPE)
@@ -20,6 +21,8 @@ import org.springframework.test.context.ContextConfiguration;
 @AutoConfigureWebTestClient(timeout = "30s")
 @ContextConfiguration(initializers = DevServicesInitializer.class)
 @Import(Fixtures.class)
+// test contexts start often: no claim-path warm-up (ClaimPathWarmupTests covers it)
+@TestPropertySource(properties = "coupon.issue.warmup-requests=0")
 public @interface CouponGatewayTest {
 
 	/** Extra properties, such as a client pointed at a dead port. */

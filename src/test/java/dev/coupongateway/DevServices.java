@@ -44,8 +44,6 @@ public final class DevServices {
 			all.put("coupon.relay.interval", "200ms");
 			all.put("coupon.relay.grace", "1s");
 			all.put("coupon.relay.lease", "2s");
-			// test contexts start often; the warm-up has its own test (ClaimPathWarmupTests)
-			all.put("coupon.issue.warmup-requests", "0");
 			properties = Map.copyOf(all);
 			logger.info("Dev services up in " + (System.nanoTime() - started) / 1_000_000 + " ms: " + servers);
 		}

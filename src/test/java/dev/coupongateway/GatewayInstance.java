@@ -18,6 +18,10 @@ public final class GatewayInstance {
 		for (String property : properties) {
 			args.add("--" + property);
 		}
+		if (args.stream().noneMatch((arg) -> arg.startsWith("--coupon.issue.warmup-requests="))) {
+			// instances start often in tests: no claim-path warm-up unless a test asks for one
+			args.add("--coupon.issue.warmup-requests=0");
+		}
 		return new SpringApplicationBuilder(CouponGatewayApplication.class).initializers(new DevServicesInitializer())
 			.run(args.toArray(String[]::new));
 	}

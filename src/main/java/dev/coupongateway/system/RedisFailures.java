@@ -1,5 +1,6 @@
 package dev.coupongateway.system;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
 
@@ -30,13 +31,14 @@ public final class RedisFailures {
 		for (Throwable cause = error; cause != null; cause = cause.getCause()) {
 			if (cause instanceof RedisConnectionFailureException || cause instanceof QueryTimeoutException
 					|| cause instanceof TimeoutException || cause instanceof RedisConnectionException
-					|| cause instanceof RedisCommandTimeoutException) {
+					|| cause instanceof RedisCommandTimeoutException || cause instanceof IOException) {
 				return true;
 			}
 			if (cause instanceof RedisCommandExecutionException) {
 				String reply = String.valueOf(cause.getMessage());
 				return TRANSIENT_REPLIES.stream().anyMatch(reply::startsWith);
 			}
+			// (an IOException: the connection was reset or closed under a command, as when Redis dies)
 			// Lettuce's plain RedisException is the client's own: not connected, connection closed
 			if (cause.getClass() == RedisException.class) {
 				return true;

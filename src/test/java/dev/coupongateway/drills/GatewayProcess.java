@@ -68,6 +68,10 @@ final class GatewayProcess extends OsProcess {
 		command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-jar", this.jar.toString(), "--server.port=" + this.port,
 				"--coupon.admin.token=" + Drills.ADMIN_TOKEN, "--coupon.roles=" + this.roles));
 		command.addAll(this.settings);
+		if (this.settings.stream().noneMatch((setting) -> setting.startsWith("--coupon.issue.warmup-requests="))) {
+			// drills start many JVMs on 2 cores: a short warm-up, still run as in production
+			command.add("--coupon.issue.warmup-requests=200");
+		}
 		launch(command);
 	}
 

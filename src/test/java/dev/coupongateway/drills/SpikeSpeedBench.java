@@ -60,6 +60,13 @@ public final class SpikeSpeedBench {
 
 	private final StringBuilder report = new StringBuilder();
 
+	private final boolean profile = !env("PROFILE", "").isEmpty();
+
+	private final Map<String, Path> profiled = new LinkedHashMap<>();
+
+	/** Cores each process used during run 1 of each row. */
+	private final Map<String, String> cpu = new LinkedHashMap<>();
+
 	public static void main(String[] args) throws Exception {
 		new SpikeSpeedBench().run();
 		System.exit(0);
@@ -68,8 +75,9 @@ public final class SpikeSpeedBench {
 	private void run() throws Exception {
 		try (DrillStack stack = new DrillStack("SpikeSpeedBench", List.of("--logging.level.root=WARN"))) {
 			stack.startServers();
-			GatewayProcess combined = stack.instance("gateway-writer", "gateway,writer").jvm(this.gatewayJvm);
-			GatewayProcess gatewayOnly = stack.instance("gateway-only", "gateway").jvm(this.gatewayJvm);
+			String warmup = "--coupon.issue.warmup-requests=" + env("WARMUP_REQUESTS", "2000");
+			GatewayProcess combined = stack.instance("gateway-writer", "gateway,writer", warmup).jvm(this.gatewayJvm);
+			GatewayProcess gatewayOnly = stack.instance("gateway-only", "gateway", warmup).jvm(this.gatewayJvm);
 			NoopProcess noop = new NoopProcess(stack.dir);
 			noop.launch();
 			stack.start(combined, gatewayOnly);
@@ -99,8 +107,36 @@ public final class SpikeSpeedBench {
 			Map<String, List<Result>> results = new LinkedHashMap<>();
 			for (int run = 1; run <= this.runs; run++) {
 				for (Map.Entry<String, Target> target : targets.entrySet()) {
+					// run 1 of the combined gateway's rows is also profiled (JFR, profile settings)
+					boolean profiled = this.profile && run == 1 && target.getValue().base().equals(combined.baseUri().toString());
+					Path recording = Drills.root().resolve("profile-" + this.profiled.size() + ".jfr");
+					if (profiled) {
+						jcmd(combined.pid(), "JFR.start", "name=bench", "settings=profile", "filename=" + recording);
+					}
+					Map<String, Long> pids = new LinkedHashMap<>();
+					for (OsProcess process : List.of(combined, gatewayOnly, noop, stack.redis, stack.kafka)) {
+						pids.put(process.name(), pidOf(process));
+					}
+					Map<String, Long> before = new LinkedHashMap<>();
+					pids.forEach((name, pid) -> before.put(name, cpuTicks(pid)));
+					long started = System.nanoTime();
 					Result result = wrk(target.getValue().base(), target.getValue().path(), "run" + run, this.duration,
 							target.getValue().users());
+					double seconds = (System.nanoTime() - started) / 1e9;
+					if (run == 1) {
+						StringBuilder cpu = new StringBuilder();
+						pids.forEach((name, pid) -> {
+							double cores = (cpuTicks(pid) - before.get(name)) / 100.0 / seconds;
+							if (cores >= 0.01) {
+								cpu.append(cpu.isEmpty() ? "" : ", ").append(name).append(String.format(" %.2f", cores));
+							}
+						});
+						this.cpu.put(target.getKey(), cpu.toString());
+					}
+					if (profiled) {
+						jcmd(combined.pid(), "JFR.stop", "name=bench");
+						this.profiled.put(target.getKey(), recording);
+					}
 					Drills.log("run " + run + " " + target.getKey() + ": " + result);
 					results.computeIfAbsent(target.getKey(), (k) -> new ArrayList<>()).add(result);
 				}
@@ -108,14 +144,98 @@ public final class SpikeSpeedBench {
 			long rssCombined = peakRssKb(combined.pid());
 			long rssGatewayOnly = peakRssKb(gatewayOnly.pid());
 			reportHttp(results, rssCombined, rssGatewayOnly);
+			reportProfiles();
 
 			combined.terminate(Duration.ofSeconds(30));
+			firstSeconds(stack, grants, median(results.get("grants, gateway + writer in one JVM")));
 			drain(stack, gatewayOnly);
 		}
 		Path out = Drills.root().resolve("spike-speed.md");
 		Drills.write(out, this.report.toString());
 		System.out.println(this.report);
 		Drills.log("Report written to " + out);
+	}
+
+	private static void jcmd(long pid, String... command) throws Exception {
+		List<String> args = new ArrayList<>(List.of(Path.of(KafkaBroker.javaBinary()).resolveSibling("jcmd").toString(),
+				Long.toString(pid)));
+		args.addAll(List.of(command));
+		Process process = new ProcessBuilder(args).redirectErrorStream(true).start();
+		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+			throw new IllegalStateException("jcmd " + String.join(" ", command) + " failed: " + output);
+		}
+	}
+
+	/** The top of each profile: methods by samples on top of the stack (self) and anywhere on it (total). */
+	private void reportProfiles() throws IOException {
+		for (Map.Entry<String, Path> entry : this.profiled.entrySet()) {
+			Map<String, Integer> self = new java.util.HashMap<>();
+			Map<String, Integer> total = new java.util.HashMap<>();
+			int samples = 0;
+			try (jdk.jfr.consumer.RecordingFile file = new jdk.jfr.consumer.RecordingFile(entry.getValue())) {
+				while (file.hasMoreEvents()) {
+					jdk.jfr.consumer.RecordedEvent event = file.readEvent();
+					if (!event.getEventType().getName().equals("jdk.ExecutionSample") || event.getStackTrace() == null) {
+						continue;
+					}
+					samples++;
+					List<jdk.jfr.consumer.RecordedFrame> frames = event.getStackTrace().getFrames();
+					if (!frames.isEmpty()) {
+						self.merge(name(frames.get(0)), 1, Integer::sum);
+					}
+					frames.stream().map(SpikeSpeedBench::name).distinct().forEach((m) -> total.merge(m, 1, Integer::sum));
+				}
+			}
+			line("### Profile: " + entry.getKey() + " (JFR, " + samples + " execution samples, `" + entry.getValue() + "`)");
+			line("");
+			line("| self | method |    | total | method |");
+			line("|---|---|---|---|---|");
+			List<Map.Entry<String, Integer>> topSelf = top(self, 15);
+			List<Map.Entry<String, Integer>> topTotal = top(total.entrySet().stream()
+				.filter((e) -> !e.getKey().startsWith("java.lang.Thread.run") && !e.getKey().contains("FastThreadLocalRunnable")
+						&& !e.getKey().contains("SingleThreadEventExecutor") && !e.getKey().contains("ThreadExecutorMap"))
+				.collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), 15);
+			for (int i = 0; i < 15; i++) {
+				String left = (i < topSelf.size()) ? pct(topSelf.get(i).getValue(), samples) + " | `" + topSelf.get(i).getKey() + "`" : " | ";
+				String right = (i < topTotal.size()) ? pct(topTotal.get(i).getValue(), samples) + " | `" + topTotal.get(i).getKey() + "`" : " | ";
+				line("| " + left + " |    | " + right + " |");
+			}
+			line("");
+		}
+	}
+
+	private static List<Map.Entry<String, Integer>> top(Map<String, Integer> counts, int n) {
+		return counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(n).toList();
+	}
+
+	private static String pct(int count, int samples) {
+		return String.format("%.1f%%", 100.0 * count / Math.max(1, samples));
+	}
+
+	private static String name(jdk.jfr.consumer.RecordedFrame frame) {
+		return frame.getMethod().getType().getName() + "." + frame.getMethod().getName();
+	}
+
+	private static long pidOf(OsProcess process) {
+		try {
+			return process.pid();
+		}
+		catch (RuntimeException ex) {
+			return -1;
+		}
+	}
+
+	/** CPU time (user + system) a process has used so far, in clock ticks (1/100 s here). */
+	private static long cpuTicks(long pid) {
+		try {
+			String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+			return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+		}
+		catch (IOException | RuntimeException ex) {
+			return -1;
+		}
 	}
 
 	private static String claims(String campaign) {
@@ -161,8 +281,39 @@ public final class SpikeSpeedBench {
 					+ median.statuses() + " |");
 		}
 		line("");
+		line("CPU during run 1 (cores used, of 2; wrk and PostgreSQL not shown):");
+		line("");
+		this.cpu.forEach((row, cores) -> line("- " + row + ": " + cores));
+		line("");
 		line("Gateway peak RSS (VmHWM) after the runs: " + rssCombined / 1024 + " MB (gateway + writer), "
 				+ rssGatewayOnly / 1024 + " MB (gateway only).");
+		line("");
+	}
+
+	/**
+	 * The first seconds of a fresh instance: a new gateway JVM (gateway and writer), load from the moment
+	 * it reports healthy (ready), without the claim-path warm-up and with it; against the warm figure.
+	 */
+	private void firstSeconds(DrillStack stack, String campaign, Result warm) throws Exception {
+		line("## The first " + this.duration + " of a fresh instance");
+		line("");
+		line("| instance | req/s | p50 ms | p99 ms | share of the warm figure (" + warm.requestsPerSecond() + " req/s) |");
+		line("|---|---|---|---|---|");
+		for (String warmup : List.of("0", env("WARMUP_REQUESTS", "2000"))) {
+			GatewayProcess fresh = stack.instance("fresh-warmup-" + warmup, "gateway,writer",
+					"--coupon.issue.warmup-requests=" + warmup)
+				.jvm(this.gatewayJvm);
+			long launched = System.nanoTime();
+			fresh.start();
+			long ready = System.nanoTime();
+			Result first = wrk(fresh.baseUri().toString(), claims(campaign), "fresh" + warmup, this.duration, null);
+			Drills.log("fresh instance, warm-up " + warmup + ": ready in " + (ready - launched) / 1_000_000 + " ms; " + first);
+			line("| warm-up " + (warmup.equals("0") ? "off" : warmup + " requests") + ", ready "
+					+ String.format("%.1f", (ready - launched) / 1e9) + " s after launch | " + first.requestsPerSecond()
+					+ " | " + first.p50() + " | " + first.p99() + " | "
+					+ String.format("%.0f%%", 100.0 * first.requestsPerSecond() / warm.requestsPerSecond()) + " |");
+			fresh.terminate(Duration.ofSeconds(30));
+		}
 		line("");
 	}
 

@@ -28,6 +28,9 @@ class RedisFailuresTests {
 			.isTrue();
 		assertThat(RedisFailures.isUnavailable(new RedisSystemException("x", new RedisCommandTimeoutException())))
 			.isTrue();
+		// what Lettuce hands over when Redis dies under a command (seen in RedisDataLostDrill)
+		assertThat(RedisFailures.isUnavailable(new RedisSystemException("recvAddress(..) failed",
+				new java.io.IOException("recvAddress(..) failed with error(-104): Connection reset by peer")))).isTrue();
 	}
 
 	@Test
