@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.coupongateway.campaign.CampaignRepository;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.campaign.CampaignState;
@@ -13,8 +15,10 @@ import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.system.CurrentUser;
 import dev.coupongateway.system.Problem;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -31,11 +35,26 @@ class IssueHandler {
 
 	private final CampaignRepository repository;
 
-	IssueHandler(IssueService issues, CampaignService campaigns, CampaignState state, CampaignRepository repository) {
+	private final JsonMapper json;
+
+	private final Cache<String, URI> instances = Caffeine.newBuilder().maximumSize(10_000).build();
+
+	private final Cache<String, byte[]> bodies = Caffeine.newBuilder().maximumSize(10_000).build();
+
+	private static final Problem NOT_STARTED = Problem.of(HttpStatus.CONFLICT, "NOT_STARTED",
+			"The campaign has not started yet.");
+
+	private static final Problem ENDED = Problem.of(HttpStatus.CONFLICT, "ENDED", "The campaign has ended.");
+
+	private static final Problem SOLD_OUT = Problem.of(HttpStatus.GONE, "SOLD_OUT", "All coupons are gone.");
+
+	IssueHandler(IssueService issues, CampaignService campaigns, CampaignState state, CampaignRepository repository,
+			JsonMapper json) {
 		this.issues = issues;
 		this.campaigns = campaigns;
 		this.state = state;
 		this.repository = repository;
+		this.json = json;
 	}
 
 	Mono<ServerResponse> claim(ServerRequest request) {
@@ -43,7 +62,7 @@ class IssueHandler {
 		String userId = CurrentUser.of(request);
 		return this.issues.claim(campaignId, userId).flatMap((claim) -> {
 			IssueOutcome outcome = claim.outcome();
-			URI instance = request.uri();
+			URI instance = instance(campaignId);
 			return switch (outcome.result()) {
 				case GRANTED -> {
 					CouponView coupon = CouponView.of(campaignId, userId, outcome.granted(),
@@ -57,13 +76,27 @@ class IssueHandler {
 					.of(HttpStatus.CONFLICT, "ALREADY_ISSUED", "You hold as many coupons of this campaign as allowed.")
 					.with("couponIds", outcome.grants().stream().map(Grant::couponId).toList())
 					.respond(instance);
-				case NOT_STARTED -> Problem.of(HttpStatus.CONFLICT, "NOT_STARTED", "The campaign has not started yet.")
-					.respond(instance);
-				case ENDED -> Problem.of(HttpStatus.CONFLICT, "ENDED", "The campaign has ended.").respond(instance);
-				case SOLD_OUT -> Problem.of(HttpStatus.GONE, "SOLD_OUT", "All coupons are gone.").respond(instance);
+				case NOT_STARTED -> rendered(campaignId, NOT_STARTED);
+				case ENDED -> rendered(campaignId, ENDED);
+				case SOLD_OUT -> rendered(campaignId, SOLD_OUT);
 				case UNKNOWN_CAMPAIGN -> Mono.error(CampaignService.notFound(campaignId));
 			};
 		});
+	}
+
+	/** The claim route's path, the {@code instance} of its problems; one URI per campaign. */
+	private URI instance(String campaignId) {
+		return this.instances.get(campaignId, (id) -> URI.create("/api/campaigns/" + id + "/coupons"));
+	}
+
+	/**
+	 * A problem whose body is the same for every caller of the campaign (sold out, not started, ended),
+	 * rendered once: most claims of a spike get one of these.
+	 */
+	private Mono<ServerResponse> rendered(String campaignId, Problem problem) {
+		byte[] body = this.bodies.get(problem.code() + " " + campaignId,
+				(key) -> this.json.writeValueAsBytes(problem.toMap(instance(campaignId))));
+		return ServerResponse.status(problem.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON).bodyValue(body);
 	}
 
 	/** The caller's coupons: what Redis granted, marked STORED once PostgreSQL has the row. */

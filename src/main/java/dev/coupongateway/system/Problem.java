@@ -54,6 +54,19 @@ public record Problem(HttpStatus status, String code, String detail, Map<String,
 		return detail;
 	}
 
+	/** The RFC 9457 members as {@code respond} writes them, for a body rendered once and sent many times. */
+	public Map<String, Object> toMap(URI instance) {
+		Map<String, Object> members = new java.util.LinkedHashMap<>();
+		members.put("type", "about:blank");
+		members.put("title", this.status.getReasonPhrase());
+		members.put("status", this.status.value());
+		members.put("detail", this.detail);
+		members.put("instance", instance.toString());
+		members.put("code", this.code);
+		members.putAll(this.extra);
+		return members;
+	}
+
 	public Mono<ServerResponse> respond(URI instance) {
 		ServerResponse.BodyBuilder builder = ServerResponse.status(this.status)
 			.contentType(MediaType.APPLICATION_PROBLEM_JSON);

@@ -78,13 +78,16 @@ public final class SpikeSpeedBench {
 			String warmup = "--coupon.issue.warmup-requests=" + env("WARMUP_REQUESTS", "2000");
 			GatewayProcess combined = stack.instance("gateway-writer", "gateway,writer", warmup).jvm(this.gatewayJvm);
 			GatewayProcess gatewayOnly = stack.instance("gateway-only", "gateway", warmup).jvm(this.gatewayJvm);
+			GatewayProcess redisAck = stack.instance("gateway-redis-ack", "gateway", warmup, "--coupon.issue.ack=redis")
+				.jvm(this.gatewayJvm);
 			NoopProcess noop = new NoopProcess(stack.dir);
 			noop.launch();
-			stack.start(combined, gatewayOnly);
+			stack.start(combined, gatewayOnly, redisAck);
 			noop.awaitUp();
 
 			String grants = stack.createCampaign("bench-grants", 10_000_000, 1);
 			String grantsOnly = stack.createCampaign("bench-grants-only", 10_000_000, 1);
+			String grantsRedisAck = stack.createCampaign("bench-grants-redis-ack", 10_000_000, 1);
 			String soldOut = stack.createCampaign("bench-sold-out", 1, 1);
 			String dupes = stack.createCampaign("bench-dupes", 10_000_000, 1);
 			wrk(combined.baseUri().toString(), claims(soldOut), "warm", "1s", null);
@@ -95,6 +98,8 @@ public final class SpikeSpeedBench {
 			targets.put("grants, gateway + writer in one JVM", new Target(combined.baseUri().toString(), claims(grants), null));
 			targets.put("grants, gateway only (writer in the other JVM)",
 					new Target(gatewayOnly.baseUri().toString(), claims(grantsOnly), null));
+			targets.put("grants, gateway only, `coupon.issue.ack=redis`",
+					new Target(redisAck.baseUri().toString(), claims(grantsRedisAck), null));
 			targets.put("sold-out (all 410)", new Target(combined.baseUri().toString(), claims(soldOut), null));
 			targets.put("duplicates: 100 users again and again (all 409)",
 					new Target(combined.baseUri().toString(), claims(dupes), "100"));
@@ -103,6 +108,7 @@ public final class SpikeSpeedBench {
 			wrk(noop.baseUri(), "/noop", "warmup", this.warmup, null);
 			wrk(combined.baseUri().toString(), claims(grants), "warmup", this.warmup, null);
 			wrk(gatewayOnly.baseUri().toString(), claims(grantsOnly), "warmup", this.warmup, null);
+			wrk(redisAck.baseUri().toString(), claims(grantsRedisAck), "warmup", this.warmup, null);
 
 			Map<String, List<Result>> results = new LinkedHashMap<>();
 			for (int run = 1; run <= this.runs; run++) {
@@ -114,7 +120,7 @@ public final class SpikeSpeedBench {
 						jcmd(combined.pid(), "JFR.start", "name=bench", "settings=profile", "filename=" + recording);
 					}
 					Map<String, Long> pids = new LinkedHashMap<>();
-					for (OsProcess process : List.of(combined, gatewayOnly, noop, stack.redis, stack.kafka)) {
+					for (OsProcess process : List.of(combined, gatewayOnly, redisAck, noop, stack.redis, stack.kafka)) {
 						pids.put(process.name(), pidOf(process));
 					}
 					Map<String, Long> before = new LinkedHashMap<>();
@@ -147,6 +153,7 @@ public final class SpikeSpeedBench {
 			reportProfiles();
 
 			combined.terminate(Duration.ofSeconds(30));
+			redisAck.terminate(Duration.ofSeconds(30));
 			firstSeconds(stack, grants, median(results.get("grants, gateway + writer in one JVM")));
 			drain(stack, gatewayOnly);
 		}
@@ -343,20 +350,29 @@ public final class SpikeSpeedBench {
 		Drills.log("Writer launched; timing its drain");
 		long first = 0;
 		long last;
-		while (true) {
-			long rows = rows(stack, drained);
-			long now = System.nanoTime();
-			if (first == 0 && rows > 0) {
-				first = now;
+		// one connection, polled every 100 ms: a new connection per poll costs PostgreSQL a backend each
+		try (Connection connection = connect(stack);
+				PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM coupon WHERE campaign_id = ?")) {
+			count.setString(1, drained);
+			while (true) {
+				long rows;
+				try (ResultSet result = count.executeQuery()) {
+					result.next();
+					rows = result.getLong(1);
+				}
+				long now = System.nanoTime();
+				if (first == 0 && rows > 0) {
+					first = now;
+				}
+				if (rows >= n) {
+					last = now;
+					break;
+				}
+				if (!writer.alive()) {
+					throw new IllegalStateException("writer died: " + Drills.tail(writer.log(), 40));
+				}
+				Thread.sleep(100);
 			}
-			if (rows >= n) {
-				last = now;
-				break;
-			}
-			if (!writer.alive()) {
-				throw new IllegalStateException("writer died: " + Drills.tail(writer.log(), 40));
-			}
-			Thread.sleep(20);
 		}
 		double writerRate = n / ((last - first) / 1e9);
 
@@ -386,17 +402,6 @@ public final class SpikeSpeedBench {
 				n, (copyEnd - copyStart) / 1e9, copyRate));
 		line("");
 		line("Writer peak RSS: " + peakRssKb(writer.pid()) / 1024 + " MB.");
-	}
-
-	private static long rows(DrillStack stack, String campaign) throws Exception {
-		try (Connection connection = connect(stack);
-				PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM coupon WHERE campaign_id = ?")) {
-			count.setString(1, campaign);
-			try (ResultSet result = count.executeQuery()) {
-				result.next();
-				return result.getLong(1);
-			}
-		}
 	}
 
 	private static Connection connect(DrillStack stack) throws Exception {
