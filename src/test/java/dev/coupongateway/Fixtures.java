@@ -2,10 +2,13 @@ package dev.coupongateway;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.coupongateway.event.CouponIssued;
 
 import org.springframework.boot.test.context.TestComponent;
 import org.springframework.http.MediaType;
@@ -25,6 +28,12 @@ public class Fixtures {
 	public Fixtures(WebTestClient http, DatabaseClient db) {
 		this.http = http;
 		this.db = db;
+	}
+
+	/** A grant's event as the gateway would send it: a new coupon id, issued now (to the millisecond). */
+	public static CouponIssued event(String campaign, String user, int sequence, int slot) {
+		return new CouponIssued(UUID.randomUUID(), campaign, user, sequence, slot,
+				Instant.now().truncatedTo(ChronoUnit.MILLIS));
 	}
 
 	/** A campaign id no other test uses. */

@@ -267,7 +267,6 @@ public final class SpikeSpeedBench {
 	}
 
 	private void reportHttp(Map<String, List<Result>> results, long rssCombined, long rssGatewayOnly) throws Exception {
-		Result ceiling = median(results.values().iterator().next());
 		line("# Spike speed");
 		line("");
 		line("Command: `bench/spike-speed.sh` (" + Instant.now() + ", " + machine() + ", commit " + commit() + ").");
@@ -277,15 +276,23 @@ public final class SpikeSpeedBench {
 				+ " runs taken side by side (each run measures every row in turn). Gateway JVM options: `"
 				+ String.join(" ", this.gatewayJvm) + "`.");
 		line("");
-		line("| what | req/s (median) | runs | p50 ms | p99 ms | share of the ceiling | answers |");
+		line("| what | req/s (median) | runs | p50 ms | p99 ms | share of the ceiling (median of the runs' shares, each run's) | answers |");
 		line("|---|---|---|---|---|---|---|");
+		List<Result> ceilings = results.values().iterator().next();
 		for (Map.Entry<String, List<Result>> entry : results.entrySet()) {
 			Result median = median(entry.getValue());
+			// the share is taken run by run (this row against the ceiling of the same run), then the median
+			List<Double> shares = new ArrayList<>();
+			for (int i = 0; i < entry.getValue().size(); i++) {
+				shares.add(100.0 * entry.getValue().get(i).requestsPerSecond() / ceilings.get(i).requestsPerSecond());
+			}
+			List<Double> sorted = shares.stream().sorted().toList();
 			line("| " + entry.getKey() + " | " + median.requestsPerSecond() + " | "
 					+ entry.getValue().stream().map((r) -> Long.toString(r.requestsPerSecond())).toList() + " | "
 					+ median.p50() + " | " + median.p99() + " | "
-					+ String.format("%.0f%%", 100.0 * median.requestsPerSecond() / ceiling.requestsPerSecond()) + " | "
-					+ median.statuses() + " |");
+					+ String.format("%.0f%% %s", sorted.get(sorted.size() / 2),
+							shares.stream().map((x) -> String.format("%.0f", x)).toList())
+					+ " | " + median.statuses() + " |");
 		}
 		line("");
 		line("CPU during run 1 (cores used, of 2; wrk and PostgreSQL not shown):");

@@ -2,8 +2,6 @@ package dev.coupongateway.writer;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,10 +62,10 @@ class CouponConflictTests {
 	void whenAnEventIsOutsideTheCapThenItIsRefusedKeptAndDeadLettered() {
 		String campaign = this.fixtures.campaign(2);
 		double conflictsBefore = this.meters.counter("coupon.writer.conflicts").count();
-		CouponIssued fine = event(campaign, "alice", 1, 1);
-		CouponIssued beyondStock = event(campaign, "bob", 3, 1);
-		CouponIssued beyondLimit = event(campaign, "carol", 2, 2);
-		CouponIssued sequenceTaken = event(campaign, "dave", 1, 1);
+		CouponIssued fine = Fixtures.event(campaign, "alice", 1, 1);
+		CouponIssued beyondStock = Fixtures.event(campaign, "bob", 3, 1);
+		CouponIssued beyondLimit = Fixtures.event(campaign, "carol", 2, 2);
+		CouponIssued sequenceTaken = Fixtures.event(campaign, "dave", 1, 1);
 		publish(List.of(fine, beyondStock, beyondLimit, sequenceTaken));
 
 		await().atMost(Duration.ofSeconds(30)).until(() -> conflicts(campaign).size() == 3);
@@ -111,7 +109,7 @@ class CouponConflictTests {
 			.block(Duration.ofSeconds(5)) == 1);
 		// the writer moved past it: a later good event is stored
 		String campaign = this.fixtures.campaign(1);
-		CouponIssued after = event(campaign, "erin", 1, 1);
+		CouponIssued after = Fixtures.event(campaign, "erin", 1, 1);
 		publish(List.of(after));
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == 1);
 	}
@@ -179,11 +177,6 @@ class CouponConflictTests {
 
 	private static String header(ConsumerRecord<String, byte[]> record, String name) {
 		return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
-	}
-
-	private static CouponIssued event(String campaign, String user, int sequence, int slot) {
-		return new CouponIssued(UUID.randomUUID(), campaign, user, sequence, slot,
-				Instant.now().truncatedTo(ChronoUnit.MILLIS));
 	}
 
 }

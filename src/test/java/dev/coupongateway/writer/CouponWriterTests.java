@@ -1,8 +1,6 @@
 package dev.coupongateway.writer;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
@@ -40,7 +38,7 @@ class CouponWriterTests {
 	@Test
 	void whenTheSameEventIsDeliveredTwiceThenOneRow() {
 		String campaign = this.fixtures.campaign(10, 2);
-		CouponIssued event = event(campaign, "alice", 1);
+		CouponIssued event = Fixtures.event(campaign, "alice", 1, 1);
 		// same key, so same partition: once the later event is stored, both copies have been consumed
 		CouponIssued later = new CouponIssued(UUID.randomUUID(), campaign, "alice", 2, 2, event.issuedAt());
 		publish(List.of(event, event, later));
@@ -53,7 +51,7 @@ class CouponWriterTests {
 	void whenWriterRestartsThenItResumesWithoutLossOrDuplicates() {
 		String campaign = this.fixtures.campaign(600);
 		List<CouponIssued> events = IntStream.rangeClosed(1, 600)
-			.mapToObj((i) -> event(campaign, "user-" + i, i))
+			.mapToObj((i) -> Fixtures.event(campaign, "user-" + i, i, 1))
 			.toList();
 		publish(events.subList(0, 200));
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == 200);
@@ -72,7 +70,7 @@ class CouponWriterTests {
 	void whenWriterStopsMidStreamThenEveryEventIsStoredExactlyOnce() {
 		String campaign = this.fixtures.campaign(5000);
 		List<CouponIssued> events = IntStream.rangeClosed(1, 5000)
-			.mapToObj((i) -> event(campaign, "user-" + i, i))
+			.mapToObj((i) -> Fixtures.event(campaign, "user-" + i, i, 1))
 			.toList();
 		// queued first, so the writer has a long stream (50 batches) in hand when it is stopped
 		this.writer.stop();
@@ -94,11 +92,6 @@ class CouponWriterTests {
 
 	private void publish(List<CouponIssued> events) {
 		Flux.fromIterable(events).concatMap(this.publisher::publish).then().block(Duration.ofSeconds(30));
-	}
-
-	private static CouponIssued event(String campaign, String user, int sequence) {
-		return new CouponIssued(UUID.randomUUID(), campaign, user, sequence, 1,
-				Instant.now().truncatedTo(ChronoUnit.MILLIS));
 	}
 
 }

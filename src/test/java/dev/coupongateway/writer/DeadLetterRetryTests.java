@@ -1,8 +1,6 @@
 package dev.coupongateway.writer;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -72,10 +70,10 @@ class DeadLetterRetryTests {
 				: call.callRealMethod()).when(this.publisher).deadLetter(anyString(), any(), anyString(), anyString());
 		String campaign = this.fixtures.campaign(2);
 		double conflictsBefore = this.meters.counter("coupon.writer.conflicts").count();
-		CouponIssued fine = event(campaign, "alice", 1, 1);
-		CouponIssued beyondStock = event(campaign, "bob", 3, 1);
-		CouponIssued beyondLimit = event(campaign, "carol", 2, 2);
-		CouponIssued sequenceTaken = event(campaign, "dave", 1, 1);
+		CouponIssued fine = Fixtures.event(campaign, "alice", 1, 1);
+		CouponIssued beyondStock = Fixtures.event(campaign, "bob", 3, 1);
+		CouponIssued beyondLimit = Fixtures.event(campaign, "carol", 2, 2);
+		CouponIssued sequenceTaken = Fixtures.event(campaign, "dave", 1, 1);
 		Flux.just(fine, beyondStock, beyondLimit, sequenceTaken)
 			.concatMap(this.publisher::publish)
 			.then()
@@ -146,11 +144,6 @@ class DeadLetterRetryTests {
 			});
 		}
 		return found;
-	}
-
-	private static CouponIssued event(String campaign, String user, int sequence, int slot) {
-		return new CouponIssued(UUID.randomUUID(), campaign, user, sequence, slot,
-				Instant.now().truncatedTo(ChronoUnit.MILLIS));
 	}
 
 }
