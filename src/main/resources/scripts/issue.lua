@@ -5,7 +5,9 @@
 -- Kafka has acknowledged it), KEYS[4] free list (sequences given back by a rebuild, used first)
 -- ARGV[1] userId, ARGV[2] couponId (a UUID made by the gateway)
 -- Returns:
---   { 1, sequence, userSlot, issuedAtMs, outboxEntryId }  GRANTED
+--   { 1, sequence, userSlot, issuedAtMs, outboxEntryId }  GRANTED (outboxEntryId '' when this couponId
+--                                          was granted already: the same call ran twice, as a client may
+--                                          re-send a command after a reconnect; the first grant is returned)
 --   { 0 }                                  UNKNOWN: no Redis state for the campaign (rebuild or 404)
 --   {-1, grants}                           ALREADY_ISSUED: the user's "couponId:sequence:issuedAtMs,..."
 --   {-2}                                   NOT_STARTED
@@ -18,8 +20,13 @@ end
 local held = redis.call('HGET', KEYS[2], ARGV[1])
 local slots = 0
 if held then
-  local _, commas = string.gsub(held, ',', '')
-  slots = commas + 1
+  for entry in string.gmatch(held, '[^,]+') do
+    slots = slots + 1
+    local coupon, sequence, at = string.match(entry, '^([^:]+):(%d+):(%d+)$')
+    if coupon == ARGV[2] then
+      return {1, tonumber(sequence), slots, tonumber(at), ''}
+    end
+  end
 end
 if slots >= tonumber(c[2]) then
   return {-1, held}

@@ -30,6 +30,8 @@ public class CampaignRebuilds {
 
 	private static final Duration RETRY_REBUILD_AFTER = Duration.ofMillis(250);
 
+	private static final Duration REBUILD_TIMEOUT = Duration.ofSeconds(10);
+
 	private static final LogThrottle warnings = new LogThrottle(Duration.ofSeconds(10));
 
 	private final CampaignRepository repository;
@@ -74,14 +76,17 @@ public class CampaignRebuilds {
 					: this.repository.storedCoupons(campaignId).collectList())
 			.flatMap((stored) -> this.state.restore(campaign, stored))
 			.flatMap((written) -> {
-				this.verifiedAt.put(campaignId, epoch);
-				if (!written) {
-					return Mono.just(campaign);
+				if (written) {
+					logger.warn("Campaign " + campaignId + ": Redis state was missing or behind, rebuilt from PostgreSQL");
 				}
-				logger.warn("Campaign " + campaignId + ": Redis state was missing or behind, rebuilt from PostgreSQL");
-				// numbers may be back in stock: every instance forgets what it knew of the campaign
-				return this.redis.convertAndSend(CampaignKeys.REBUILT_CHANNEL, campaignId).thenReturn(campaign);
+				// numbers may be back in stock: every instance forgets what it knew of the campaign (sent after
+				// every rebuild, not only one that wrote: a retry after a failed send must send it again)
+				return this.redis.convertAndSend(CampaignKeys.REBUILT_CHANNEL, campaignId)
+					.doOnSuccess((receivers) -> this.verifiedAt.put(campaignId, epoch))
+					.thenReturn(campaign);
 			})
+			// a database or Redis that hangs must not wedge the campaign: the attempt fails, claims get 503
+			.timeout(REBUILD_TIMEOUT, Mono.error(() -> rebuilding(campaignId, "no answer within " + REBUILD_TIMEOUT)))
 			.doOnSuccess((done) -> this.rebuilds.remove(campaignId, self.get()))
 			.doOnError((ex) -> Mono.delay(RETRY_REBUILD_AFTER)
 				.subscribe((tick) -> this.rebuilds.remove(campaignId, self.get())))

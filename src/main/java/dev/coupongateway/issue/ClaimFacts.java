@@ -47,7 +47,7 @@ class ClaimFacts implements SmartLifecycle {
 
 	private final long maxUsers;
 
-	/** Sold-out campaigns: who holds a grant, and the Redis epoch at which Redis said so. */
+	/** Sold-out campaigns: who holds a grant (null: too many to keep), and the Redis epoch at which Redis said so. */
 	private final Cache<String, SoldOut> soldOut;
 
 	/** Users at their limit: {@code campaignId + NUL + userId} to the ALREADY_ISSUED answer Redis gave. */
@@ -73,6 +73,14 @@ class ClaimFacts implements SmartLifecycle {
 		this.soldOut = Caffeine.newBuilder().expireAfterWrite(ttl).build();
 	}
 
+	/** Where the facts stood when a claim started: what it learns is kept only if nothing was forgotten since. */
+	record Moment(long epoch, long generation) {
+	}
+
+	Moment now(String campaignId) {
+		return new Moment(this.rebuilds.epoch(), this.generations.getOrDefault(campaignId, 0L));
+	}
+
 	/** The answer this instance knows for sure, or null when Redis must decide. */
 	IssueOutcome known(String campaignId, String userId) {
 		long epoch = this.rebuilds.epoch();
@@ -81,40 +89,55 @@ class ClaimFacts implements SmartLifecycle {
 			return limit.outcome();
 		}
 		SoldOut sold = this.soldOut.getIfPresent(campaignId);
-		if (sold != null && sold.epoch() == epoch && !sold.holders().contains(userId)) {
+		if (sold != null && sold.epoch() == epoch && sold.holders() != null && !sold.holders().contains(userId)) {
 			return IssueOutcome.of(Result.SOLD_OUT);
 		}
 		return null;
 	}
 
 	/** Keeps what Redis just decided, when it is a fact that only ever becomes true. */
-	void learn(String campaignId, String userId, IssueOutcome outcome, long epoch) {
+	void learn(String campaignId, String userId, IssueOutcome outcome, Moment moment) {
 		if (outcome.result() == Result.ALREADY_ISSUED) {
-			this.atLimit.put(key(campaignId, userId), new Known(outcome, epoch));
+			keepIfCurrent(campaignId, moment,
+					() -> this.atLimit.put(key(campaignId, userId), new Known(outcome, moment.epoch())));
 		}
-		else if (outcome.result() == Result.SOLD_OUT && this.soldOut.getIfPresent(campaignId) == null
+		else if (outcome.result() == Result.SOLD_OUT && !knownSoldOut(campaignId, moment.epoch())
 				&& this.loading.add(campaignId)) {
-			long before = this.generations.getOrDefault(campaignId, 0L);
 			// no grant can be added once sold out (short of a rebuild, which bumps the generation)
 			this.state.holders(campaignId)
 				.take(this.maxUsers + 1)
 				.collect(Collectors.toUnmodifiableSet())
 				.doFinally((signal) -> this.loading.remove(campaignId))
-				.subscribe((holders) -> {
-					if (holders.size() <= this.maxUsers && this.rebuilds.epoch() == epoch
-							&& this.generations.getOrDefault(campaignId, 0L) == before) {
-						this.soldOut.put(campaignId, new SoldOut(holders, epoch));
-					}
-				}, (ex) -> logger.debug("Reading the holders of sold-out campaign " + campaignId + " failed: " + ex));
+				.subscribe((holders) -> keepIfCurrent(campaignId, moment, () -> this.soldOut.put(campaignId,
+						// too many holders to keep: remembered as such, so they are not read again and again
+						new SoldOut((holders.size() <= this.maxUsers) ? holders : null, moment.epoch()))),
+						(ex) -> logger.debug("Reading the holders of sold-out campaign " + campaignId + " failed: " + ex));
 		}
+	}
+
+	private boolean knownSoldOut(String campaignId, long epoch) {
+		SoldOut sold = this.soldOut.getIfPresent(campaignId);
+		return sold != null && sold.epoch() == epoch;
+	}
+
+	/** Runs the store only if the campaign's facts were not forgotten since the moment, atomically with forget. */
+	private void keepIfCurrent(String campaignId, Moment moment, Runnable store) {
+		this.generations.compute(campaignId, (id, generation) -> {
+			if ((generation == null ? 0L : generation) == moment.generation() && this.rebuilds.epoch() == moment.epoch()) {
+				store.run();
+			}
+			return generation;
+		});
 	}
 
 	/** Forgets every fact about the campaign: it was rebuilt, numbers may be back in stock. */
 	void forget(String campaignId) {
-		this.generations.put(campaignId, this.generation.incrementAndGet());
-		this.soldOut.invalidate(campaignId);
-		String prefix = campaignId + '\0';
-		this.atLimit.asMap().keySet().removeIf((key) -> key.startsWith(prefix));
+		this.generations.compute(campaignId, (id, generation) -> {
+			this.soldOut.invalidate(campaignId);
+			String prefix = campaignId + '\0';
+			this.atLimit.asMap().keySet().removeIf((key) -> key.startsWith(prefix));
+			return this.generation.incrementAndGet();
+		});
 	}
 
 	private static String key(String campaignId, String userId) {
@@ -128,9 +151,12 @@ class ClaimFacts implements SmartLifecycle {
 			.doOnSubscribe((s) -> {
 				// messages sent while this instance was not listening are lost: forget everything
 				this.soldOut.asMap().keySet().forEach(this::forget);
+				this.generations.keySet().forEach(this::forget);
 				this.atLimit.invalidateAll();
 			})
 			.retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(5)))
+			// a subscription that ends (connection gone) is made again, forgetting everything first
+			.repeatWhen((ended) -> ended.delayElements(Duration.ofMillis(200)))
 			.subscribe((message) -> {
 				forget(message.getMessage());
 				logger.info("Campaign " + message.getMessage() + " was rebuilt: claim facts forgotten");

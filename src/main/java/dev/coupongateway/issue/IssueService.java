@@ -119,16 +119,18 @@ class IssueService {
 			return Mono.error(new ProblemException(
 					Problem.unavailable("Too many claims at once; nothing was granted. Retry shortly.")));
 		}
-		long epoch = this.rebuilds.epoch();
+		ClaimFacts.Moment moment = this.facts.now(campaignId);
 		UUID couponId = UUID.randomUUID();
-		Mono<Claim> claim = decide(campaignId, userId, couponId).flatMap((outcome) -> {
-			this.outcomes.get(outcome.result()).increment();
-			this.facts.learn(campaignId, userId, outcome, epoch);
-			if (outcome.result() != Result.GRANTED) {
-				return Mono.just(new Claim(outcome, false));
-			}
-			return send(campaignId, userId, outcome).map((acked) -> new Claim(outcome, acked));
-		}).doFinally((signal) -> this.inFlight.decrementAndGet());
+		// the slot is held while Redis decides, not while Kafka acknowledges: a slow broker must not shed claims
+		Mono<Claim> claim = decide(campaignId, userId, couponId).doFinally((signal) -> this.inFlight.decrementAndGet())
+			.flatMap((outcome) -> {
+				this.outcomes.get(outcome.result()).increment();
+				this.facts.learn(campaignId, userId, outcome, moment);
+				if (outcome.result() != Result.GRANTED) {
+					return Mono.just(new Claim(outcome, false));
+				}
+				return send(campaignId, userId, outcome).map((acked) -> new Claim(outcome, acked));
+			});
 		// detached from the caller: a hang-up after the script ran must not stop the send
 		return Mono.fromFuture(claim.toFuture(), true);
 	}
@@ -182,7 +184,7 @@ class IssueService {
 		CouponIssued event = new CouponIssued(grant.couponId(), campaignId, userId, grant.sequence(),
 				grant.userSlot(), grant.issuedAt());
 		String entry = outcome.outboxEntry();
-		Mono<Void> settle = (entry != null) ? Mono.defer(() -> this.outbox.settle(campaignId, entry)
+		Mono<Void> settle = (entry != null && !entry.isEmpty()) ? Mono.defer(() -> this.outbox.settle(campaignId, entry)
 			// Kafka has it; an entry left unsettled only costs the relay a harmless re-send
 			.onErrorResume((ex) -> Mono.empty())) : Mono.empty();
 		CompletableFuture<Void> delivered = this.publisher.publish(event).then(settle).toFuture();

@@ -21,24 +21,30 @@ public final class RedisFailures {
 
 	/** Server replies that mean "not now": loading its data, a script running too long, a failover. */
 	private static final List<String> TRANSIENT_REPLIES = List.of("LOADING", "BUSY", "MASTERDOWN", "READONLY",
-			"TRYAGAIN", "CLUSTERDOWN");
+			"TRYAGAIN", "CLUSTERDOWN", "OOM", "NOREPLICAS");
 
 	private RedisFailures() {
 	}
 
 	/** Whether the error, or one of its causes, says Redis could not be reached or did not answer in time. */
 	public static boolean isUnavailable(Throwable error) {
+		boolean fromRedis = false;
 		for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+			String type = cause.getClass().getName();
+			fromRedis |= type.startsWith("io.lettuce.") || type.startsWith("org.springframework.data.redis.");
 			if (cause instanceof RedisConnectionFailureException || cause instanceof QueryTimeoutException
 					|| cause instanceof TimeoutException || cause instanceof RedisConnectionException
-					|| cause instanceof RedisCommandTimeoutException || cause instanceof IOException) {
+					|| cause instanceof RedisCommandTimeoutException) {
 				return true;
+			}
+			// an I/O error under a Redis exception: the connection was reset or closed under a command
+			if (cause instanceof IOException) {
+				return fromRedis;
 			}
 			if (cause instanceof RedisCommandExecutionException) {
 				String reply = String.valueOf(cause.getMessage());
 				return TRANSIENT_REPLIES.stream().anyMatch(reply::startsWith);
 			}
-			// (an IOException: the connection was reset or closed under a command, as when Redis dies)
 			// Lettuce's plain RedisException is the client's own: not connected, connection closed
 			if (cause.getClass() == RedisException.class) {
 				return true;

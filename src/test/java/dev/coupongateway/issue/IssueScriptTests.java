@@ -56,6 +56,20 @@ class IssueScriptTests {
 	}
 
 	@Test
+	void whenTheSameClaimRunsTwiceThenTheFirstGrantIsReturnedAndNothingMoreGranted() {
+		// a command re-sent after a reconnect runs the script again with the same coupon id
+		String id = settings(5, 3, 0, 0);
+		UUID couponId = UUID.randomUUID();
+		IssueOutcome first = this.script.claim(id, "rita", couponId).block(Duration.ofSeconds(5));
+		IssueOutcome again = this.script.claim(id, "rita", couponId).block(Duration.ofSeconds(5));
+		assertThat(again.result()).isEqualTo(Result.GRANTED);
+		assertThat(again.granted()).isEqualTo(first.granted());
+		assertThat(again.outboxEntry()).isEmpty();
+		assertThat(issued(id)).isEqualTo("1");
+		assertThat(Grant.parseAll(grants(id, "rita"))).containsExactly(first.granted());
+	}
+
+	@Test
 	void whenStockIsLeftThenGrantedAndRecorded() {
 		String id = settings(3, 1, 0, 0);
 		UUID couponId = UUID.randomUUID();

@@ -65,7 +65,7 @@ class DeadLetterRetryTests {
 	@Test
 	void whenADeadLetterSendFailsThenTheRetryKeepsCountsAndSendsEachRefusalOnce() {
 		AtomicInteger failures = new AtomicInteger();
-		// the first DLT send of the batch fails once (the broker refused it); the writer retries the batch
+		// the second DLT send fails once (the broker refused it), after the first went out; the writer retries the batch
 		doAnswer((call) -> (failures.getAndIncrement() == 1) ? Mono.error(new IllegalStateException("DLT send failed"))
 				: call.callRealMethod()).when(this.publisher).deadLetter(anyString(), any(), anyString(), anyString());
 		String campaign = this.fixtures.campaign(2);
