@@ -31,8 +31,8 @@ public final class Claims {
 		this.baseUrl = "http://127.0.0.1:" + port;
 	}
 
-	/** One claim attempt and its answer. */
-	public record Answer(String campaignId, String userId, int status, String body) {
+	/** One claim attempt and its answer ({@code retryAfter}: the header, or null). */
+	public record Answer(String campaignId, String userId, int status, String body, String retryAfter) {
 
 		public boolean granted() {
 			return this.status == 201 || this.status == 202;
@@ -72,7 +72,7 @@ public final class Claims {
 						if (!tolerateConnectionErrors) {
 							throw ex;
 						}
-						return new Answer(claim.campaignId(), claim.userId(), 0, ex.toString());
+						return new Answer(claim.campaignId(), claim.userId(), 0, ex.toString(), null);
 					}
 				};
 				futures.add(pool.submit(call));
@@ -97,7 +97,8 @@ public final class Claims {
 			.POST(HttpRequest.BodyPublishers.noBody())
 			.build();
 		HttpResponse<String> response = this.client.send(request, HttpResponse.BodyHandlers.ofString());
-		return new Answer(campaignId, userId, response.statusCode(), response.body());
+		return new Answer(campaignId, userId, response.statusCode(), response.body(),
+				response.headers().firstValue("Retry-After").orElse(null));
 	}
 
 }

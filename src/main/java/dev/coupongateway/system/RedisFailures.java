@@ -49,6 +49,11 @@ public final class RedisFailures {
 			if (cause.getClass() == RedisException.class) {
 				return true;
 			}
+			// the instance is shutting down and Spring Data has stopped its Redis client: retry elsewhere
+			if (cause instanceof IllegalStateException
+					&& String.valueOf(cause.getMessage()).startsWith("LettuceConnectionFactory is ST")) {
+				return true;
+			}
 		}
 		return false;
 	}

@@ -75,7 +75,11 @@ class OverloadTests {
 			.isEqualTo(holders);
 		assertThat(byStatus.getOrDefault(503, List.of())).as("503s, each with Retry-After and nothing granted")
 			.isNotEmpty()
-			.allSatisfy((answer) -> assertThat(holders).doesNotContain(answer.userId()));
+			.allSatisfy((answer) -> {
+				assertThat(holders).doesNotContain(answer.userId());
+				assertThat(answer.retryAfter()).isEqualTo("1");
+				assertThat(answer.body()).contains("\"code\":\"UNAVAILABLE\"");
+			});
 		assertThat(this.meters.counter("coupon.claims.recovered").count()).as("grants whose script answer was lost")
 			.isPositive();
 		assertThat(this.meters.counter("coupon.claims.shed").count()).as("claims shed before the script").isPositive();

@@ -28,6 +28,9 @@ class RedisFailuresTests {
 			.isTrue();
 		assertThat(RedisFailures.isUnavailable(new RedisSystemException("x", new RedisCommandTimeoutException())))
 			.isTrue();
+		// a claim that arrives while the instance shuts down (seen in GracefulShutdownTests)
+		assertThat(RedisFailures.isUnavailable(new IllegalStateException("LettuceConnectionFactory is STOPPING")))
+			.isTrue();
 		// what Lettuce hands over when Redis dies under a command (seen in RedisDataLostDrill)
 		assertThat(RedisFailures.isUnavailable(new RedisSystemException("recvAddress(..) failed",
 				new java.io.IOException("recvAddress(..) failed with error(-104): Connection reset by peer")))).isTrue();
@@ -51,6 +54,8 @@ class RedisFailuresTests {
 		assertThat(RedisFailures.isUnavailable(new RedisSystemException("x", new RedisCommandExecutionException(
 				"WRONGTYPE Operation against a key holding the wrong kind of value")))).isFalse();
 		assertThat(RedisFailures.isUnavailable(new IllegalStateException("issue.lua returned unknown code 7"))).isFalse();
+		assertThat(RedisFailures.isUnavailable(new java.io.UncheckedIOException(new java.io.IOException("disk"))))
+			.as("an I/O error that did not come through Redis").isFalse();
 	}
 
 }
