@@ -11,6 +11,7 @@ import java.util.StringJoiner;
 import java.util.stream.Collectors;
 
 import dev.coupongateway.campaign.CampaignRepository.StoredCoupon;
+import dev.coupongateway.system.LuaScripts;
 
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.ScanOptions;
@@ -29,8 +30,7 @@ public class CampaignState {
 
 	public CampaignState(ReactiveStringRedisTemplate redis) {
 		this.redis = redis;
-		this.restoreScript = RedisScript.of(new org.springframework.core.io.ClassPathResource("scripts/restore.lua"),
-				Long.class);
+		this.restoreScript = LuaScripts.of("restore.lua", Long.class);
 	}
 
 	/**

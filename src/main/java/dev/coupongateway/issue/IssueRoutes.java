@@ -3,6 +3,7 @@ package dev.coupongateway.issue;
 import java.util.Set;
 
 import dev.coupongateway.system.MethodNotAllowed;
+import io.micrometer.observation.ObservationPredicate;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -17,12 +18,18 @@ import static org.springframework.web.reactive.function.server.RouterFunctions.r
 class IssueRoutes {
 
 	@Bean
-	RouterFunction<ServerResponse> issueRouter(IssueHandler handler) {
-		return route().POST("/api/campaigns/{id}/coupons", handler::claim)
-			.GET("/api/campaigns/{id}/coupons/mine", handler::mine)
+	RouterFunction<ServerResponse> issueRouter(IssueHandler handler, ClaimTimer timer) {
+		return route().POST(ClaimTimer.CLAIM_PATH, handler::claim)
+			.filter(timer)
 			.build()
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), "/api/campaigns/{id}/coupons"))
+			.and(route().GET("/api/campaigns/{id}/coupons/mine", handler::mine).build())
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), ClaimTimer.CLAIM_PATH))
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/campaigns/{id}/coupons/mine"));
+	}
+
+	@Bean
+	ObservationPredicate claimsUnobserved() {
+		return ClaimTimer.claimsUnobserved();
 	}
 
 }

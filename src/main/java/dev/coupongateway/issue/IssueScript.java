@@ -7,8 +7,8 @@ import java.util.UUID;
 import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.issue.IssueOutcome.Result;
+import dev.coupongateway.system.LuaScripts;
 
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
@@ -21,7 +21,7 @@ class IssueScript {
 	private final ReactiveStringRedisTemplate redis;
 
 	@SuppressWarnings("rawtypes")
-	private final RedisScript<List> script = RedisScript.of(new ClassPathResource("scripts/issue.lua"), List.class);
+	private final RedisScript<List> script = LuaScripts.of("issue.lua", List.class);
 
 	IssueScript(ReactiveStringRedisTemplate redis) {
 		this.redis = redis;

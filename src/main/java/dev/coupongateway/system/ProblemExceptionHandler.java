@@ -66,7 +66,8 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 			.flatMap((response) -> response.writeTo(exchange, this.context));
 	}
 
-	static Problem problemFor(Throwable error) {
+	/** The problem an error is answered with; the one place that decides it (and logs what an operator must see). */
+	public static Problem problemFor(Throwable error) {
 		if (error instanceof ProblemException problemException) {
 			return problemException.problem();
 		}

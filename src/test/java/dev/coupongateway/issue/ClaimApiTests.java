@@ -2,11 +2,16 @@ package dev.coupongateway.issue;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.campaign.CampaignKeys;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -33,6 +38,9 @@ class ClaimApiTests {
 
 	@Autowired
 	private ReactiveStringRedisTemplate redis;
+
+	@Autowired
+	private MeterRegistry meters;
 
 	@Test
 	void whenStockIsLeftThenCreatedWithTheCoupon() {
@@ -222,6 +230,37 @@ class ClaimApiTests {
 			.hasSize(1);
 		this.redis.delete(CampaignKeys.of(campaign).grants()).block(Duration.ofSeconds(5));
 		stock(campaign).jsonPath("$.issued").isEqualTo(0);
+	}
+
+	@Test
+	void claimsAreTimedByTheStatusTheyWereAnsweredWithAndLeftOutOfTheGenericRequestMetric() {
+		Map<String, Long> before = claimTimings();
+		String campaign = this.fixtures.campaign(1);
+		claim(campaign, "timed-1").expectStatus().isCreated();
+		claim(campaign, "timed-2").expectStatus().isEqualTo(410);
+		claim("no-such-campaign-" + campaign, "timed-3").expectStatus().isNotFound();
+		claim("Not_An_Id", "timed-4").expectStatus().isBadRequest();
+		this.http.post().uri("/api/campaigns/{id}/coupons", campaign).exchange().expectStatus().isUnauthorized();
+		stock(campaign);
+		Map<String, Long> after = claimTimings();
+		assertThat(after.get("201") - before.get("201")).isEqualTo(1);
+		assertThat(after.get("410") - before.get("410")).isEqualTo(1);
+		assertThat(after.get("404") - before.get("404")).isEqualTo(1);
+		assertThat(after.get("400") - before.get("400")).isEqualTo(1);
+		assertThat(after.get("401") - before.get("401")).isEqualTo(1);
+		// the claim route is timed only by coupon.claim; every other route keeps http.server.requests
+		assertThat(this.meters.find("http.server.requests").tag("uri", "/api/campaigns/{id}/coupons").tag("method", "POST").timers())
+			.isEmpty();
+		assertThat(this.meters.find("http.server.requests").tag("uri", "/api/campaigns/{id}/stock").timers()).isNotEmpty();
+	}
+
+	private Map<String, Long> claimTimings() {
+		Map<String, Long> counts = new HashMap<>();
+		for (String status : List.of("201", "410", "404", "400", "401")) {
+			Timer timer = this.meters.find("coupon.claim").tag("status", status).timer();
+			counts.put(status, (timer != null) ? timer.count() : 0L);
+		}
+		return counts;
 	}
 
 	private WebTestClient.ResponseSpec claim(String campaignId, String userId) {
