@@ -174,7 +174,8 @@ class IssueService {
 	}
 
 	/**
-	 * Sends the grant's event and settles its outbox entry once Kafka acknowledged it, however late.
+	 * Sends the grant's event; once Kafka acknowledged it, however late, its outbox entry is settled with
+	 * the next batch ({@link OutboxSettler}), off the answer's path.
 	 * In {@code kafka} ack mode the claim waits up to the ack timeout: true when acknowledged by then;
 	 * false (and counted) when the send failed or is still out, and the outbox relay will deliver it. In
 	 * {@code redis} mode the claim does not wait: Redis holds the grant and its outbox entry.
@@ -184,10 +185,11 @@ class IssueService {
 		CouponIssued event = new CouponIssued(grant.couponId(), campaignId, userId, grant.sequence(),
 				grant.userSlot(), grant.issuedAt());
 		String entry = outcome.outboxEntry();
-		Mono<Void> settle = (entry != null && !entry.isEmpty()) ? Mono.defer(() -> this.outbox.settle(campaignId, entry)
-			// Kafka has it; an entry left unsettled only costs the relay a harmless re-send
-			.onErrorResume((ex) -> Mono.empty())) : Mono.empty();
-		CompletableFuture<Void> delivered = this.publisher.publish(event).then(settle).toFuture();
+		CompletableFuture<Void> delivered = this.publisher.publish(event).doOnSuccess((acked) -> {
+			if (entry != null && !entry.isEmpty()) {
+				this.outbox.settleSoon(campaignId, entry);
+			}
+		}).toFuture();
 		if (this.ack == CouponProperties.Ack.REDIS) {
 			return Mono.just(true);
 		}

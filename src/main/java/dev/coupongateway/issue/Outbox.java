@@ -1,8 +1,13 @@
 package dev.coupongateway.issue;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.event.CouponIssued;
@@ -24,7 +29,13 @@ import org.springframework.stereotype.Component;
 @Component
 public class Outbox {
 
+	/** Most entries one settling pass deletes; the rest wait for the next pass. */
+	private static final int SETTLE_BATCH = 5_000;
+
 	private final ReactiveStringRedisTemplate redis;
+
+	/** Entries whose events Kafka acknowledged, not deleted yet: settled together by {@link #settleAcknowledged()}. */
+	private final Queue<Acknowledged> acknowledged = new ConcurrentLinkedQueue<>();
 
 	public Outbox(ReactiveStringRedisTemplate redis) {
 		this.redis = redis;
@@ -33,6 +44,30 @@ public class Outbox {
 	/** Settles an entry: Kafka has its event. */
 	public Mono<Void> settle(String campaignId, String entryId) {
 		return this.redis.opsForStream().delete(CampaignKeys.of(campaignId).outbox(), RecordId.of(entryId)).then();
+	}
+
+	/**
+	 * Settles an entry with the next pass of {@link OutboxSettler}: one {@code XDEL} per campaign and pass
+	 * instead of one round trip per grant. An entry whose pass never comes (a crash, Redis away) only costs
+	 * the relay a harmless re-send.
+	 */
+	void settleSoon(String campaignId, String entryId) {
+		this.acknowledged.add(new Acknowledged(campaignId, entryId));
+	}
+
+	/** Deletes the acknowledged entries queued so far, one command per campaign; failures are dropped. */
+	Mono<Void> settleAcknowledged() {
+		Map<String, List<RecordId>> byCampaign = new HashMap<>();
+		Acknowledged next;
+		for (int taken = 0; taken < SETTLE_BATCH && (next = this.acknowledged.poll()) != null; taken++) {
+			byCampaign.computeIfAbsent(next.campaignId(), (id) -> new ArrayList<>()).add(RecordId.of(next.entryId()));
+		}
+		return Flux.fromIterable(byCampaign.entrySet())
+			.flatMap((campaign) -> this.redis.opsForStream()
+				.delete(CampaignKeys.of(campaign.getKey()).outbox(), campaign.getValue().toArray(RecordId[]::new))
+				// Kafka has these events; an entry left behind is re-sent by the relay, and stored once
+				.onErrorResume((ex) -> Mono.empty()))
+			.then();
 	}
 
 	/** Entries made before {@code before}, oldest first. */
@@ -54,6 +89,9 @@ public class Outbox {
 				(String) fields.get("u"), Integer.parseInt((String) fields.get("s")),
 				Integer.parseInt((String) fields.get("l")), Instant.ofEpochMilli(Long.parseLong((String) fields.get("t"))));
 		return new Entry(record.getId().getValue(), event);
+	}
+
+	private record Acknowledged(String campaignId, String entryId) {
 	}
 
 	/** An unsettled grant: its stream entry id and the event to send. */
