@@ -1,12 +1,61 @@
 // Helpers shared by the k6 scripts of this folder: settings from -e NAME=value, the admin API, and
 // reading the gateway's answers (JSON bodies, problem+json codes).
 import http from 'k6/http';
+import crypto from 'k6/crypto';
+import encoding from 'k6/encoding';
 
 /** The gateway (or the load balancer in front of it), without a trailing slash. */
 export const BASE_URL = (__ENV.BASE_URL || 'http://localhost:8080').replace(/\/+$/, '');
 
 /** Bearer token of the admin API (dev services default; compose default is change-me). */
 export const ADMIN_TOKEN = __ENV.ADMIN_TOKEN || 'dev-admin-token';
+
+/**
+ * How the gateway tells callers apart (its `coupon.identity`): `header` sends `X-User-Id`; `jwt` mints an
+ * HS256 bearer token per user with JWT_SECRET (and JWT_ISSUER, JWT_AUDIENCE when the gateway checks them),
+ * and an admin token with the `coupon-admin` scope for the admin API.
+ */
+export const IDENTITY = __ENV.IDENTITY || 'header';
+
+const JWT_SECRET = __ENV.JWT_SECRET || '';
+
+const tokens = new Map();
+
+function mint(claims) {
+  const b64 = (text) => encoding.b64encode(text, 'rawurl');
+  const head = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const now = Math.floor(Date.now() / 1000);
+  const body = Object.assign({ iat: now, exp: now + 3600 }, claims);
+  if (__ENV.JWT_ISSUER) {
+    body.iss = __ENV.JWT_ISSUER;
+  }
+  if (__ENV.JWT_AUDIENCE) {
+    body.aud = __ENV.JWT_AUDIENCE;
+  }
+  const unsigned = `${head}.${b64(JSON.stringify(body))}`;
+  return `${unsigned}.${encoding.b64encode(crypto.hmac('sha256', JWT_SECRET, unsigned, 'binary'), 'rawurl')}`;
+}
+
+/** The headers that make a request the user's: `X-User-Id`, or a bearer token minted once per user (jwt). */
+export function userHeaders(userId) {
+  if (IDENTITY !== 'jwt') {
+    return { 'X-User-Id': userId };
+  }
+  if (JWT_SECRET.length < 32) {
+    throw new Error('IDENTITY=jwt needs JWT_SECRET (the gateway\'s coupon.jwt.secret, 32 bytes or more)');
+  }
+  let token = tokens.get(userId);
+  if (!token) {
+    token = mint({ sub: userId });
+    tokens.set(userId, token);
+  }
+  return { Authorization: `Bearer ${token}` };
+}
+
+/** The Authorization header of the admin API: the static token (header mode) or an admin-scoped JWT. */
+export function adminAuthorization() {
+  return IDENTITY === 'jwt' ? `Bearer ${mint({ sub: 'k6-operator', scope: 'coupon-admin' })}` : `Bearer ${ADMIN_TOKEN}`;
+}
 
 /** Every status a claim may answer with in a healthy run; anything else is a bug or an outage. */
 export const CLAIM_STATUSES = [201, 202, 409, 410, 429, 503];
@@ -73,7 +122,7 @@ export function describe(res) {
  */
 export function createCampaign(campaign, reuseExisting) {
   const res = http.post(`${BASE_URL}/api/admin/campaigns`, JSON.stringify(campaign), {
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` },
+    headers: { 'Content-Type': 'application/json', Authorization: adminAuthorization() },
     tags: { name: 'admin-create-campaign' },
     timeout: '30s',
   });

@@ -8,6 +8,7 @@
 //
 // Settings (-e NAME=value), with their defaults:
 //   BASE_URL=http://localhost:8080  ADMIN_TOKEN=dev-admin-token
+//   IDENTITY=header   (jwt: bearer tokens minted per user with JWT_SECRET; JWT_ISSUER, JWT_AUDIENCE when checked)
 //   DURATION=10m  RATE=200 (iterations/s)  PRE_VUS=50  MAX_VUS=500
 //   CAMPAIGNS=3  STOCK=25000 (each; the last campaign gets STOCK/20, so it sells out during the soak)
 //   PER_USER=1  USERS=200000 (user ids are drawn from this pool, so some claims repeat a user)
@@ -21,7 +22,7 @@ import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import {
   BASE_URL, CLAIM_STATUSES, bodyJson, createCampaign, describe, envFloat, envInt, envString, problemCode,
-  readStock, runId, stockViolations,
+  readStock, runId, stockViolations, userHeaders,
 } from './lib.js';
 
 const DURATION = envString('DURATION', '10m');
@@ -136,7 +137,7 @@ export function mixed(data) {
 
 function claim(data, campaign, userId) {
   const res = http.post(`${BASE_URL}/api/campaigns/${campaign.id}/coupons`, null, {
-    headers: { 'X-User-Id': userId },
+    headers: userHeaders(userId),
     tags: { name: 'claim' },
     timeout: TIMEOUT,
   });
@@ -209,7 +210,7 @@ function stock(campaign) {
 
 function mine(campaignId, userId, expectedCouponId) {
   const res = http.get(`${BASE_URL}/api/campaigns/${campaignId}/coupons/mine`, {
-    headers: { 'X-User-Id': userId },
+    headers: userHeaders(userId),
     tags: { name: 'mine' },
     timeout: TIMEOUT,
   });
@@ -234,7 +235,7 @@ export function probe(data) {
   const userId = `${data.run}-probe-${exec.scenario.iterationInTest}`;
   const url = `${BASE_URL}/api/campaigns/${data.probe.id}`;
   const res = http.post(`${url}/coupons`, null, {
-    headers: { 'X-User-Id': userId },
+    headers: userHeaders(userId),
     tags: { name: 'probe-claim' },
     timeout: TIMEOUT,
   });
@@ -249,7 +250,7 @@ export function probe(data) {
   let stored = false;
   while (!stored && Date.now() < deadline) {
     const m = http.get(`${url}/coupons/mine`, {
-      headers: { 'X-User-Id': userId },
+      headers: userHeaders(userId),
       tags: { name: 'probe-mine' },
       timeout: TIMEOUT,
     });

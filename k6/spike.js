@@ -8,6 +8,7 @@
 //
 // Settings (-e NAME=value), with their defaults:
 //   BASE_URL=http://localhost:8080  ADMIN_TOKEN=dev-admin-token
+//   IDENTITY=header   (jwt: bearer tokens minted per user with JWT_SECRET; JWT_ISSUER, JWT_AUDIENCE when checked)
 //   CAMPAIGN=spike-<timestamp>   (an existing id is reused)   STOCK=1000   PER_USER=1
 //   PEAK_RPS=5000  RAMP_UP=3s  HOLD=20s  RAMP_DOWN=3s
 //   PRE_VUS=300  MAX_VUS=2000   (VUs needed ~ rate x latency; see dropped_iterations in the summary)
@@ -21,7 +22,7 @@ import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import {
   BASE_URL, CLAIM_STATUSES, bodyJson, createCampaign, describe, envFloat, envInt, envString, problemCode,
-  readStock, runId, stockViolations,
+  readStock, runId, stockViolations, userHeaders,
 } from './lib.js';
 
 const STOCK = envInt('STOCK', 1000);
@@ -159,7 +160,7 @@ export default function (data) {
   const user = chooseUser(data);
   const allowed = allowedFor(user, data.perUser);
   const res = http.post(`${BASE_URL}/api/campaigns/${data.campaignId}/coupons`, null, {
-    headers: { 'X-User-Id': user.userId },
+    headers: userHeaders(user.userId),
     tags: { name: 'claim' },
     timeout: TIMEOUT,
   });

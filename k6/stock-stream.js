@@ -15,6 +15,7 @@
 //
 // Settings (-e NAME=value), with their defaults:
 //   BASE_URL=http://localhost:8080  ADMIN_TOKEN=dev-admin-token
+//   IDENTITY=header   (jwt: bearer tokens minted per user with JWT_SECRET; JWT_ISSUER, JWT_AUDIENCE when checked)
 //   WATCHERS=50  STOCK=500  CLAIM_VUS=20  CLAIM_DELAY=3s (lets the watchers connect first)
 //   STREAM_TIMEOUT=120s  FIRST_EVENT_MS=1000 (p95 of the time to the first byte of a stream)
 //   MAX_EVENTS_PER_S=10 (conflation: a stream sends at most a few events a second)
@@ -25,7 +26,7 @@ import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import {
   BASE_URL, CLAIM_STATUSES, bodyJson, createCampaign, describe, envInt, envString, problemCode, readStock,
-  runId, stockViolations,
+  runId, stockViolations, userHeaders,
 } from './lib.js';
 
 const WATCHERS = envInt('WATCHERS', 50);
@@ -190,7 +191,7 @@ export function watch(data) {
 export function claim(data) {
   const userId = `${data.run}-c${exec.scenario.iterationInTest}`;
   const res = http.post(`${BASE_URL}/api/campaigns/${data.campaignId}/coupons`, null, {
-    headers: { 'X-User-Id': userId },
+    headers: userHeaders(userId),
     tags: { name: 'claim' },
     timeout: '10s',
   });

@@ -1,9 +1,13 @@
--- Decides one claim in one atomic step: campaign known, user under the limit, window open, stock left;
--- on success records the grant and its outbox entry. Redis 6.2 compatible.
+-- Decides one claim in one atomic step: campaign known, user under the limit, caller under the rate
+-- limits, campaign not paused, window open, stock left; on success records the grant and its outbox
+-- entry. Redis 6.2 compatible.
 -- KEYS[1] settings hash (total, limit, starts, ends, issued = grants made, seq = highest sequence
--- handed out), KEYS[2] grants hash (userId -> grants), KEYS[3] outbox stream (one entry per grant until
--- Kafka has acknowledged it), KEYS[4] free list (sequences given back by a rebuild, used first)
--- ARGV[1] userId, ARGV[2] couponId (a UUID made by the gateway)
+-- handed out, paused = 1 while an operator holds the campaign), KEYS[2] grants hash (userId -> grants),
+-- KEYS[3] outbox stream (one entry per grant until Kafka has acknowledged it), KEYS[4] free list
+-- (sequences given back by a rebuild, used first), KEYS[5] the user's and KEYS[6] the client address's
+-- rate limiter (GCRA: the theoretical arrival time in ms; in the campaign's slot)
+-- ARGV[1] userId, ARGV[2] couponId (a UUID made by the gateway), ARGV[3] ms between a user's claims at
+-- the steady rate (0 = no limit), ARGV[4] the user's burst, ARGV[5] and ARGV[6] the same per address
 -- Returns:
 --   { 1, sequence, userSlot, issuedAtMs, outboxEntryId }  GRANTED (outboxEntryId '' when this couponId
 --                                          was granted already: the same call ran twice, as a client may
@@ -13,7 +17,9 @@
 --   {-2}                                   NOT_STARTED
 --   {-3}                                   ENDED
 --   {-4}                                   SOLD_OUT
-local c = redis.call('HMGET', KEYS[1], 'total', 'limit', 'starts', 'ends', 'issued')
+--   {-5, retryAfterMs}                     RATE_LIMITED: nothing was recorded
+--   {-6}                                   PAUSED
+local c = redis.call('HMGET', KEYS[1], 'total', 'limit', 'starts', 'ends', 'issued', 'paused')
 if not c[1] then
   return {0}
 end
@@ -33,6 +39,28 @@ if slots >= tonumber(c[2]) then
 end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+-- GCRA: a caller may claim when its theoretical arrival time is at most burst intervals ahead of now
+local function next_arrival(key, interval, burst)
+  if interval <= 0 then
+    return 0, 0
+  end
+  local arrival = math.max(tonumber(redis.call('GET', key) or '0'), now)
+  return arrival + interval, arrival - burst * interval - now
+end
+local user_next, user_wait = next_arrival(KEYS[5], tonumber(ARGV[3]), tonumber(ARGV[4]))
+local address_next, address_wait = next_arrival(KEYS[6], tonumber(ARGV[5]), tonumber(ARGV[6]))
+if user_wait > 0 or address_wait > 0 then
+  return {-5, math.max(user_wait, address_wait)}
+end
+if user_next > 0 then
+  redis.call('SET', KEYS[5], user_next, 'PX', user_next - now)
+end
+if address_next > 0 then
+  redis.call('SET', KEYS[6], address_next, 'PX', address_next - now)
+end
+if c[6] == '1' then
+  return {-6}
+end
 local starts, ends = tonumber(c[3]), tonumber(c[4])
 if starts > 0 and now < starts then
   return {-2}

@@ -23,7 +23,18 @@ function watch(campaignId) {
   $('connection').textContent = 'connecting…';
   source = new EventSource('/api/campaigns/' + encodeURIComponent(campaignId) + '/stock/stream');
   source.addEventListener('open', () => { $('connection').textContent = 'live'; });
-  source.addEventListener('stock', (e) => show(JSON.parse(e.data)));
+  source.addEventListener('stock', (e) => {
+    show(JSON.parse(e.data));
+    if ($('campaign-status').dataset.paused === 'yes') {
+      $('campaign-status').dataset.paused = 'no';
+      $('campaign-status').textContent = 'open';
+    }
+  });
+  source.addEventListener('paused', (e) => {
+    show(JSON.parse(e.data));
+    $('campaign-status').dataset.paused = 'yes';
+    $('campaign-status').textContent = 'paused by the shop: claims resume soon';
+  });
   const finish = (label) => (e) => {
     show(JSON.parse(e.data));
     $('connection').textContent = label;
@@ -73,7 +84,7 @@ async function selected() {
 }
 
 function statusText(campaign) {
-  const words = { SCHEDULED: 'not started yet', OPEN: 'open', SOLD_OUT: 'sold out', ENDED: 'ended' };
+  const words = { SCHEDULED: 'not started yet', OPEN: 'open', PAUSED: 'paused', SOLD_OUT: 'sold out', ENDED: 'ended' };
   return 'Status: ' + (words[campaign.status] || campaign.status) + ' · up to ' + campaign.perUserLimit + ' per person';
 }
 
@@ -116,6 +127,8 @@ function message(problem) {
     case 'ALREADY_ISSUED': return 'You already hold your coupon' + ((problem.couponIds || []).length > 1 ? 's.' : '.');
     case 'NOT_STARTED': return 'The campaign has not started yet.';
     case 'ENDED': return 'The campaign has ended.';
+    case 'PAUSED': return 'The campaign is paused; try again soon.';
+    case 'RATE_LIMITED': return 'Too many tries; wait a moment.';
     case 'UNAVAILABLE': return 'The shop is busy; try again in a moment.';
     case 'UNAUTHENTICATED': return 'Enter a valid user id.';
     default: return problem.detail || 'Something went wrong.';

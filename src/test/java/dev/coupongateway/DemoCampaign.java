@@ -20,7 +20,7 @@ class DemoCampaign {
 	@Bean
 	ApplicationRunner seedDemoCampaign(CampaignService campaigns) {
 		return (ApplicationArguments args) -> campaigns.find("demo")
-			.onErrorResume((ex) -> campaigns.create(new Campaign("demo", "Demo flash sale", 100, 1, null, null)))
+			.onErrorResume((ex) -> campaigns.create(new Campaign("demo", "Demo flash sale", 100, 1, null, null, false)))
 			.doOnNext((campaign) -> logger.info("Demo campaign ready: curl -X POST -H 'X-User-Id: alice' "
 					+ "http://localhost:8080/api/campaigns/demo/coupons"))
 			.then(Mono.empty())

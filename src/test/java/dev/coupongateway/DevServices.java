@@ -39,6 +39,8 @@ public final class DevServices {
 			long started = System.nanoTime();
 			Map<String, Object> servers = dockerAvailable() ? startContainers() : startEmbedded();
 			Map<String, Object> all = new LinkedHashMap<>(servers);
+			// dev services trust X-User-Id (a proxy in front would set it); jwt mode is tried in JwtIdentityTests
+			all.put("coupon.identity", "header");
 			all.put("coupon.admin.token", ADMIN_TOKEN);
 			// a quick relay, so tests (and a developer) see unsettled grants delivered within seconds
 			all.put("coupon.relay.interval", "200ms");

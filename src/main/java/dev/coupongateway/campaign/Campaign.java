@@ -10,9 +10,11 @@ import java.time.Instant;
  * @param totalStock coupons on offer
  * @param perUserLimit coupons one user may hold
  * @param startsAt first instant claims are taken, or {@code null} for at once
- * @param endsAt first instant claims are refused again, or {@code null} for never
+ * @param endsAt first instant claims are refused again, or {@code null} for never (an operator may end it early)
+ * @param paused whether an operator holds the campaign: claims are refused until it resumes
  */
-public record Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt) {
+public record Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
+		boolean paused) {
 
 	/** Where the campaign stands at {@code now} with {@code issued} coupons granted. */
 	public Status statusAt(Instant now, long issued) {
@@ -25,13 +27,18 @@ public record Campaign(String id, String name, int totalStock, int perUserLimit,
 		if (this.endsAt != null && !now.isBefore(this.endsAt)) {
 			return Status.ENDED;
 		}
-		return Status.OPEN;
+		return this.paused ? Status.PAUSED : Status.OPEN;
+	}
+
+	/** The same campaign with the operator's controls as Redis holds them now. */
+	Campaign controlled(Instant startsAt, Instant endsAt, boolean paused) {
+		return new Campaign(this.id, this.name, this.totalStock, this.perUserLimit, startsAt, endsAt, paused);
 	}
 
 	/** The life of a campaign as clients see it. */
 	public enum Status {
 
-		SCHEDULED, OPEN, SOLD_OUT, ENDED
+		SCHEDULED, OPEN, PAUSED, SOLD_OUT, ENDED
 
 	}
 

@@ -48,6 +48,18 @@ class CampaignHandler {
 			.flatMap((view) -> ServerResponse.ok().bodyValue(view.stock()));
 	}
 
+	Mono<ServerResponse> pause(ServerRequest request) {
+		return this.campaigns.pause(campaignId(request), true).flatMap((view) -> ServerResponse.ok().bodyValue(view));
+	}
+
+	Mono<ServerResponse> resume(ServerRequest request) {
+		return this.campaigns.pause(campaignId(request), false).flatMap((view) -> ServerResponse.ok().bodyValue(view));
+	}
+
+	Mono<ServerResponse> end(ServerRequest request) {
+		return this.campaigns.end(campaignId(request)).flatMap((view) -> ServerResponse.ok().bodyValue(view));
+	}
+
 	Mono<ServerResponse> reconciliation(ServerRequest request) {
 		return this.campaigns.reconcile(campaignId(request))
 			.flatMap((report) -> ServerResponse.ok().bodyValue(report));

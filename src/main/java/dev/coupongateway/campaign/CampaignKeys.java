@@ -27,9 +27,16 @@ public record CampaignKeys(String settings, String grants, String outbox, String
 				prefix + "free");
 	}
 
-	/** The keys the claim and restore scripts take, in their order. */
+	/** The keys the restore script takes, in its order. */
 	public List<String> scriptKeys() {
 		return List.of(this.settings, this.grants, this.outbox, this.free);
+	}
+
+	/** The keys the claim script takes: the campaign's, then the user's and the address's rate limiters. */
+	public List<String> claimKeys(String userId, String address) {
+		String limiter = this.settings.substring(0, this.settings.length() - "settings".length()) + "limit:";
+		return List.of(this.settings, this.grants, this.outbox, this.free, limiter + "u:" + userId,
+				limiter + "a:" + address);
 	}
 
 }

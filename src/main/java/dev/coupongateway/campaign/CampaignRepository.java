@@ -15,7 +15,9 @@ import reactor.core.publisher.Mono;
 @Repository
 public class CampaignRepository {
 
-	private static final String CAMPAIGN = "SELECT id, name, total_stock, per_user_limit, starts_at, ends_at FROM campaign ";
+	private static final String COLUMNS = "id, name, total_stock, per_user_limit, starts_at, ends_at, paused";
+
+	private static final String CAMPAIGN = "SELECT " + COLUMNS + " FROM campaign ";
 
 	private static final String COUPON = "SELECT coupon_id, user_id, sequence, user_slot, issued_at FROM coupon ";
 
@@ -38,6 +40,30 @@ public class CampaignRepository {
 			.bind("ends", Parameters.at(campaign.endsAt()))
 			.then()
 			.thenReturn(campaign);
+	}
+
+	/** Sets the operator's pause; the campaign as it is now, or empty when unknown. */
+	public Mono<Campaign> setPaused(String id, boolean paused) {
+		return this.db.sql("UPDATE campaign SET paused = :paused WHERE id = :id RETURNING " + COLUMNS)
+			.bind("paused", paused)
+			.bind("id", id)
+			.map(CampaignRepository::campaign)
+			.one();
+	}
+
+	/**
+	 * Ends the campaign at {@code now} unless it ended before; one that never started ends without
+	 * starting. The campaign as it is now, or empty when unknown.
+	 */
+	public Mono<Campaign> end(String id, Instant now) {
+		return this.db
+			.sql("UPDATE campaign SET ends_at = LEAST(COALESCE(ends_at, :now), :now), "
+					+ "starts_at = CASE WHEN starts_at >= :now THEN NULL ELSE starts_at END WHERE id = :id RETURNING "
+					+ COLUMNS)
+			.bind("now", Parameters.at(now))
+			.bind("id", id)
+			.map(CampaignRepository::campaign)
+			.one();
 	}
 
 	public Mono<Campaign> findById(String id) {
@@ -89,7 +115,8 @@ public class CampaignRepository {
 	private static Campaign campaign(Readable row) {
 		return new Campaign(row.get("id", String.class), row.get("name", String.class),
 				row.get("total_stock", Integer.class), row.get("per_user_limit", Integer.class),
-				instant(row.get("starts_at", OffsetDateTime.class)), instant(row.get("ends_at", OffsetDateTime.class)));
+				instant(row.get("starts_at", OffsetDateTime.class)), instant(row.get("ends_at", OffsetDateTime.class)),
+				row.get("paused", Boolean.class));
 	}
 
 	private static StoredCoupon storedCoupon(Readable row) {

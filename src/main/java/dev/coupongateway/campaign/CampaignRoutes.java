@@ -21,6 +21,9 @@ class CampaignRoutes {
 	RouterFunction<ServerResponse> campaignRouter(CampaignHandler handler, AdminToken adminToken) {
 		return route().POST("/api/admin/campaigns", handler::create)
 			.GET("/api/admin/campaigns/{id}/reconciliation", handler::reconciliation)
+			.POST("/api/admin/campaigns/{id}/pause", handler::pause)
+			.POST("/api/admin/campaigns/{id}/resume", handler::resume)
+			.POST("/api/admin/campaigns/{id}/end", handler::end)
 			.filter(adminToken.filter())
 			.build()
 			.and(route().GET("/api/campaigns", handler::list)
@@ -29,6 +32,8 @@ class CampaignRoutes {
 				.build())
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), "/api/admin/campaigns"))
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/admin/campaigns/{id}/reconciliation"))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), "/api/admin/campaigns/{id}/pause",
+					"/api/admin/campaigns/{id}/resume", "/api/admin/campaigns/{id}/end"))
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/campaigns", "/api/campaigns/{id}",
 					"/api/campaigns/{id}/stock"));
 	}

@@ -33,7 +33,10 @@ public class CampaignService {
 
 	private final Clock clock;
 
-	/** Campaigns never change after creation, so their settings are cached once read. */
+	/**
+	 * A campaign's settings, cached once read: only the operator's controls (pause, end) change after
+	 * creation, and those are read from Redis with the stock ({@link CampaignState#live}).
+	 */
 	private final ConcurrentMap<String, Campaign> campaigns = new ConcurrentHashMap<>();
 
 	public CampaignService(CampaignRepository repository, CampaignState state, CampaignRebuilds rebuilds, Clock clock) {
@@ -63,10 +66,33 @@ public class CampaignService {
 			.switchIfEmpty(Mono.error(() -> notFound(campaignId)));
 	}
 
-	/** The campaign with its stock as Redis counts it, rebuilding Redis first when it has no state. */
+	/** The campaign with its stock and controls as Redis holds them, rebuilding Redis first when it has no state. */
 	public Mono<CampaignView> view(String campaignId) {
-		return find(campaignId).flatMap((campaign) -> issued(campaign)
-			.map((issued) -> CampaignView.of(campaign, issued, campaign.statusAt(this.clock.instant(), issued))));
+		return find(campaignId).flatMap((campaign) -> this.state.live(campaign)
+			.switchIfEmpty(Mono.defer(() -> this.rebuilds.rebuild(campaign).then(this.state.live(campaign))))
+			.map((live) -> CampaignView.of(live.campaign(), live.issued(),
+					live.campaign().statusAt(this.clock.instant(), live.issued()))));
+	}
+
+	/** Pauses or resumes the campaign: PostgreSQL first (what a rebuild restores), then Redis. */
+	public Mono<CampaignView> pause(String campaignId, boolean paused) {
+		return control(campaignId, this.repository.setPaused(campaignId, paused), paused ? "paused" : "resumed");
+	}
+
+	/** Ends the campaign now (it never ends later than planned); claims are refused from then on. */
+	public Mono<CampaignView> end(String campaignId) {
+		return control(campaignId, this.repository.end(campaignId, this.clock.instant()), "ended early");
+	}
+
+	private Mono<CampaignView> control(String campaignId, Mono<Campaign> changed, String what) {
+		return find(campaignId).then(changed)
+			.switchIfEmpty(Mono.error(() -> notFound(campaignId)))
+			.flatMap((campaign) -> this.state.control(campaign).thenReturn(campaign))
+			.doOnNext((campaign) -> {
+				this.campaigns.put(campaignId, campaign);
+				logger.info("Campaign " + campaignId + " " + what + " by an operator");
+			})
+			.then(view(campaignId));
 	}
 
 	/** Rebuilds the campaign's Redis state from PostgreSQL (see {@link CampaignRebuilds}); 404 when unknown. */
@@ -85,11 +111,6 @@ public class CampaignService {
 			.zip(this.state.issued(campaignId).defaultIfEmpty(0L), this.state.outboxSize(campaignId),
 					this.repository.storedAndConflicts(campaignId))
 			.map((all) -> Reconciliation.of(campaign, all.getT1(), all.getT2(), all.getT3()[0], all.getT3()[1])));
-	}
-
-	private Mono<Long> issued(Campaign campaign) {
-		return this.state.issued(campaign.id())
-			.switchIfEmpty(Mono.defer(() -> this.rebuilds.rebuild(campaign).then(this.state.issued(campaign.id()))));
 	}
 
 	/** The id as given, or a 400 problem when it cannot be a campaign id. */

@@ -28,6 +28,12 @@ public class CampaignState {
 
 	private final RedisScript<Long> restoreScript;
 
+	/** Sets the controls only where the settings exist: a partial settings hash would pass for a campaign. */
+	private final RedisScript<Long> controlScript = RedisScript.of("""
+			if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+			redis.call('HSET', KEYS[1], 'starts', ARGV[1], 'ends', ARGV[2], 'paused', ARGV[3])
+			return 1""", Long.class);
+
 	public CampaignState(ReactiveStringRedisTemplate redis) {
 		this.redis = redis;
 		this.restoreScript = LuaScripts.of("restore.lua", Long.class);
@@ -55,6 +61,7 @@ public class CampaignState {
 			gaps.add(Integer.toString(sequence));
 		}
 		args.add(gaps.toString());
+		args.add(campaign.paused() ? "1" : "0");
 		Map<String, List<StoredCoupon>> byUser = stored.stream()
 			.collect(Collectors.groupingBy(StoredCoupon::userId, LinkedHashMap::new, Collectors.toList()));
 		byUser.forEach((user, coupons) -> {
@@ -76,6 +83,36 @@ public class CampaignState {
 		return this.redis.<String, String>opsForHash()
 			.get(CampaignKeys.of(campaignId).settings(), "issued")
 			.map(Long::parseLong);
+	}
+
+	/**
+	 * The campaign as Redis holds it now: grants made and the operator's controls (which every instance
+	 * sees at once, unlike its cached copy of the settings); empty when Redis has no state for it.
+	 */
+	public Mono<Live> live(Campaign campaign) {
+		return this.redis.<String, String>opsForHash()
+			.multiGet(CampaignKeys.of(campaign.id()).settings(), List.of("issued", "starts", "ends", "paused"))
+			.filter((values) -> values.get(0) != null)
+			.map((values) -> new Live(Long.parseLong(values.get(0)),
+					campaign.controlled(instant(values.get(1)), instant(values.get(2)), "1".equals(values.get(3)))));
+	}
+
+	/** Writes an operator's control (pause, end) into the campaign's state, if Redis has state for it. */
+	public Mono<Void> control(Campaign campaign) {
+		return this.redis
+			.execute(this.controlScript, List.of(CampaignKeys.of(campaign.id()).settings()),
+					List.of(Long.toString(epochMillis(campaign.startsAt())), Long.toString(epochMillis(campaign.endsAt())),
+							campaign.paused() ? "1" : "0"))
+			.then();
+	}
+
+	private static Instant instant(String epochMillis) {
+		long millis = (epochMillis != null) ? Long.parseLong(epochMillis) : 0;
+		return (millis > 0) ? Instant.ofEpochMilli(millis) : null;
+	}
+
+	/** Grants made, and the campaign with the controls Redis holds. */
+	public record Live(long issued, Campaign campaign) {
 	}
 
 	/** Grants whose event Kafka has not acknowledged yet (entries in the outbox). */

@@ -1,14 +1,15 @@
 package dev.coupongateway.campaign;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** The body of {@code POST /api/admin/campaigns}, checked against the contract before anything is written. */
-record NewCampaign(String id, String name, Integer totalStock, Integer perUserLimit, Instant startsAt,
-		Instant endsAt) {
+record NewCampaign(String id, String name, Integer totalStock, Integer perUserLimit, String startsAt, String endsAt) {
 
 	static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
@@ -31,16 +32,36 @@ record NewCampaign(String id, String name, Integer totalStock, Integer perUserLi
 		if (this.perUserLimit != null && (this.perUserLimit < 1 || this.perUserLimit > MAX_PER_USER)) {
 			errors.add("perUserLimit: 1 to " + MAX_PER_USER);
 		}
-		if (this.startsAt != null && this.endsAt != null && !this.startsAt.isBefore(this.endsAt)) {
+		Instant starts = instant(this.startsAt, "startsAt", errors);
+		Instant ends = instant(this.endsAt, "endsAt", errors);
+		if (starts != null && ends != null && !starts.isBefore(ends)) {
 			errors.add("endsAt: must be after startsAt");
 		}
 		return errors;
 	}
 
+	/**
+	 * An instant written as ISO-8601 text ({@code 2026-12-01T10:00:00Z}); a number (seconds? millis?) is
+	 * refused by the strict JSON reading before this.
+	 */
+	private static Instant instant(String text, String field, List<String> errors) {
+		if (text == null) {
+			return null;
+		}
+		try {
+			return OffsetDateTime.parse(text).toInstant();
+		}
+		catch (DateTimeParseException ex) {
+			errors.add(field + ": must be an instant such as \"2026-12-01T10:00:00Z\"");
+			return null;
+		}
+	}
+
 	Campaign toCampaign() {
 		String campaignId = (this.id != null) ? this.id : UUID.randomUUID().toString();
 		return new Campaign(campaignId, this.name.strip(), this.totalStock,
-				(this.perUserLimit != null) ? this.perUserLimit : 1, this.startsAt, this.endsAt);
+				(this.perUserLimit != null) ? this.perUserLimit : 1, instant(this.startsAt, "startsAt", new ArrayList<>()),
+				instant(this.endsAt, "endsAt", new ArrayList<>()), false);
 	}
 
 }

@@ -1,5 +1,6 @@
 package dev.coupongateway.issue;
 
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +38,8 @@ class IssueHandler {
 
 	private final JsonMapper json;
 
+	private final CurrentUser currentUser;
+
 	private final Cache<String, URI> instances = Caffeine.newBuilder().maximumSize(10_000).build();
 
 	private final Cache<String, byte[]> bodies = Caffeine.newBuilder().maximumSize(10_000).build();
@@ -48,8 +51,12 @@ class IssueHandler {
 
 	private static final Problem SOLD_OUT = Problem.of(HttpStatus.GONE, "SOLD_OUT", "All coupons are gone.");
 
+	private static final Problem PAUSED = Problem.of(HttpStatus.CONFLICT, "PAUSED",
+			"The campaign is paused by its operator; claims resume when it does.");
+
 	IssueHandler(IssueService issues, CampaignService campaigns, CampaignState state, CampaignRepository repository,
-			JsonMapper json) {
+			JsonMapper json, CurrentUser currentUser) {
+		this.currentUser = currentUser;
 		this.issues = issues;
 		this.campaigns = campaigns;
 		this.state = state;
@@ -59,8 +66,11 @@ class IssueHandler {
 
 	Mono<ServerResponse> claim(ServerRequest request) {
 		String campaignId = CampaignService.validId(request.pathVariable("id"));
-		String userId = CurrentUser.of(request);
-		return this.issues.claim(campaignId, userId).flatMap((claim) -> {
+		return this.currentUser.of(request).flatMap((userId) -> claim(campaignId, userId, address(request)));
+	}
+
+	private Mono<ServerResponse> claim(String campaignId, String userId, String address) {
+		return this.issues.claim(campaignId, userId, address).flatMap((claim) -> {
 			IssueOutcome outcome = claim.outcome();
 			URI instance = instance(campaignId);
 			return switch (outcome.result()) {
@@ -79,9 +89,23 @@ class IssueHandler {
 				case NOT_STARTED -> rendered(campaignId, NOT_STARTED);
 				case ENDED -> rendered(campaignId, ENDED);
 				case SOLD_OUT -> rendered(campaignId, SOLD_OUT);
+				case PAUSED -> rendered(campaignId, PAUSED);
+				case RATE_LIMITED -> new Problem(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
+						"Too many claims from you; nothing was granted. Retry after the time given.", Map.of(),
+						outcome.retryAfter())
+					.respond(instance);
 				case UNKNOWN_CAMPAIGN -> Mono.error(CampaignService.notFound(campaignId));
 			};
 		});
+	}
+
+	/**
+	 * The client's address for the per-address rate limit: the connection's peer, or the client a trusted
+	 * proxy names when {@code server.forward-headers-strategy} is set (never trusted otherwise).
+	 */
+	private static String address(ServerRequest request) {
+		InetSocketAddress peer = request.exchange().getRequest().getRemoteAddress();
+		return (peer != null && peer.getAddress() != null) ? peer.getAddress().getHostAddress() : "unknown";
 	}
 
 	/** The claim route's path, the {@code instance} of its problems; one URI per campaign. */
@@ -102,7 +126,10 @@ class IssueHandler {
 	/** The caller's coupons: what Redis granted, marked STORED once PostgreSQL has the row. */
 	Mono<ServerResponse> mine(ServerRequest request) {
 		String campaignId = CampaignService.validId(request.pathVariable("id"));
-		String userId = CurrentUser.of(request);
+		return this.currentUser.of(request).flatMap((userId) -> mine(campaignId, userId));
+	}
+
+	private Mono<ServerResponse> mine(String campaignId, String userId) {
 		Mono<List<Grant>> granted = this.state.grants(campaignId, userId);
 		Mono<List<CampaignRepository.StoredCoupon>> stored = this.repository.storedCoupons(campaignId, userId)
 			.collectList();

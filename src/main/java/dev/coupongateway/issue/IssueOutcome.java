@@ -1,5 +1,6 @@
 package dev.coupongateway.issue;
 
+import java.time.Duration;
 import java.util.List;
 
 import dev.coupongateway.campaign.Grant;
@@ -10,14 +11,23 @@ import dev.coupongateway.campaign.Grant;
  * @param result the decision
  * @param grants the new grant ({@code GRANTED}) or the user's existing ones ({@code ALREADY_ISSUED}); else empty
  * @param outboxEntry the grant's entry in the campaign's outbox stream ({@code GRANTED} only)
+ * @param retryAfter when the caller may claim again ({@code RATE_LIMITED} only)
  */
-record IssueOutcome(Result result, List<Grant> grants, String outboxEntry) {
+record IssueOutcome(Result result, List<Grant> grants, String outboxEntry, Duration retryAfter) {
+
+	IssueOutcome(Result result, List<Grant> grants, String outboxEntry) {
+		this(result, grants, outboxEntry, null);
+	}
 
 	/** The script's decisions, one per return code of {@code issue.lua}. */
 	enum Result {
 
-		GRANTED, UNKNOWN_CAMPAIGN, ALREADY_ISSUED, NOT_STARTED, ENDED, SOLD_OUT
+		GRANTED, UNKNOWN_CAMPAIGN, ALREADY_ISSUED, NOT_STARTED, ENDED, SOLD_OUT, RATE_LIMITED, PAUSED
 
+	}
+
+	static IssueOutcome rateLimited(Duration retryAfter) {
+		return new IssueOutcome(Result.RATE_LIMITED, List.of(), null, retryAfter);
 	}
 
 	static IssueOutcome of(Result result) {

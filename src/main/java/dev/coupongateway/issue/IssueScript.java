@@ -1,12 +1,15 @@
 package dev.coupongateway.issue;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
 import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.issue.IssueOutcome.Result;
+import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.LuaScripts;
 
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -14,7 +17,11 @@ import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
-/** Runs {@code scripts/issue.lua} (by SHA) and maps its return codes to an {@link IssueOutcome}. */
+/**
+ * Runs {@code scripts/issue.lua} (by SHA) and maps its return codes to an {@link IssueOutcome}. The rate
+ * limits ({@code coupon.limits}) are checked by the same script, in the campaign's slot: no extra round
+ * trip, and a limited claim changes nothing.
+ */
 @Component
 class IssueScript {
 
@@ -23,15 +30,26 @@ class IssueScript {
 	@SuppressWarnings("rawtypes")
 	private final RedisScript<List> script = LuaScripts.of("issue.lua", List.class);
 
-	IssueScript(ReactiveStringRedisTemplate redis) {
+	/** ARGV[3..6]: ms between claims and burst, per user and per address. */
+	private final List<String> limits;
+
+	IssueScript(ReactiveStringRedisTemplate redis, CouponProperties properties) {
 		this.redis = redis;
+		CouponProperties.Limits limits = properties.limits();
+		this.limits = List.of(Long.toString(limits.userInterval().toMillis()), Integer.toString(limits.userBurst()),
+				Long.toString(limits.addressInterval().toMillis()), Integer.toString(limits.addressBurst()));
 	}
 
-	Mono<IssueOutcome> claim(String campaignId, String userId, UUID couponId) {
-		return this.redis.execute(this.script, CampaignKeys.of(campaignId).scriptKeys(), List.of(userId, couponId.toString()))
+	Mono<IssueOutcome> claim(String campaignId, String userId, String address, UUID couponId) {
+		List<String> args = new ArrayList<>(6);
+		args.add(userId);
+		args.add(couponId.toString());
+		args.addAll(this.limits);
+		return this.redis.execute(this.script, CampaignKeys.of(campaignId).claimKeys(userId, address), args)
 			.next()
 			.map((reply) -> outcome(reply, couponId));
 	}
+
 
 	private static IssueOutcome outcome(List<?> reply, UUID couponId) {
 		int code = ((Number) reply.get(0)).intValue();
@@ -45,6 +63,8 @@ class IssueScript {
 			case -2 -> IssueOutcome.of(Result.NOT_STARTED);
 			case -3 -> IssueOutcome.of(Result.ENDED);
 			case -4 -> IssueOutcome.of(Result.SOLD_OUT);
+			case -5 -> IssueOutcome.rateLimited(Duration.ofMillis(((Number) reply.get(1)).longValue()));
+			case -6 -> IssueOutcome.of(Result.PAUSED);
 			default -> throw new IllegalStateException("issue.lua returned unknown code " + code);
 		};
 	}

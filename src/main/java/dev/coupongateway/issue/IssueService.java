@@ -106,8 +106,11 @@ class IssueService {
 			.register(meters);
 	}
 
-	/** Decides the claim and, for a grant, waits up to the ack timeout for Kafka (in {@code kafka} ack mode). */
-	Mono<Claim> claim(String campaignId, String userId) {
+	/**
+	 * Decides the claim of {@code userId}, calling from {@code address}, and, for a grant, waits up to the
+	 * ack timeout for Kafka (in {@code kafka} ack mode).
+	 */
+	Mono<Claim> claim(String campaignId, String userId, String address) {
 		IssueOutcome known = this.facts.known(campaignId, userId);
 		if (known != null) {
 			this.outcomes.get(known.result()).increment();
@@ -122,7 +125,7 @@ class IssueService {
 		ClaimFacts.Moment moment = this.facts.now(campaignId);
 		UUID couponId = UUID.randomUUID();
 		// the slot is held while Redis decides, not while Kafka acknowledges: a slow broker must not shed claims
-		Mono<Claim> claim = decide(campaignId, userId, couponId).doFinally((signal) -> this.inFlight.decrementAndGet())
+		Mono<Claim> claim = decide(campaignId, userId, address, couponId).doFinally((signal) -> this.inFlight.decrementAndGet())
 			.flatMap((outcome) -> {
 				this.outcomes.get(outcome.result()).increment();
 				this.facts.learn(campaignId, userId, outcome, moment);
@@ -135,8 +138,8 @@ class IssueService {
 		return Mono.fromFuture(claim.toFuture(), true);
 	}
 
-	private Mono<IssueOutcome> decide(String campaignId, String userId, UUID couponId) {
-		Mono<IssueOutcome> claim = runScript(campaignId, userId, couponId);
+	private Mono<IssueOutcome> decide(String campaignId, String userId, String address, UUID couponId) {
+		Mono<IssueOutcome> claim = runScript(campaignId, userId, address, couponId);
 		if (this.rebuilds.needed(campaignId)) {
 			claim = this.campaigns.rebuild(campaignId).then(claim);
 		}
@@ -145,7 +148,7 @@ class IssueService {
 				return Mono.just(outcome);
 			}
 			return this.campaigns.rebuild(campaignId)
-				.then(runScript(campaignId, userId, couponId))
+				.then(runScript(campaignId, userId, address, couponId))
 				.filter((retried) -> retried.result() != Result.UNKNOWN_CAMPAIGN)
 				.switchIfEmpty(Mono.error(() -> CampaignService.notFound(campaignId)));
 		});
@@ -157,8 +160,8 @@ class IssueService {
 	 * and a grant carrying this claim's coupon id is the answer. Only when Redis cannot say does the
 	 * claim fail (503), and then a retry returns the coupon if one was granted.
 	 */
-	private Mono<IssueOutcome> runScript(String campaignId, String userId, UUID couponId) {
-		return this.script.claim(campaignId, userId, couponId)
+	private Mono<IssueOutcome> runScript(String campaignId, String userId, String address, UUID couponId) {
+		return this.script.claim(campaignId, userId, address, couponId)
 			.timeout(this.redisTimeout)
 			// the look-up gets Lettuce's own command timeout, not the claim's: it must outlast a slow moment
 			.onErrorResume(RedisFailures::isUnavailable, (lost) -> this.state.grants(campaignId, userId)

@@ -88,7 +88,8 @@ public class StockFeed {
 	 * A stock value and its Server-Sent Events frame, encoded once and written as is to every subscriber.
 	 *
 	 * @param view the value
-	 * @param frame {@code id}, {@code event} ({@code stock}, {@code sold-out} or {@code ended}) and
+	 * @param frame {@code id}, {@code event} ({@code stock}; {@code paused} while an operator holds the
+	 * campaign, {@code stock} again once resumed; {@code sold-out} or {@code ended} at the end) and
 	 * {@code data} lines, UTF-8
 	 */
 	public record StockUpdate(CampaignView view, byte[] frame) {
@@ -97,6 +98,7 @@ public class StockFeed {
 			String event = switch (view.status()) {
 				case SOLD_OUT -> "sold-out";
 				case ENDED -> "ended";
+				case PAUSED -> "paused";
 				default -> "stock";
 			};
 			String frame = "id:" + view.issued() + "\nevent:" + event + "\ndata:" + json + "\n\n";

@@ -17,7 +17,11 @@ import org.springframework.validation.annotation.Validated;
  * Every setting of the gateway under {@code coupon.*}.
  *
  * @param roles which roles this instance plays: {@code gateway} (HTTP, Lua, send), {@code writer} (consumer)
- * @param admin the admin API
+ * @param identity who the caller is: {@code jwt} (a verified bearer token's {@code sub}; the default) or
+ * {@code header} ({@code X-User-Id}, set by an authenticating proxy in front)
+ * @param jwt the bearer tokens of {@code jwt} mode
+ * @param admin the admin API's token in {@code header} mode
+ * @param limits rate limits on claims
  * @param kafka the grants topic, the producer and the consumer
  * @param issue the claim path: acknowledgement, load shedding, facts kept in memory
  * @param redis the Redis calls on the claim path
@@ -27,9 +31,20 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("coupon")
 public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty Set<Role> roles,
-		@Valid @NotNull Admin admin, @Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Issue issue,
-		@Valid @DefaultValue Redis redis,
-		@Valid @DefaultValue Relay relay, @Valid @DefaultValue Stream stream) {
+		@DefaultValue("jwt") @NotNull Identity identity, @Valid @DefaultValue Jwt jwt, @Valid @DefaultValue Admin admin,
+		@Valid @DefaultValue Limits limits, @Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Issue issue,
+		@Valid @DefaultValue Redis redis, @Valid @DefaultValue Relay relay, @Valid @DefaultValue Stream stream) {
+
+	/** An instance without a way to tell callers apart, or an admin API anyone could use, does not start. */
+	public CouponProperties {
+		if (identity == Identity.HEADER && (admin.token() == null || admin.token().isBlank())) {
+			throw new IllegalArgumentException("coupon.admin.token is required with coupon.identity=header");
+		}
+		if (identity == Identity.JWT && !jwt.hasKey()) {
+			throw new IllegalArgumentException("coupon.identity=jwt needs a key: coupon.jwt.secret (HMAC, at least "
+					+ Jwt.MIN_SECRET_BYTES + " bytes) or coupon.jwt.jwk-set-uri");
+		}
+	}
 
 	/** A part this instance plays; one artifact, both on by default. */
 	public enum Role {
@@ -38,8 +53,48 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 
 	}
 
-	/** @param token bearer token of the admin API; required, there is no default outside dev services */
-	public record Admin(@NotBlank String token) {
+	/** Where the caller's identity comes from. */
+	public enum Identity {
+
+		JWT, HEADER
+
+	}
+
+	/**
+	 * @param secret HMAC key of HS256 tokens (at least 32 bytes); or
+	 * @param jwkSetUri where the issuer publishes its public keys (RS256, ES256, ...)
+	 * @param issuer the {@code iss} every token must carry (unchecked when empty)
+	 * @param audience the {@code aud} every token must include (unchecked when empty)
+	 * @param adminScope the scope ({@code scope} or {@code scp} claim) the admin API requires
+	 */
+	public record Jwt(String secret, String jwkSetUri, String issuer, String audience,
+			@DefaultValue("coupon-admin") @NotBlank String adminScope) {
+
+		public static final int MIN_SECRET_BYTES = 32;
+
+		boolean hasKey() {
+			return (this.secret != null && this.secret.length() >= MIN_SECRET_BYTES)
+					|| (this.jwkSetUri != null && !this.jwkSetUri.isBlank());
+		}
+
+	}
+
+	/** @param token bearer token of the admin API in {@code header} mode; no default outside dev services */
+	public record Admin(String token) {
+	}
+
+	/**
+	 * Claims each user, and each client address, may make per campaign: one per interval at the steady
+	 * rate, and a burst on top; shared by every instance (kept in Redis). An interval of 0 turns that
+	 * limit off (the default).
+	 *
+	 * @param userInterval time between a user's claims at the steady rate (e.g. {@code 1s})
+	 * @param userBurst claims a user may make at once beyond the steady rate
+	 * @param addressInterval time between an address's claims at the steady rate (e.g. {@code 20ms})
+	 * @param addressBurst claims an address may make at once beyond the steady rate
+	 */
+	public record Limits(@DefaultValue("0") @NotNull Duration userInterval, @DefaultValue("5") @Min(0) int userBurst,
+			@DefaultValue("0") @NotNull Duration addressInterval, @DefaultValue("50") @Min(0) int addressBurst) {
 	}
 
 	/**

@@ -71,7 +71,8 @@ public record Problem(HttpStatus status, String code, String detail, Map<String,
 		ServerResponse.BodyBuilder builder = ServerResponse.status(this.status)
 			.contentType(MediaType.APPLICATION_PROBLEM_JSON);
 		if (this.retryAfter != null) {
-			builder.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, this.retryAfter.toSeconds())));
+			// whole seconds, rounded up: a client that waits exactly this long is not turned away again
+			builder.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, (this.retryAfter.toMillis() + 999) / 1000)));
 		}
 		return builder.bodyValue(toDetail(instance));
 	}

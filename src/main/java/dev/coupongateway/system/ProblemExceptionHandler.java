@@ -2,6 +2,7 @@ package dev.coupongateway.system;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -26,6 +27,9 @@ import org.springframework.web.server.ServerWebInputException;
 import org.springframework.web.server.UnsupportedMediaTypeStatusException;
 import org.springframework.web.server.WebExceptionHandler;
 import reactor.core.publisher.Mono;
+import reactor.netty.channel.AbortedException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.exc.MismatchedInputException;
 
 /**
  * Turns every error that leaves a route (ours, WebFlux's, Redis's) into a problem response. Ordered
@@ -61,6 +65,10 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 		if (exchange.getResponse().isCommitted()) {
 			return Mono.error(error);
 		}
+		if (error instanceof AbortedException) {
+			// the client closed the connection before its request was read: no one to answer, nothing to log
+			return Mono.empty();
+		}
 		Problem problem = problemFor(error);
 		return problem.respond(exchange.getRequest().getURI())
 			.flatMap((response) -> response.writeTo(exchange, this.context));
@@ -86,7 +94,7 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 			return Problem.of(HttpStatus.NOT_ACCEPTABLE, "NOT_ACCEPTABLE", "Accept application/json.");
 		}
 		if (error instanceof ServerWebInputException || error instanceof DecodingException) {
-			return Problem.invalid(List.of("body: malformed JSON or a field of the wrong type"));
+			return Problem.invalid(List.of(whatIsWrongWithTheBody(error)));
 		}
 		if (error instanceof ResponseStatusException status && status.getStatusCode().value() == 404) {
 			return Problem.of(HttpStatus.NOT_FOUND, "NOT_FOUND", "No such resource.");
@@ -110,6 +118,47 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 		}
 		logger.error("Unexpected error, answered 500: " + error, error);
 		return Problem.of(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "Something went wrong on our side.");
+	}
+
+	/** {@code field: reason} for a body Jackson refused, as precise as its exception allows. */
+	private static String whatIsWrongWithTheBody(Throwable error) {
+		for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+			if (cause instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
+				return field(mismatch) + ": " + expected(mismatch.getTargetType());
+			}
+			if (cause instanceof JacksonException jackson) {
+				String message = jackson.getOriginalMessage();
+				if (message != null && message.startsWith("Duplicate")) {
+					return "body: a key is given twice (" + message.replaceAll("\\s*\\n.*", "") + ")";
+				}
+				return (jackson.getPath().isEmpty() ? "body" : field(jackson)) + ": malformed JSON or a value of the wrong type";
+			}
+		}
+		return "body: malformed JSON or a field of the wrong type";
+	}
+
+	private static String field(JacksonException ex) {
+		return ex.getPath()
+			.stream()
+			.map((reference) -> (reference.getPropertyName() != null) ? reference.getPropertyName()
+					: "[" + reference.getIndex() + "]")
+			.collect(Collectors.joining("."));
+	}
+
+	private static String expected(Class<?> type) {
+		if (type == null) {
+			return "a value of the wrong type";
+		}
+		if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+			return "must be a whole number (a JSON integer such as 5, not 5.7 or \"5\")";
+		}
+		if (type == String.class) {
+			return "must be a JSON string";
+		}
+		if (type == java.time.Instant.class) {
+			return "must be an instant such as \"2026-12-01T10:00:00Z\"";
+		}
+		return "a value of the wrong type";
 	}
 
 	private static boolean isPayloadTooLarge(Throwable error) {

@@ -127,6 +127,22 @@ class CampaignApiTests {
 	}
 
 	@Test
+	void whenAValueIsNotExactlyWhatTheContractSaysThenInvalidRequestSaysWhyAndNothingCreated() {
+		String id = Fixtures.uniqueId("strict");
+		Map<String, String> refused = Map.of(
+				"{\"id\":\"" + id + "\",\"name\":\"x\",\"totalStock\":5.7}", "totalStock: must be a whole number",
+				"{\"id\":\"" + id + "\",\"name\":\"x\",\"totalStock\":\"5\"}", "totalStock: must be a whole number",
+				"{\"id\":\"" + id + "\",\"name\":\"x\",\"totalStock\":5,\"totalStock\":50}", "body: a key is given twice",
+				"{\"id\":\"" + id + "\",\"name\":7,\"totalStock\":5}", "name: must be a JSON string",
+				"{\"id\":\"" + id + "\",\"name\":\"x\",\"totalStock\":true}", "totalStock: must be a whole number");
+		refused.forEach((body, why) -> post(body, MediaType.APPLICATION_JSON).expectStatus().isBadRequest()
+			.expectBody()
+			.jsonPath("$.code").isEqualTo("INVALID_REQUEST")
+			.jsonPath("$.errors[0]").value((error) -> assertThat((String) error).as(body).startsWith(why)));
+		this.http.get().uri("/api/campaigns/{id}", id).exchange().expectStatus().isNotFound();
+	}
+
+	@Test
 	void whenBodyIsNotJsonMediaTypeThenUnsupportedMediaType() {
 		post("name=x", MediaType.TEXT_PLAIN).expectStatus().isEqualTo(415)
 			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)

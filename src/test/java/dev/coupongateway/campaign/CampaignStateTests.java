@@ -71,7 +71,7 @@ class CampaignStateTests {
 	}
 
 	private Campaign campaign(int total) {
-		return new Campaign(Fixtures.uniqueId("state"), "state", total, 1, null, null);
+		return new Campaign(Fixtures.uniqueId("state"), "state", total, 1, null, null, false);
 	}
 
 	private StoredCoupon stored(String user, int sequence) {

@@ -233,6 +233,22 @@ class ClaimApiTests {
 	}
 
 	@Test
+	void whenTheUserIdIsSentTwiceThenBadRequestAndNothingGranted() {
+		String campaign = this.fixtures.campaign(3);
+		this.http.post().uri("/api/campaigns/{id}/coupons", campaign)
+			.header("X-User-Id", "first", "second")
+			.exchange()
+			.expectStatus().isBadRequest()
+			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody().jsonPath("$.errors[0]").value((error) -> assertThat((String) error).contains("X-User-Id"));
+		this.http.post().uri("/api/campaigns/{id}/coupons", campaign)
+			.header("X-User-Id", "first, second")
+			.exchange()
+			.expectStatus().isBadRequest();
+		stock(campaign).jsonPath("$.issued").isEqualTo(0);
+	}
+
+	@Test
 	void claimsAreTimedByTheStatusTheyWereAnsweredWithAndLeftOutOfTheGenericRequestMetric() {
 		Map<String, Long> before = claimTimings();
 		String campaign = this.fixtures.campaign(1);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -202,6 +203,36 @@ class StockStreamTests {
 			})
 			.retrieve()
 			.bodyToFlux(SSE);
+	}
+
+	@Test
+	void whenTheOperatorPausesAndResumesThenTheStreamSaysSo() {
+		String campaign = this.fixtures.campaign(5);
+		List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
+		Disposable subscription = stream(campaign, null).subscribe(events::add);
+		try {
+			await().atMost(Duration.ofSeconds(10)).until(() -> named(events).size() == 1);
+			control(campaign, "pause");
+			await().atMost(Duration.ofSeconds(10)).until(() -> named(events).size() == 2);
+			assertThat(named(events).get(1).event()).isEqualTo("paused");
+			control(campaign, "resume");
+			await().atMost(Duration.ofSeconds(10)).until(() -> named(events).size() == 3);
+			assertThat(named(events).get(2).event()).isEqualTo("stock");
+		}
+		finally {
+			subscription.dispose();
+		}
+	}
+
+	private static List<ServerSentEvent<String>> named(List<ServerSentEvent<String>> events) {
+		return events.stream().filter((event) -> event.event() != null).toList();
+	}
+
+	private void control(String campaign, String action) {
+		this.http.post().uri("/api/admin/campaigns/{id}/" + action, campaign)
+			.headers((h) -> h.setBearerAuth(DevServices.ADMIN_TOKEN))
+			.exchange()
+			.expectStatus().isOk();
 	}
 
 	private void claim(String campaign, String user) {

@@ -10,7 +10,7 @@ import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The settings tree: defaults, and a refusal to start without an admin token. */
+/** The settings tree: defaults, and a refusal to start without a way to tell callers apart. */
 class CouponPropertiesTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
@@ -18,17 +18,33 @@ class CouponPropertiesTests {
 		.withUserConfiguration(Config.class);
 
 	@Test
-	void whenAdminTokenIsMissingThenStartupFails() {
+	void whenNoTokenKeyIsSetThenTheDefaultJwtModeRefusesToStart() {
 		this.runner.run((context) -> assertThat(context).hasFailed()
 			.getFailure()
 			.rootCause()
-			.hasMessageContaining("admin"));
-		this.runner.withPropertyValues("coupon.admin.token= ").run((context) -> assertThat(context).hasFailed());
+			.hasMessageContaining("coupon.identity=jwt needs a key"));
+		this.runner.withPropertyValues("coupon.jwt.secret=too-short")
+			.run((context) -> assertThat(context).hasFailed().getFailure().rootCause().hasMessageContaining("32 bytes"));
+		this.runner.withPropertyValues("coupon.jwt.secret=a-secret-of-at-least-thirty-two-bytes")
+			.run((context) -> assertThat(context.getBean(CouponProperties.class).identity())
+				.isEqualTo(CouponProperties.Identity.JWT));
+		this.runner.withPropertyValues("coupon.jwt.jwk-set-uri=https://id.example.test/jwks")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void whenHeaderModeHasNoAdminTokenThenStartupFails() {
+		this.runner.withPropertyValues("coupon.identity=header").run((context) -> assertThat(context).hasFailed()
+			.getFailure()
+			.rootCause()
+			.hasMessageContaining("coupon.admin.token"));
+		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token= ")
+			.run((context) -> assertThat(context).hasFailed());
 	}
 
 	@Test
 	void whenOnlyTheTokenIsSetThenDefaultsApply() {
-		this.runner.withPropertyValues("coupon.admin.token=secret").run((context) -> {
+		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token=secret").run((context) -> {
 			CouponProperties properties = context.getBean(CouponProperties.class);
 			assertThat(properties.plays(CouponProperties.Role.GATEWAY)).isTrue();
 			assertThat(properties.plays(CouponProperties.Role.WRITER)).isTrue();
@@ -39,7 +55,7 @@ class CouponPropertiesTests {
 
 	@Test
 	void whenRolesAreSetThenOnlyThoseArePlayed() {
-		this.runner.withPropertyValues("coupon.admin.token=secret", "coupon.roles=writer").run((context) -> {
+		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token=secret", "coupon.roles=writer").run((context) -> {
 			CouponProperties properties = context.getBean(CouponProperties.class);
 			assertThat(properties.plays(CouponProperties.Role.GATEWAY)).isFalse();
 			assertThat(properties.plays(CouponProperties.Role.WRITER)).isTrue();

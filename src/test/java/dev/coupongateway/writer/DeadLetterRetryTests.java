@@ -108,12 +108,17 @@ class DeadLetterRetryTests {
 			Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("coupon-writer-dlt-retry")
 				.partitionsToOffsetAndMetadata()
 				.get();
+			// every partition of the topic: one the writer never committed on counts from offset 0
+			int partitions = admin.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC).partitions().size();
 			Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-			committed.keySet().forEach((partition) -> latest.put(partition, OffsetSpec.latest()));
+			for (int partition = 0; partition < partitions; partition++) {
+				latest.put(new TopicPartition(TOPIC, partition), OffsetSpec.latest());
+			}
 			var ends = admin.listOffsets(latest).all().get();
-			return !committed.isEmpty() && committed.entrySet()
-				.stream()
-				.allMatch((c) -> c.getValue().offset() >= ends.get(c.getKey()).offset());
+			return ends.entrySet().stream().allMatch((end) -> {
+				OffsetAndMetadata done = committed.get(end.getKey());
+				return ((done != null) ? done.offset() : 0) >= end.getValue().offset();
+			});
 		}
 	}
 

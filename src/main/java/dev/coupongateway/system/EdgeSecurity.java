@@ -1,0 +1,145 @@
+package dev.coupongateway.system;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.crypto.spec.SecretKeySpec;
+
+import dev.coupongateway.system.CouponProperties.Identity;
+import dev.coupongateway.system.CouponProperties.Jwt;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
+import org.springframework.security.oauth2.core.OAuth2Error;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Who may do what, at the edge. In {@code jwt} mode Spring Security's reactive resource server verifies
+ * bearer tokens (signature, {@code exp}/{@code nbf}, issuer, audience, a usable {@code sub}): claims and
+ * the caller's coupons need a token, the admin API its scope, reads are public; every refusal is a
+ * problem response with RFC 6750's {@code WWW-Authenticate}. In {@code header} mode the chain matches
+ * nothing: the proxy in front authenticates, {@link CurrentUser} reads its header and {@link AdminToken}
+ * guards the admin API.
+ */
+@Configuration(proxyBeanMethods = false)
+class EdgeSecurity {
+
+	@Bean
+	SecurityWebFilterChain edge(ServerHttpSecurity http, CouponProperties properties, JsonMapper json) {
+		http.csrf(ServerHttpSecurity.CsrfSpec::disable)
+			.httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
+			.formLogin(ServerHttpSecurity.FormLoginSpec::disable)
+			.logout(ServerHttpSecurity.LogoutSpec::disable)
+			.anonymous(ServerHttpSecurity.AnonymousSpec::disable);
+		if (properties.identity() == Identity.HEADER) {
+			return http.securityMatcher((exchange) -> ServerWebExchangeMatcher.MatchResult.notMatch()).build();
+		}
+		Jwt jwt = properties.jwt();
+		return http
+			.authorizeExchange((exchanges) -> exchanges.pathMatchers("/api/admin/**")
+				.hasAuthority("SCOPE_" + jwt.adminScope())
+				.pathMatchers(HttpMethod.POST, "/api/campaigns/*/coupons")
+				.authenticated()
+				.pathMatchers("/api/campaigns/*/coupons/mine")
+				.authenticated()
+				.anyExchange()
+				.permitAll())
+			.oauth2ResourceServer((server) -> server.jwt((token) -> token.jwtDecoder(decoder(jwt)))
+				.authenticationEntryPoint((exchange, ex) -> refuse(exchange, json, HttpStatus.UNAUTHORIZED,
+						"UNAUTHENTICATED", detail(ex), challenge(ex, null)))
+				.accessDeniedHandler((exchange, denied) -> refuse(exchange, json, HttpStatus.FORBIDDEN, "FORBIDDEN",
+						"This needs the scope " + jwt.adminScope() + ".",
+						"Bearer error=\"insufficient_scope\", scope=\"" + jwt.adminScope() + "\"")))
+			.build();
+	}
+
+	/**
+	 * Spring Security's firewall turns away requests no route should see (a path with {@code //},
+	 * {@code ..}, encoded slashes or control characters, in either mode); this answers them as problems.
+	 */
+	@Bean
+	ServerExchangeRejectedHandler rejectedAsProblem(JsonMapper json) {
+		return (exchange, rejected) -> refuse(exchange, json, HttpStatus.BAD_REQUEST, "INVALID_REQUEST",
+				"The request was refused: " + rejected.getMessage(), null);
+	}
+
+	/** HS256 with the shared secret, or the issuer's keys from its JWK set; never {@code alg: none}. */
+	static ReactiveJwtDecoder decoder(Jwt jwt) {
+		NimbusReactiveJwtDecoder decoder = (jwt.jwkSetUri() != null && !jwt.jwkSetUri().isBlank())
+				? NimbusReactiveJwtDecoder.withJwkSetUri(jwt.jwkSetUri()).build()
+				: NimbusReactiveJwtDecoder
+					.withSecretKey(new SecretKeySpec(jwt.secret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"))
+					.macAlgorithm(MacAlgorithm.HS256)
+					.build();
+		List<OAuth2TokenValidator<org.springframework.security.oauth2.jwt.Jwt>> checks = new ArrayList<>();
+		checks.add((jwt.issuer() != null && !jwt.issuer().isBlank()) ? JwtValidators.createDefaultWithIssuer(jwt.issuer())
+				: JwtValidators.createDefault());
+		if (jwt.audience() != null && !jwt.audience().isBlank()) {
+			checks.add(new JwtClaimValidator<List<String>>(JwtClaimNames.AUD,
+					(audience) -> audience != null && audience.contains(jwt.audience())));
+		}
+		checks.add(new JwtClaimValidator<String>(JwtClaimNames.SUB,
+				(subject) -> subject != null && CurrentUser.USER_ID.matcher(subject).matches()));
+		decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(checks));
+		return decoder;
+	}
+
+	private static String detail(AuthenticationException ex) {
+		if (ex instanceof OAuth2AuthenticationException invalid && invalid.getError().getDescription() != null) {
+			return "The bearer token was refused: " + invalid.getError().getDescription();
+		}
+		return "Send Authorization: Bearer <token>.";
+	}
+
+	/** RFC 6750 section 3: {@code Bearer}, with the error when a token was sent and refused. */
+	private static String challenge(AuthenticationException ex, String scope) {
+		if (!(ex instanceof OAuth2AuthenticationException invalid)) {
+			return "Bearer";
+		}
+		OAuth2Error error = invalid.getError();
+		StringBuilder header = new StringBuilder("Bearer error=\"").append(error.getErrorCode()).append('"');
+		if (error.getDescription() != null) {
+			header.append(", error_description=\"").append(error.getDescription().replace("\"", "'")).append('"');
+		}
+		return header.toString();
+	}
+
+	private static Mono<Void> refuse(ServerWebExchange exchange, JsonMapper json, HttpStatus status, String code,
+			String detail, String challenge) {
+		ServerHttpResponse response = exchange.getResponse();
+		response.setStatusCode(status);
+		if (challenge != null) {
+			response.getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, challenge);
+		}
+		response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+		URI instance = URI.create(exchange.getRequest().getPath().value());
+		byte[] body = json.writeValueAsBytes(Problem.of(status, code, detail).toMap(instance));
+		DataBuffer buffer = response.bufferFactory().wrap(body);
+		return response.writeWith(Mono.just(buffer));
+	}
+
+}

@@ -1,0 +1,143 @@
+package dev.coupongateway.system;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.coupongateway.DevServices;
+import dev.coupongateway.Fixtures;
+import dev.coupongateway.GatewayInstance;
+import dev.coupongateway.Tokens;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code coupon.identity=jwt} over HTTP on the real servers: a claim belongs to the token's subject
+ * (whatever {@code X-User-Id} says), the admin API needs its scope, and every refused token is a 401
+ * problem with RFC 6750's challenge that changed nothing.
+ */
+class JwtIdentityTests {
+
+	private static ConfigurableApplicationContext instance;
+
+	private static WebTestClient http;
+
+	@BeforeAll
+	static void start() {
+		List<String> settings = new ArrayList<>(List.of(Tokens.JWT_MODE));
+		settings.add("coupon.roles=gateway");
+		instance = GatewayInstance.start(settings.toArray(String[]::new));
+		int port = ((WebServerApplicationContext) instance).getWebServer().getPort();
+		http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20)).build();
+	}
+
+	@AfterAll
+	static void stop() {
+		instance.close();
+	}
+
+	@Test
+	void whenTheTokenIsGoodThenTheClaimIsTheSubjectsWhateverTheHeaderSays() {
+		String campaign = create(3);
+		http.post().uri("/api/campaigns/{id}/coupons", campaign)
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("jwt-alice")))
+			.header("X-User-Id", "mallory")
+			.exchange()
+			.expectStatus().isCreated()
+			.expectBody().jsonPath("$.userId").isEqualTo("jwt-alice");
+		http.get().uri("/api/campaigns/{id}/coupons/mine", campaign)
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("jwt-alice")))
+			.exchange()
+			.expectStatus().isOk()
+			.expectBody().jsonPath("$.coupons.length()").isEqualTo(1);
+		// reads stay public
+		http.get().uri("/api/campaigns/{id}/stock", campaign).exchange().expectStatus().isOk()
+			.expectBody().jsonPath("$.issued").isEqualTo(1);
+	}
+
+	@Test
+	void whenTheTokenIsMissingOrRefusedThenUnauthorizedWithAChallengeAndNothingChanges() {
+		String campaign = create(3);
+		Instant now = Instant.now();
+		Map<String, String> refused = new LinkedHashMap<>();
+		refused.put("expired", Tokens.signed(Tokens.valid("u1").issueTime(Date.from(now.minusSeconds(900)))
+			.expirationTime(Date.from(now.minusSeconds(300)))));
+		refused.put("not yet valid", Tokens.signed(Tokens.valid("u2").notBeforeTime(Date.from(now.plusSeconds(300)))));
+		refused.put("badly signed", Tokens.signed(Tokens.valid("u3"), "another-secret-of-at-least-thirty-two-bytes"));
+		refused.put("wrong issuer", Tokens.signed(Tokens.valid("u4").issuer("https://evil.example.test")));
+		refused.put("wrong audience", Tokens.signed(Tokens.valid("u5").audience("someone-else")));
+		refused.put("alg none", Tokens.unsigned(Tokens.valid("u6")));
+		refused.put("no subject", Tokens.signed(Tokens.valid("u7").subject(null)));
+		refused.put("not a token", "definitely-not-a-jwt");
+		for (Map.Entry<String, String> token : refused.entrySet()) {
+			EntityExchangeResult<byte[]> answer = http.post().uri("/api/campaigns/{id}/coupons", campaign)
+				.header(HttpHeaders.AUTHORIZATION, "Bearer " + token.getValue())
+				.header("X-User-Id", "mallory")
+				.exchange()
+				.expectStatus().isUnauthorized()
+				.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+				.expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED")
+				.returnResult();
+			assertThat(answer.getResponseHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE)).as(token.getKey())
+				.startsWith("Bearer error=\"invalid_token\"");
+		}
+		String challenge = http.post().uri("/api/campaigns/{id}/coupons", campaign)
+			.header("X-User-Id", "mallory")
+			.exchange()
+			.expectStatus().isUnauthorized()
+			.expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED")
+			.returnResult().getResponseHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE);
+		assertThat(challenge).isEqualTo("Bearer");
+		http.get().uri("/api/campaigns/{id}/stock", campaign).exchange().expectStatus().isOk()
+			.expectBody().jsonPath("$.issued").isEqualTo(0);
+	}
+
+	@Test
+	void whenTheTokenLacksTheAdminScopeThenTheAdminApiIsForbidden() {
+		String id = Fixtures.uniqueId("jwt");
+		String body = "{\"id\":\"" + id + "\",\"name\":\"Jwt\",\"totalStock\":5}";
+		http.post().uri("/api/admin/campaigns")
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("jwt-bob")))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(body)
+			.exchange()
+			.expectStatus().isForbidden()
+			.expectHeader().valueMatches(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\".*")
+			.expectBody().jsonPath("$.code").isEqualTo("FORBIDDEN");
+		// header mode's static admin token means nothing here
+		http.post().uri("/api/admin/campaigns")
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + DevServices.ADMIN_TOKEN)
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(body)
+			.exchange()
+			.expectStatus().isUnauthorized();
+		http.get().uri("/api/campaigns/{id}", id).exchange().expectStatus().isNotFound();
+	}
+
+	/** A campaign, created with an admin-scoped token. */
+	private static String create(int stock) {
+		String id = Fixtures.uniqueId("jwt");
+		http.post().uri("/api/admin/campaigns")
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("ops").claim("scope", "coupon-admin")))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue("{\"id\":\"" + id + "\",\"name\":\"Jwt\",\"totalStock\":" + stock + "}")
+			.exchange()
+			.expectStatus().isCreated();
+		return id;
+	}
+
+}
