@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Spike speed, side by side on this one machine: real Redis, PostgreSQL and Kafka processes (as the
 # drills start them), the packaged gateway (with its writer in the same JVM, and without), and a minimal
-# WebFlux app as the ceiling. Each is warmed up, then the same wrk command runs against each in turn,
+# WebFlux app as the ceiling (and one more gateway with rate limits on that never limit: the limiter's cost).
+# Each is warmed up, then the same wrk command runs against each in turn,
 # RUNS times: the ceiling, grants while stock lasts, sold-out answers, duplicate claims. Then the
 # writer's drain of DRAIN_EVENTS queued events against PostgreSQL's own COPY of as many rows.
 # Report: target/drills/spike-speed.md (copy it into bench/RESULTS.md with the date and commit).

@@ -82,12 +82,17 @@ public final class SpikeSpeedBench {
 				.jvm(this.gatewayJvm);
 			NoopProcess noop = new NoopProcess(stack.dir);
 			noop.launch();
-			stack.start(combined, gatewayOnly, redisAck);
+			// rate limits on, set so that they never limit: what checking and recording them costs a claim
+			GatewayProcess limits = stack.instance("gateway-limits", "gateway", warmup, "--coupon.limits.user-interval=1ms",
+					"--coupon.limits.address-interval=1ms", "--coupon.limits.address-burst=1000000000")
+				.jvm(this.gatewayJvm);
+			stack.start(combined, gatewayOnly, redisAck, limits);
 			noop.awaitUp();
 
 			String grants = stack.createCampaign("bench-grants", 10_000_000, 1);
 			String grantsOnly = stack.createCampaign("bench-grants-only", 10_000_000, 1);
 			String grantsRedisAck = stack.createCampaign("bench-grants-redis-ack", 10_000_000, 1);
+			String grantsLimits = stack.createCampaign("bench-grants-limits", 10_000_000, 1);
 			String soldOut = stack.createCampaign("bench-sold-out", 1, 1);
 			String dupes = stack.createCampaign("bench-dupes", 10_000_000, 1);
 			wrk(combined.baseUri().toString(), claims(soldOut), "warm", "1s", null);
@@ -100,6 +105,8 @@ public final class SpikeSpeedBench {
 					new Target(gatewayOnly.baseUri().toString(), claims(grantsOnly), null));
 			targets.put("grants, gateway only, `coupon.issue.ack=redis`",
 					new Target(redisAck.baseUri().toString(), claims(grantsRedisAck), null));
+			targets.put("grants, gateway only, rate limits on (never limiting)",
+					new Target(limits.baseUri().toString(), claims(grantsLimits), null));
 			targets.put("sold-out (all 410)", new Target(combined.baseUri().toString(), claims(soldOut), null));
 			targets.put("duplicates: 100 users again and again (all 409)",
 					new Target(combined.baseUri().toString(), claims(dupes), "100"));
@@ -109,6 +116,7 @@ public final class SpikeSpeedBench {
 			wrk(combined.baseUri().toString(), claims(grants), "warmup", this.warmup, null);
 			wrk(gatewayOnly.baseUri().toString(), claims(grantsOnly), "warmup", this.warmup, null);
 			wrk(redisAck.baseUri().toString(), claims(grantsRedisAck), "warmup", this.warmup, null);
+			wrk(limits.baseUri().toString(), claims(grantsLimits), "warmup", this.warmup, null);
 
 			Map<String, List<Result>> results = new LinkedHashMap<>();
 			for (int run = 1; run <= this.runs; run++) {
@@ -120,7 +128,7 @@ public final class SpikeSpeedBench {
 						jcmd(combined.pid(), "JFR.start", "name=bench", "settings=profile", "filename=" + recording);
 					}
 					Map<String, Long> pids = new LinkedHashMap<>();
-					for (OsProcess process : List.of(combined, gatewayOnly, redisAck, noop, stack.redis, stack.kafka)) {
+					for (OsProcess process : List.of(combined, gatewayOnly, redisAck, limits, noop, stack.redis, stack.kafka)) {
 						pids.put(process.name(), pidOf(process));
 					}
 					Map<String, Long> before = new LinkedHashMap<>();
@@ -154,6 +162,7 @@ public final class SpikeSpeedBench {
 
 			combined.terminate(Duration.ofSeconds(30));
 			redisAck.terminate(Duration.ofSeconds(30));
+			limits.terminate(Duration.ofSeconds(30));
 			firstSeconds(stack, grants, median(results.get("grants, gateway + writer in one JVM")));
 			drain(stack, gatewayOnly);
 		}

@@ -92,6 +92,7 @@ class RateLimitTests {
 				+ campaign + "/coupons"))
 			.header("X-User-Id", user)
 			.header("X-Forwarded-For", forwardedFor)
+			.timeout(Duration.ofSeconds(20))
 			.POST(HttpRequest.BodyPublishers.noBody())
 			.build(), HttpResponse.BodyHandlers.ofString());
 		return new Answer(response.statusCode(), response.body(), response.headers().firstValue("Retry-After").orElse(null));
@@ -102,6 +103,7 @@ class RateLimitTests {
 		HttpResponse<String> created = this.client.send(HttpRequest.newBuilder(base(plain).resolve("/api/admin/campaigns"))
 			.header("Authorization", "Bearer " + DevServices.ADMIN_TOKEN)
 			.header("Content-Type", "application/json")
+			.timeout(Duration.ofSeconds(20))
 			.POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"" + id + "\",\"name\":\"Limits\",\"totalStock\":" + stock
 					+ ",\"perUserLimit\":" + perUser + "}"))
 			.build(), HttpResponse.BodyHandlers.ofString());

@@ -9,6 +9,7 @@ import java.util.stream.IntStream;
 import dev.coupongateway.Claims;
 import dev.coupongateway.Claims.Claim;
 import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -23,6 +24,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -44,6 +46,9 @@ class StockPageBrowserTests {
 
 	@Autowired
 	private Fixtures fixtures;
+
+	@Autowired
+	private WebTestClient http;
 
 	private WebDriver browser;
 
@@ -96,6 +101,32 @@ class StockPageBrowserTests {
 
 		this.browser.findElement(By.id("claim")).click();
 		wait.until(ExpectedConditions.textToBe(By.id("outcome"), "You already hold your coupon."));
+	}
+
+	@Test
+	void whenTheOperatorPausesTheCampaignThenThePageSaysSoUntilItResumes() {
+		String campaign = this.fixtures.campaign(5);
+		this.browser.get("http://127.0.0.1:" + this.port + "/?campaign=" + campaign);
+		WebDriverWait wait = new WebDriverWait(this.browser, Duration.ofSeconds(20));
+		wait.until(ExpectedConditions.textToBe(By.id("connection"), "live"));
+
+		control(campaign, "pause");
+		wait.until(ExpectedConditions.textMatches(By.id("campaign-status"), java.util.regex.Pattern.compile("paused.*")));
+		this.browser.findElement(By.id("user")).sendKeys("paused-user");
+		this.browser.findElement(By.id("claim")).click();
+		wait.until(ExpectedConditions.textToBe(By.id("outcome"), "The campaign is paused; try again soon."));
+
+		control(campaign, "resume");
+		wait.until(ExpectedConditions.textToBe(By.id("campaign-status"), "open"));
+		this.browser.findElement(By.id("claim")).click();
+		wait.until(ExpectedConditions.textMatches(By.id("outcome"), java.util.regex.Pattern.compile("You got coupon #\\d+")));
+	}
+
+	private void control(String campaign, String action) {
+		this.http.post().uri("/api/admin/campaigns/{id}/" + action, campaign)
+			.headers((h) -> h.setBearerAuth(DevServices.ADMIN_TOKEN))
+			.exchange()
+			.expectStatus().isOk();
 	}
 
 }
