@@ -56,12 +56,12 @@ class IssueHandler {
 
 	IssueHandler(IssueService issues, CampaignService campaigns, CampaignState state, CampaignRepository repository,
 			JsonMapper json, CurrentUser currentUser) {
-		this.currentUser = currentUser;
 		this.issues = issues;
 		this.campaigns = campaigns;
 		this.state = state;
 		this.repository = repository;
 		this.json = json;
+		this.currentUser = currentUser;
 	}
 
 	Mono<ServerResponse> claim(ServerRequest request) {
