@@ -53,18 +53,23 @@ function watch(campaignId) {
 }
 
 async function loadCampaigns() {
+  const select = $('campaign');
+  const wanted = new URLSearchParams(location.search).get('campaign');
+  if (wanted) {
+    // the campaign asked for is shown at once; the list of the others follows when it comes
+    select.replaceChildren(new Option(wanted, wanted));
+    selected();
+  }
   const response = await fetch('/api/campaigns');
   const campaigns = response.ok ? await response.json() : [];
-  const select = $('campaign');
+  const current = select.value;
   select.replaceChildren(...campaigns.map((c) => new Option(c.name + ' (' + c.id + ')', c.id)));
-  const wanted = new URLSearchParams(location.search).get('campaign');
   if (wanted && !campaigns.some((c) => c.id === wanted)) {
     select.add(new Option(wanted, wanted));
   }
-  if (wanted) {
-    select.value = wanted;
-  }
-  if (select.value) {
+  if (current) {
+    select.value = current;
+  } else if (select.value) {
     selected();
   } else {
     $('campaign-status').textContent = 'No campaign yet.';

@@ -102,7 +102,9 @@ public class CampaignService {
 
 	/** The newest campaigns with their stock, for people picking one to watch. */
 	public Flux<CampaignView> recent(int limit) {
-		return this.repository.findRecent(limit).concatMap((campaign) -> view(campaign.id()).onErrorResume((ex) -> Mono.empty()));
+		// a few at a time, in order: after Redis lost its data each view may first rebuild its campaign
+		return this.repository.findRecent(limit)
+			.flatMapSequential((campaign) -> view(campaign.id()).onErrorResume((ex) -> Mono.empty()), 8);
 	}
 
 	/** The reconciliation report of a campaign: Redis, the outbox, PostgreSQL and the conflicts side by side. */
