@@ -22,8 +22,6 @@ import dev.coupongateway.system.RedisFailures;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.internal.ThreadExecutorMap;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
@@ -114,7 +112,7 @@ class IssueService {
 		IssueOutcome known = this.facts.known(campaignId, userId);
 		if (known != null) {
 			this.outcomes.get(known.result()).increment();
-			return later(new Claim(known, false));
+			return Mono.just(new Claim(known, false));
 		}
 		if (this.inFlight.incrementAndGet() > this.maxInFlight) {
 			this.inFlight.decrementAndGet();
@@ -205,20 +203,6 @@ class IssueService {
 						+ "); answered PENDING, the outbox relay delivers it");
 				return Mono.just(false);
 			});
-	}
-
-	/**
-	 * The value, handed over once the event loop has finished what it is doing. An answer completed
-	 * synchronously while the request is still being read can stall the next request on a keep-alive
-	 * connection in Reactor Netty (reactor/reactor-netty#4361, seen here as claims never answered under
-	 * concurrency); deferring it on the same loop costs no thread hop.
-	 */
-	private static <T> Mono<T> later(T value) {
-		EventExecutor loop = ThreadExecutorMap.currentExecutor();
-		if (loop == null) {
-			return Mono.just(value);
-		}
-		return Mono.create((sink) -> loop.execute(() -> sink.success(value)));
 	}
 
 	/** A decided claim; {@code acked} tells whether the grant is as durable as the ack mode promises. */

@@ -1,7 +1,6 @@
 package dev.coupongateway.system;
 
 import java.time.Clock;
-import java.time.Duration;
 
 import io.lettuce.core.ClientOptions;
 import tools.jackson.core.StreamReadFeature;
@@ -11,13 +10,12 @@ import tools.jackson.databind.type.LogicalType;
 
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
-import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Wiring of the shared infrastructure: the clock, strict JSON, time limits on HTTP requests, and
- * Lettuce's behaviour when Redis is away.
+ * Wiring of the shared infrastructure: the clock, strict JSON, and Lettuce's behaviour when Redis is
+ * away.
  */
 @Configuration(proxyBeanMethods = false)
 class InfrastructureConfiguration {
@@ -43,16 +41,6 @@ class InfrastructureConfiguration {
 					(texts) -> texts.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
 						.setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
 						.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
-	}
-
-	/**
-	 * A request that stalls is closed rather than held open: at most 10 s between reads of its head or
-	 * body, 30 s for the whole request (slow-body and slowloris clients). Idle keep-alive connections
-	 * close after {@code server.netty.idle-timeout}.
-	 */
-	@Bean
-	NettyServerCustomizer stalledRequestsClosed() {
-		return (server) -> server.readTimeout(Duration.ofSeconds(10)).requestTimeout(Duration.ofSeconds(30));
 	}
 
 	/** While Redis is disconnected, fail commands at once (503) instead of queueing them up. */
