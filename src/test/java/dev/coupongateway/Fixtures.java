@@ -51,7 +51,15 @@ public class Fixtures {
 
 	/** Creates a campaign through the admin API and returns its id. */
 	public String campaign(int totalStock, int perUserLimit, Instant startsAt, Instant endsAt) {
-		String id = uniqueId("c");
+		return create(uniqueId("c"), totalStock, perUserLimit, startsAt, endsAt);
+	}
+
+	/** Creates a campaign with the given id (open now, one per user). */
+	public String campaignWithId(String id, int totalStock) {
+		return create(id, totalStock, 1, null, null);
+	}
+
+	private String create(String id, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt) {
 		Map<String, Object> body = new java.util.HashMap<>(
 				Map.of("id", id, "name", "Campaign " + id, "totalStock", totalStock, "perUserLimit", perUserLimit));
 		if (startsAt != null) {

@@ -12,9 +12,12 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * A reactive task run every so often while the application runs: one run at a time (a tick that
- * comes while the previous run is busy is dropped), a failed run logged and the next one tried.
+ * comes while the previous run is busy is dropped), a failed run logged (one line per task every ten
+ * seconds at most: an outage fails every run) and the next one tried.
  */
 public abstract class PeriodicTask implements SmartLifecycle {
+
+	private static final LogThrottle failures = new LogThrottle(Duration.ofSeconds(10));
 
 	private final Log logger = LogFactory.getLog(getClass());
 
@@ -40,7 +43,9 @@ public abstract class PeriodicTask implements SmartLifecycle {
 		this.running = Flux.interval(Duration.ZERO, this.every)
 			.onBackpressureDrop()
 			.concatMap((tick) -> run().onErrorResume((ex) -> {
-				this.logger.warn(getClass().getSimpleName() + " run failed: " + ex);
+				if (failures.due(getClass().getName())) {
+					this.logger.warn(getClass().getSimpleName() + " run failed: " + ex);
+				}
 				return Mono.empty();
 			}), 1)
 			.subscribe();

@@ -1,0 +1,162 @@
+package dev.coupongateway.issue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import dev.coupongateway.Claims;
+import dev.coupongateway.Claims.Answer;
+import dev.coupongateway.Claims.Claim;
+import dev.coupongateway.Fixtures;
+import dev.coupongateway.GatewayInstance;
+import dev.coupongateway.LoopbackRedisCluster;
+import dev.coupongateway.campaign.CampaignKeys;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.data.redis.connection.RedisClusterConnection;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The gateway on a real Redis Cluster (three masters with a replica each, on loopback): campaigns on
+ * different shards keep their caps under concurrent claims, and a master that dies mid-spike is replaced
+ * by its replica without a single over-grant; whatever the failover lost is rebuilt from PostgreSQL.
+ */
+class RedisClusterTests {
+
+	private static LoopbackRedisCluster cluster;
+
+	private static ConfigurableApplicationContext gateway;
+
+	private static Fixtures fixtures;
+
+	private static Claims claims;
+
+	@BeforeAll
+	static void start() {
+		cluster = new LoopbackRedisCluster().start();
+		gateway = GatewayInstance.start("spring.data.redis.cluster.nodes=" + cluster.nodes());
+		int port = ((WebServerApplicationContext) gateway).getWebServer().getPort();
+		fixtures = new Fixtures(WebTestClient.bindToServer()
+			.baseUrl("http://127.0.0.1:" + port)
+			.responseTimeout(Duration.ofSeconds(30))
+			.build(), gateway.getBean(DatabaseClient.class));
+		claims = new Claims(port);
+	}
+
+	@AfterAll
+	static void stop() {
+		gateway.close();
+		cluster.close();
+	}
+
+	@Test
+	void theGatewayTalksToTheClusterNotToOneNode() {
+		LettuceConnectionFactory factory = gateway.getBean(LettuceConnectionFactory.class);
+		assertThat(factory.isClusterAware()).isTrue();
+		try (RedisClusterConnection connection = factory.getClusterConnection()) {
+			assertThat(connection.clusterGetNodes()).hasSize(6);
+		}
+	}
+
+	@Test
+	void whenCampaignsOnEveryShardAreClaimedAtOnceThenEachCapHolds() throws Exception {
+		List<String> campaigns = onEveryMaster(40);
+		List<Claim> all = new ArrayList<>();
+		campaigns.forEach((campaign) -> IntStream.range(0, 100)
+			.forEach((user) -> all.add(new Claim(campaign, "user-" + user))));
+		List<Answer> answers = claims.concurrently(all, 48);
+
+		for (String campaign : campaigns) {
+			List<Answer> own = answers.stream().filter((answer) -> answer.campaignId().equals(campaign)).toList();
+			assertThat(own.stream().filter(Answer::granted)).hasSize(40);
+			assertThat(own.stream().filter((answer) -> answer.status() == 410)).hasSize(60);
+			await().atMost(Duration.ofSeconds(30)).until(() -> fixtures.storedRows(campaign) == 40);
+		}
+	}
+
+	@Test
+	void whenAMasterFailsOverMidSpikeThenNothingIsOverGrantedAndTheRebuildRestoresTheRest() throws Exception {
+		String campaign = fixtures.campaign(300);
+		int master = cluster.masterOf(CampaignKeys.of(campaign).settings());
+		List<Claim> spike = IntStream.range(0, 600).mapToObj((user) -> new Claim(campaign, "spike-" + user)).toList();
+
+		CompletableFuture<List<Answer>> answers = CompletableFuture.supplyAsync(() -> {
+			try {
+				return claims.concurrentlyTolerant(spike, 16);
+			}
+			catch (Exception ex) {
+				throw new IllegalStateException(ex);
+			}
+		});
+		await().atMost(Duration.ofSeconds(30)).until(() -> fixtures.storedRows(campaign) >= 50);
+		cluster.stop(master);
+		List<Answer> during = answers.get();
+		cluster.awaitHealthy();
+		assertThat(cluster.masters()).hasSize(3).doesNotContain(master);
+
+		// every user who was not answered (503, dropped) claims again until the gateway decides
+		List<Answer> decided = new ArrayList<>(during.stream().filter((answer) -> answer.status() != 503 && answer.status() != 0).toList());
+		List<Claim> undecided = during.stream()
+			.filter((answer) -> answer.status() == 503 || answer.status() == 0)
+			.map((answer) -> new Claim(campaign, answer.userId()))
+			.toList();
+		await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+			List<Answer> retried = claims.concurrentlyTolerant(undecided.stream()
+				.filter((claim) -> decided.stream().noneMatch((answer) -> answer.userId().equals(claim.userId())))
+				.toList(), 16);
+			retried.stream().filter((answer) -> answer.status() != 503 && answer.status() != 0).forEach(decided::add);
+			return decided.size() == spike.size();
+		});
+
+		Set<String> granted = decided.stream().filter(Answer::granted).map(Answer::userId).collect(Collectors.toSet());
+		assertThat(granted).hasSizeLessThanOrEqualTo(300);
+		// every grant answered 201 had its event acknowledged by Kafka: the failover cannot lose it
+		Set<String> acked = decided.stream()
+			.filter((answer) -> answer.status() == 201)
+			.map((answer) -> answer.body().replaceAll(".*\"couponId\":\"([^\"]+)\".*", "$1"))
+			.collect(Collectors.toSet());
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> fixtures.storedCouponIds(campaign).stream().map(Object::toString).collect(Collectors.toSet()).containsAll(acked));
+
+		// what the failover lost went back to the stock: newcomers get exactly the rest, never more
+		List<Answer> newcomers = claims.concurrently(IntStream.range(0, 400)
+			.mapToObj((user) -> new Claim(campaign, "late-" + user))
+			.toList(), 16);
+		await().atMost(Duration.ofSeconds(30)).until(() -> fixtures.storedRows(campaign) == 300);
+		assertThat(fixtures.usersWithMoreThan(campaign, 1)).isEmpty();
+		assertThat(newcomers.stream().filter(Answer::granted).count()).isLessThanOrEqualTo(300 - acked.size());
+		assertThat(new HashSet<>(fixtures.storedCouponIds(campaign))).hasSize(300);
+
+		cluster.restart(master);
+		cluster.awaitHealthy();
+	}
+
+	/** One campaign on each master (ids tried until their slots land on three different masters). */
+	private static List<String> onEveryMaster(int stock) {
+		List<String> campaigns = new ArrayList<>();
+		Set<Integer> masters = new HashSet<>();
+		while (campaigns.size() < 3) {
+			String id = Fixtures.uniqueId("shard");
+			int master = cluster.masterOf(CampaignKeys.of(id).settings());
+			if (masters.add(master)) {
+				campaigns.add(fixtures.campaignWithId(id, stock));
+			}
+		}
+		return campaigns;
+	}
+
+}
