@@ -1,11 +1,14 @@
 -- Decides one claim in one atomic step: campaign known, user under the limit, caller under the rate
 -- limits, campaign not paused, window open, stock left; on success records the grant and its outbox
 -- entry. Redis 6.2 compatible.
--- KEYS[1] settings hash (total, limit, starts, ends, issued = grants made, seq = highest sequence
--- handed out, paused = 1 while an operator holds the campaign), KEYS[2] grants hash (userId -> grants),
--- KEYS[3] outbox stream (one entry per grant until Kafka has acknowledged it), KEYS[4] free list
--- (sequences given back by a rebuild, used first), KEYS[5] the user's and KEYS[6] the client address's
--- rate limiter (GCRA: the theoretical arrival time in ms; in the campaign's slot)
+-- A campaign split into buckets runs this in the user's bucket (its own slot); stock is per bucket.
+-- KEYS[1] settings hash (total, limit, starts, ends, issued = grants made here, seq = last sequence
+-- handed out from the range, last = top of the range (absent: total), paused = 1 while an operator
+-- holds the campaign, gen = 'frozen:...' while a rebuild holds a bucketed campaign), KEYS[2] grants
+-- hash (userId -> grants), KEYS[3] outbox stream (one entry per grant until Kafka has acknowledged it),
+-- KEYS[4] free list (sequences given back by a rebuild or moved in from another bucket, used first),
+-- KEYS[5] the user's and KEYS[6] the client address's rate limiter (GCRA: the theoretical arrival time
+-- in ms; in the campaign's slot)
 -- ARGV[1] userId, ARGV[2] couponId (a UUID made by the gateway), ARGV[3] ms between a user's claims at
 -- the steady rate (0 = no limit), ARGV[4] the user's burst, ARGV[5] and ARGV[6] the same per address
 -- Returns:
@@ -16,11 +19,11 @@
 --   {-1, grants}                           ALREADY_ISSUED: the user's "couponId:sequence:issuedAtMs,..."
 --   {-2}                                   NOT_STARTED
 --   {-3}                                   ENDED
---   {-4}                                   SOLD_OUT
+--   {-4}                                   SOLD_OUT (in this bucket: others may still have stock)
 --   {-5, retryAfterMs}                     RATE_LIMITED: nothing was recorded
 --   {-6}                                   PAUSED
-local c = redis.call('HMGET', KEYS[1], 'total', 'limit', 'starts', 'ends', 'issued', 'paused')
-if not c[1] then
+local c = redis.call('HMGET', KEYS[1], 'total', 'limit', 'starts', 'ends', 'issued', 'paused', 'seq', 'last', 'gen')
+if not c[1] or (c[9] and string.sub(c[9], 1, 7) == 'frozen:') then
   return {0}
 end
 local held = redis.call('HGET', KEYS[2], ARGV[1])
@@ -68,7 +71,9 @@ end
 if ends > 0 and now >= ends then
   return {-3}
 end
-if tonumber(c[5]) >= tonumber(c[1]) then
+-- stock here: the free list, then the range (seq, last]; the campaign's total caps any one bucket too
+if tonumber(c[5]) >= tonumber(c[1])
+    or (tonumber(c[7] or '0') >= tonumber(c[8] or c[1]) and redis.call('LLEN', KEYS[4]) == 0) then
   return {-4}
 end
 redis.call('HINCRBY', KEYS[1], 'issued', 1)

@@ -56,12 +56,24 @@ public class Fixtures {
 
 	/** Creates a campaign with the given id (open now, one per user). */
 	public String campaignWithId(String id, int totalStock) {
-		return create(id, totalStock, 1, null, null);
+		return create(id, totalStock, 1, null, null, 1);
+	}
+
+	/** Creates a campaign whose stock is split into {@code buckets} Redis slots. */
+	public String bucketed(String id, int totalStock, int buckets) {
+		return create(id, totalStock, 1, null, null, buckets);
 	}
 
 	private String create(String id, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt) {
+		return create(id, totalStock, perUserLimit, startsAt, endsAt, 1);
+	}
+
+	private String create(String id, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt, int buckets) {
 		Map<String, Object> body = new java.util.HashMap<>(
 				Map.of("id", id, "name", "Campaign " + id, "totalStock", totalStock, "perUserLimit", perUserLimit));
+		if (buckets > 1) {
+			body.put("buckets", buckets);
+		}
 		if (startsAt != null) {
 			body.put("startsAt", startsAt.toString());
 		}

@@ -12,9 +12,16 @@ import java.time.Instant;
  * @param startsAt first instant claims are taken, or {@code null} for at once
  * @param endsAt first instant claims are refused again, or {@code null} for never (an operator may end it early)
  * @param paused whether an operator holds the campaign: claims are refused until it resumes
+ * @param buckets Redis slots the stock is split over (1 for one slot; see {@link CampaignKeys#bucketOf})
  */
 public record Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
-		boolean paused) {
+		boolean paused, int buckets) {
+
+	/** A campaign on one slot. */
+	public Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
+			boolean paused) {
+		this(id, name, totalStock, perUserLimit, startsAt, endsAt, paused, 1);
+	}
 
 	/** Where the campaign stands at {@code now} with {@code issued} coupons granted. */
 	public Status statusAt(Instant now, long issued) {
@@ -32,7 +39,18 @@ public record Campaign(String id, String name, int totalStock, int perUserLimit,
 
 	/** The same campaign with the operator's controls as Redis holds them now. */
 	Campaign controlled(Instant startsAt, Instant endsAt, boolean paused) {
-		return new Campaign(this.id, this.name, this.totalStock, this.perUserLimit, startsAt, endsAt, paused);
+		return new Campaign(this.id, this.name, this.totalStock, this.perUserLimit, startsAt, endsAt, paused,
+				this.buckets);
+	}
+
+	/** The Redis keys of every bucket, bucket 0 first. */
+	public java.util.List<CampaignKeys> bucketKeys() {
+		return CampaignKeys.all(this.id, this.buckets);
+	}
+
+	/** The Redis keys of the bucket {@code userId} belongs to. */
+	public CampaignKeys keysFor(String userId) {
+		return CampaignKeys.of(this.id, CampaignKeys.bucketOf(userId, this.buckets));
 	}
 
 	/** The life of a campaign as clients see it. */

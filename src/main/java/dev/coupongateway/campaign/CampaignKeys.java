@@ -1,19 +1,32 @@
 package dev.coupongateway.campaign;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.stream.IntStream;
+import java.util.zip.CRC32;
 
 /**
- * The Redis keys of one campaign. All share the hash tag {@code {id}}, so they live in one slot and
- * one script may touch them all, in Redis Cluster too.
+ * The Redis keys of one bucket of a campaign. All keys of a bucket share one hash tag, so they live in
+ * one slot and one script may touch them all, in Redis Cluster too: {@code {id}} for bucket 0 (the only
+ * bucket of most campaigns), {@code {id.b}} for bucket {@code b} of a campaign split into buckets, so a
+ * hot campaign's buckets land on different slots (and shards).
  *
+ * @param campaignId the campaign
+ * @param bucket the bucket, 0 to buckets - 1
  * @param settings hash: {@code total}, {@code limit}, {@code starts}, {@code ends} (epoch ms, 0 = none),
- * {@code issued} (grants made), {@code seq} (highest sequence handed out)
+ * {@code paused}, {@code issued} (grants made in this bucket), {@code seq} and {@code last} (the range of
+ * sequences still to hand out, {@code (seq, last]}), {@code gen} (a bucketed campaign's generation)
  * @param grants hash: user id to the user's grants, {@code couponId:sequence:issuedAtMs} joined by {@code ,}
  * @param outbox stream: one entry per grant not yet confirmed by Kafka (fields {@code c u s l t})
  * @param relayLease string: which instance's relay drains the outbox now
- * @param free list: sequences a rebuild gave back to the stock (their grant was lost with Redis)
+ * @param free list: sequences to hand out before the range: given back by a rebuild, or moved in
+ * @param journal hash: stock moves reserved here, not yet released ({@code scripts/move.lua})
+ * @param moves hash: stock moves into this bucket, credited or cancelled
+ * @param rebuildLease string: the instance rebuilding a bucketed campaign (used in bucket 0 only)
+ * @param limiter prefix of the rate limiters' keys in this bucket's slot
  */
-public record CampaignKeys(String settings, String grants, String outbox, String relayLease, String free) {
+public record CampaignKeys(String campaignId, int bucket, String settings, String grants, String outbox,
+		String relayLease, String free, String journal, String moves, String rebuildLease, String limiter) {
 
 	/** A set (outside any campaign's slot) of every campaign id that has Redis state, for the relay. */
 	public static final String ALL_CAMPAIGNS = "coupon:campaigns";
@@ -21,10 +34,34 @@ public record CampaignKeys(String settings, String grants, String outbox, String
 	/** A pub/sub channel: the id of each campaign a rebuild wrote, so every instance forgets its claim facts. */
 	public static final String REBUILT_CHANNEL = "coupon:rebuilt";
 
+	/** The keys of a campaign's bucket 0 (all of them, for a campaign on one slot). */
 	public static CampaignKeys of(String campaignId) {
-		String prefix = "coupon:{" + campaignId + "}:";
-		return new CampaignKeys(prefix + "settings", prefix + "grants", prefix + "outbox", prefix + "relay-lease",
-				prefix + "free");
+		return of(campaignId, 0);
+	}
+
+	public static CampaignKeys of(String campaignId, int bucket) {
+		String prefix = (bucket == 0) ? "coupon:{" + campaignId + "}:" : "coupon:{" + campaignId + "." + bucket + "}:";
+		return new CampaignKeys(campaignId, bucket, prefix + "settings", prefix + "grants", prefix + "outbox",
+				prefix + "relay-lease", prefix + "free", prefix + "journal", prefix + "moves", prefix + "rebuild-lease",
+				prefix + "limit:");
+	}
+
+	/** The keys of every bucket, bucket 0 first. */
+	public static List<CampaignKeys> all(String campaignId, int buckets) {
+		return IntStream.range(0, buckets).mapToObj((bucket) -> of(campaignId, bucket)).toList();
+	}
+
+	/**
+	 * The bucket a user belongs to, for good: CRC-32 of the user id modulo the buckets, the same on every
+	 * instance, so the user's grants and limit are always checked in one slot.
+	 */
+	public static int bucketOf(String userId, int buckets) {
+		if (buckets == 1) {
+			return 0;
+		}
+		CRC32 crc = new CRC32();
+		crc.update(userId.getBytes(StandardCharsets.UTF_8));
+		return (int) (crc.getValue() % buckets);
 	}
 
 	/** The keys the restore script takes, in its order. */
@@ -32,11 +69,15 @@ public record CampaignKeys(String settings, String grants, String outbox, String
 		return List.of(this.settings, this.grants, this.outbox, this.free);
 	}
 
-	/** The keys the claim script takes: the campaign's, then the user's and the address's rate limiters. */
+	/** The keys the bucket script takes, in its order. */
+	List<String> bucketKeys() {
+		return List.of(this.settings, this.grants, this.free, this.journal, this.moves);
+	}
+
+	/** The keys the claim script takes: the bucket's, then the user's and the address's rate limiters. */
 	public List<String> claimKeys(String userId, String address) {
-		String limiter = this.settings.substring(0, this.settings.length() - "settings".length()) + "limit:";
-		return List.of(this.settings, this.grants, this.outbox, this.free, limiter + "u:" + userId,
-				limiter + "a:" + address);
+		return List.of(this.settings, this.grants, this.outbox, this.free, this.limiter + "u:" + userId,
+				this.limiter + "a:" + address);
 	}
 
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.coupongateway.campaign.CampaignRepository.StoredCoupon;
 import dev.coupongateway.event.WriterLag;
 import dev.coupongateway.system.LogThrottle;
 import dev.coupongateway.system.Problem;
@@ -42,6 +43,8 @@ public class CampaignRebuilds {
 
 	private final ReactiveStringRedisTemplate redis;
 
+	private final BucketedState bucketed;
+
 	/** Counts Redis restarts seen; a campaign checked at an older epoch is checked again. */
 	private final AtomicLong redisEpoch = new AtomicLong();
 
@@ -50,7 +53,8 @@ public class CampaignRebuilds {
 	private final ConcurrentMap<String, Mono<Campaign>> rebuilds = new ConcurrentHashMap<>();
 
 	CampaignRebuilds(CampaignRepository repository, CampaignState state, WriterLag writerLag,
-			ReactiveStringRedisTemplate redis) {
+			ReactiveStringRedisTemplate redis, BucketedState bucketed) {
+		this.bucketed = bucketed;
 		this.repository = repository;
 		this.state = state;
 		this.writerLag = writerLag;
@@ -70,14 +74,19 @@ public class CampaignRebuilds {
 		String campaignId = campaign.id();
 		long epoch = this.redisEpoch.get();
 		AtomicReference<Mono<Campaign>> self = new AtomicReference<>();
-		Mono<Campaign> rebuild = this.writerLag.get()
+		Mono<List<StoredCoupon>> stored = this.writerLag.get()
 			.onErrorMap((ex) -> rebuilding(campaignId, "Kafka does not answer"))
 			.flatMap((lag) -> (lag > 0) ? Mono.error(rebuilding(campaignId, lag + " events not stored yet"))
-					: this.repository.storedCoupons(campaignId).collectList())
-			.flatMap((stored) -> this.state.restore(campaign, stored))
+					: this.repository.storedCoupons(campaignId).collectList());
+		// a campaign on one slot is merged in one script; one split into buckets is frozen and rewritten whole
+		Mono<Boolean> restored = (campaign.buckets() == 1) ? stored.flatMap((coupons) -> this.state.restore(campaign, coupons))
+				: this.bucketed.rewrite(campaign, stored).onErrorMap((ex) -> !(ex instanceof ProblemException),
+						(ex) -> rebuilding(campaignId, ex.toString()));
+		Mono<Campaign> rebuild = restored
 			.flatMap((written) -> {
 				if (written) {
-					logger.warn("Campaign " + campaignId + ": Redis state was missing or behind, rebuilt from PostgreSQL");
+					logger.warn("Campaign " + campaignId + ": Redis state was missing or behind, rebuilt from PostgreSQL"
+							+ ((campaign.buckets() > 1) ? " (all " + campaign.buckets() + " buckets rewritten)" : ""));
 				}
 				// numbers may be back in stock: every instance forgets what it knew of the campaign (sent after
 				// every rebuild, not only one that wrote: a retry after a failed send must send it again)
@@ -97,7 +106,9 @@ public class CampaignRebuilds {
 
 	/** Writes a new campaign's Redis state; it is current as of now. */
 	Mono<Boolean> initialize(Campaign campaign) {
-		return this.state.restore(campaign, List.of())
+		Mono<Boolean> write = (campaign.buckets() == 1) ? this.state.restore(campaign, List.of())
+				: this.bucketed.rewrite(campaign, Mono.just(List.of()));
+		return write
 			.doOnNext((written) -> this.verifiedAt.put(campaign.id(), this.redisEpoch.get()));
 	}
 

@@ -15,7 +15,7 @@ import reactor.core.publisher.Mono;
 @Repository
 public class CampaignRepository {
 
-	private static final String COLUMNS = "id, name, total_stock, per_user_limit, starts_at, ends_at, paused";
+	private static final String COLUMNS = "id, name, total_stock, per_user_limit, starts_at, ends_at, paused, buckets";
 
 	private static final String CAMPAIGN = "SELECT " + COLUMNS + " FROM campaign ";
 
@@ -30,14 +30,15 @@ public class CampaignRepository {
 	/** Inserts the campaign; a duplicate id fails with a {@code DuplicateKeyException}. */
 	public Mono<Campaign> insert(Campaign campaign) {
 		return this.db
-			.sql("INSERT INTO campaign (id, name, total_stock, per_user_limit, starts_at, ends_at) "
-					+ "VALUES (:id, :name, :total, :limit, :starts, :ends)")
+			.sql("INSERT INTO campaign (id, name, total_stock, per_user_limit, starts_at, ends_at, buckets) "
+					+ "VALUES (:id, :name, :total, :limit, :starts, :ends, :buckets)")
 			.bind("id", campaign.id())
 			.bind("name", campaign.name())
 			.bind("total", campaign.totalStock())
 			.bind("limit", campaign.perUserLimit())
 			.bind("starts", Parameters.at(campaign.startsAt()))
 			.bind("ends", Parameters.at(campaign.endsAt()))
+			.bind("buckets", campaign.buckets())
 			.then()
 			.thenReturn(campaign);
 	}
@@ -116,7 +117,7 @@ public class CampaignRepository {
 		return new Campaign(row.get("id", String.class), row.get("name", String.class),
 				row.get("total_stock", Integer.class), row.get("per_user_limit", Integer.class),
 				instant(row.get("starts_at", OffsetDateTime.class)), instant(row.get("ends_at", OffsetDateTime.class)),
-				row.get("paused", Boolean.class));
+				row.get("paused", Boolean.class), row.get("buckets", Integer.class));
 	}
 
 	private static StoredCoupon storedCoupon(Readable row) {

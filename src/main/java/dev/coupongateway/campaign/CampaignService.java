@@ -66,6 +66,16 @@ public class CampaignService {
 			.switchIfEmpty(Mono.error(() -> notFound(campaignId)));
 	}
 
+	/**
+	 * The campaign, for the claim path: as {@link #find}, but while PostgreSQL does not answer, as Redis
+	 * holds its settings, so claims go on through a database outage on an instance that had not read
+	 * the campaign yet.
+	 */
+	public Mono<Campaign> findForClaim(String campaignId) {
+		return find(campaignId).onErrorResume((ex) -> !(ex instanceof ProblemException),
+				(ex) -> this.state.settings(campaignId).switchIfEmpty(Mono.error(ex)));
+	}
+
 	/** The campaign with its stock and controls as Redis holds them, rebuilding Redis first when it has no state. */
 	public Mono<CampaignView> view(String campaignId) {
 		return find(campaignId).flatMap((campaign) -> this.state.live(campaign)
@@ -110,7 +120,7 @@ public class CampaignService {
 	/** The reconciliation report of a campaign: Redis, the outbox, PostgreSQL and the conflicts side by side. */
 	public Mono<Reconciliation> reconcile(String campaignId) {
 		return find(campaignId).flatMap((campaign) -> Mono
-			.zip(this.state.issued(campaignId).defaultIfEmpty(0L), this.state.outboxSize(campaignId),
+			.zip(this.state.issued(campaign).defaultIfEmpty(0L), this.state.outboxSize(campaign),
 					this.repository.storedAndConflicts(campaignId))
 			.map((all) -> Reconciliation.of(campaign, all.getT1(), all.getT2(), all.getT3()[0], all.getT3()[1])));
 	}

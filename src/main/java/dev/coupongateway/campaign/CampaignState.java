@@ -78,31 +78,37 @@ public class CampaignState {
 				.thenReturn(written == 1L));
 	}
 
-	/** Coupons granted so far, or empty when Redis has no state for the campaign. */
-	public Mono<Long> issued(String campaignId) {
-		return this.redis.<String, String>opsForHash()
-			.get(CampaignKeys.of(campaignId).settings(), "issued")
-			.map(Long::parseLong);
+	/** Coupons granted so far (in all buckets), or empty when Redis has no state for the campaign. */
+	public Mono<Long> issued(Campaign campaign) {
+		return live(campaign).map(Live::issued);
 	}
 
 	/**
-	 * The campaign as Redis holds it now: grants made and the operator's controls (which every instance
-	 * sees at once, unlike its cached copy of the settings); empty when Redis has no state for it.
+	 * The campaign as Redis holds it now: grants made (summed over its buckets) and the operator's
+	 * controls (which every instance sees at once, unlike its cached copy of the settings); empty when
+	 * Redis has no state for it, or for one of its buckets.
 	 */
 	public Mono<Live> live(Campaign campaign) {
-		return this.redis.<String, String>opsForHash()
-			.multiGet(CampaignKeys.of(campaign.id()).settings(), List.of("issued", "starts", "ends", "paused"))
-			.filter((values) -> values.get(0) != null)
-			.map((values) -> new Live(Long.parseLong(values.get(0)),
-					campaign.controlled(instant(values.get(1)), instant(values.get(2)), "1".equals(values.get(3)))));
+		List<String> fields = List.of("issued", "starts", "ends", "paused");
+		return Flux.fromIterable(campaign.bucketKeys())
+			.concatMap((keys) -> this.redis.<String, String>opsForHash().multiGet(keys.settings(), fields))
+			.collectList()
+			.filter((buckets) -> buckets.size() == campaign.buckets()
+					&& buckets.stream().allMatch((values) -> values.get(0) != null))
+			.map((buckets) -> {
+				List<String> first = buckets.get(0);
+				long issued = buckets.stream().mapToLong((values) -> Long.parseLong(values.get(0))).sum();
+				return new Live(issued,
+						campaign.controlled(instant(first.get(1)), instant(first.get(2)), "1".equals(first.get(3))));
+			});
 	}
 
-	/** Writes an operator's control (pause, end) into the campaign's state, if Redis has state for it. */
+	/** Writes an operator's control (pause, end) into every bucket of the campaign that Redis has state for. */
 	public Mono<Void> control(Campaign campaign) {
-		return this.redis
-			.execute(this.controlScript, List.of(CampaignKeys.of(campaign.id()).settings()),
-					List.of(Long.toString(epochMillis(campaign.startsAt())), Long.toString(epochMillis(campaign.endsAt())),
-							campaign.paused() ? "1" : "0"))
+		List<String> args = List.of(Long.toString(epochMillis(campaign.startsAt())),
+				Long.toString(epochMillis(campaign.endsAt())), campaign.paused() ? "1" : "0");
+		return Flux.fromIterable(campaign.bucketKeys())
+			.flatMap((keys) -> this.redis.execute(this.controlScript, List.of(keys.settings()), args))
 			.then();
 	}
 
@@ -115,27 +121,57 @@ public class CampaignState {
 	public record Live(long issued, Campaign campaign) {
 	}
 
-	/** Grants whose event Kafka has not acknowledged yet (entries in the outbox). */
-	public Mono<Long> outboxSize(String campaignId) {
-		return this.redis.opsForStream().size(CampaignKeys.of(campaignId).outbox());
+	/** The campaign's settings as its Redis state holds them (no name); empty when Redis has none. */
+	Mono<Campaign> settings(String campaignId) {
+		return this.redis.<String, String>opsForHash()
+			.multiGet(CampaignKeys.of(campaignId).settings(),
+					List.of("total", "limit", "starts", "ends", "paused", "buckets"))
+			.filter((values) -> values.get(0) != null && values.get(1) != null)
+			.map((values) -> new Campaign(campaignId, campaignId, Integer.parseInt(values.get(0)),
+					Integer.parseInt(values.get(1)), instant(values.get(2)), instant(values.get(3)), "1".equals(values.get(4)),
+					(values.get(5) != null) ? Integer.parseInt(values.get(5)) : 1));
 	}
 
-	/** The grants Redis holds for one user. */
-	public Mono<List<Grant>> grants(String campaignId, String userId) {
+	/**
+	 * The keys of every bucket of a campaign, from its Redis state alone (bucket 0 holds the count), for
+	 * work that must go on while PostgreSQL is away; empty when Redis has no state for it.
+	 */
+	public Mono<List<CampaignKeys>> buckets(String campaignId) {
 		return this.redis.<String, String>opsForHash()
-			.get(CampaignKeys.of(campaignId).grants(), userId)
+			.multiGet(CampaignKeys.of(campaignId).settings(), List.of("total", "buckets"))
+			.filter((values) -> values.get(0) != null)
+			.map((values) -> CampaignKeys.all(campaignId, (values.get(1) != null) ? Integer.parseInt(values.get(1)) : 1));
+	}
+
+	/** Grants whose event Kafka has not acknowledged yet (entries in the outboxes of all buckets). */
+	public Mono<Long> outboxSize(Campaign campaign) {
+		return Flux.fromIterable(campaign.bucketKeys())
+			.flatMap((keys) -> this.redis.opsForStream().size(keys.outbox()))
+			.reduce(0L, Long::sum);
+	}
+
+	/** The grants Redis holds for one user (in the user's bucket). */
+	public Mono<List<Grant>> grants(Campaign campaign, String userId) {
+		return grants(campaign.keysFor(userId), userId);
+	}
+
+	/** The grants Redis holds for one user in the user's bucket. */
+	public Mono<List<Grant>> grants(CampaignKeys bucket, String userId) {
+		return this.redis.<String, String>opsForHash()
+			.get(bucket.grants(), userId)
 			.map(Grant::parseAll)
 			.defaultIfEmpty(List.of());
 	}
 
-	/** Every user holding at least one grant of the campaign (HSCAN of the grants hash, in pages). */
-	public Flux<String> holders(String campaignId) {
-		return this.redis.<String, String>opsForHash()
-			.scan(CampaignKeys.of(campaignId).grants(), ScanOptions.scanOptions().count(1000).build())
-			.map(Map.Entry::getKey);
+	/** Every user holding at least one grant of the campaign (HSCAN of each bucket's grants hash, in pages). */
+	public Flux<String> holders(Campaign campaign) {
+		return Flux.fromIterable(campaign.bucketKeys())
+			.concatMap((keys) -> this.redis.<String, String>opsForHash()
+				.scan(keys.grants(), ScanOptions.scanOptions().count(1000).build())
+				.map(Map.Entry::getKey));
 	}
 
-	private static long epochMillis(Instant at) {
+	static long epochMillis(Instant at) {
 		return (at != null) ? at.toEpochMilli() : 0;
 	}
 

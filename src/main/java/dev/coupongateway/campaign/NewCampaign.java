@@ -9,13 +9,16 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** The body of {@code POST /api/admin/campaigns}, checked against the contract before anything is written. */
-record NewCampaign(String id, String name, Integer totalStock, Integer perUserLimit, String startsAt, String endsAt) {
+record NewCampaign(String id, String name, Integer totalStock, Integer perUserLimit, String startsAt, String endsAt,
+		Integer buckets) {
 
 	static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
 	static final int MAX_STOCK = 10_000_000;
 
 	static final int MAX_PER_USER = 100;
+
+	static final int MAX_BUCKETS = 64;
 
 	/** What is wrong with this request, one {@code field: reason} per problem; empty when it is valid. */
 	List<String> errors() {
@@ -31,6 +34,10 @@ record NewCampaign(String id, String name, Integer totalStock, Integer perUserLi
 		}
 		if (this.perUserLimit != null && (this.perUserLimit < 1 || this.perUserLimit > MAX_PER_USER)) {
 			errors.add("perUserLimit: 1 to " + MAX_PER_USER);
+		}
+		if (this.buckets != null && (this.buckets < 1 || this.buckets > MAX_BUCKETS
+				|| (this.totalStock != null && this.buckets > this.totalStock))) {
+			errors.add("buckets: 1 to " + MAX_BUCKETS + ", at most totalStock");
 		}
 		Instant starts = instant(this.startsAt, "startsAt", errors);
 		Instant ends = instant(this.endsAt, "endsAt", errors);
@@ -61,7 +68,7 @@ record NewCampaign(String id, String name, Integer totalStock, Integer perUserLi
 		String campaignId = (this.id != null) ? this.id : UUID.randomUUID().toString();
 		return new Campaign(campaignId, this.name.strip(), this.totalStock,
 				(this.perUserLimit != null) ? this.perUserLimit : 1, instant(this.startsAt, "startsAt", new ArrayList<>()),
-				instant(this.endsAt, "endsAt", new ArrayList<>()), false);
+				instant(this.endsAt, "endsAt", new ArrayList<>()), false, (this.buckets != null) ? this.buckets : 1);
 	}
 
 }

@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.coupongateway.campaign.CampaignKeys;
+import dev.coupongateway.campaign.Campaign;
 import dev.coupongateway.campaign.CampaignRebuilds;
 import dev.coupongateway.campaign.CampaignState;
 import dev.coupongateway.issue.IssueOutcome.Result;
@@ -96,7 +97,8 @@ class ClaimFacts implements SmartLifecycle {
 	}
 
 	/** Keeps what Redis just decided, when it is a fact that only ever becomes true. */
-	void learn(String campaignId, String userId, IssueOutcome outcome, Moment moment) {
+	void learn(Campaign campaign, String userId, IssueOutcome outcome, Moment moment) {
+		String campaignId = campaign.id();
 		if (outcome.result() == Result.ALREADY_ISSUED) {
 			keepIfCurrent(campaignId, moment,
 					() -> this.atLimit.put(key(campaignId, userId), new Known(outcome, moment.epoch())));
@@ -104,7 +106,7 @@ class ClaimFacts implements SmartLifecycle {
 		else if (outcome.result() == Result.SOLD_OUT && !knownSoldOut(campaignId, moment.epoch())
 				&& this.loading.add(campaignId)) {
 			// no grant can be added once sold out (short of a rebuild, which bumps the generation)
-			this.state.holders(campaignId)
+			this.state.holders(campaign)
 				.take(this.maxUsers + 1)
 				.collect(Collectors.toUnmodifiableSet())
 				.doFinally((signal) -> this.loading.remove(campaignId))

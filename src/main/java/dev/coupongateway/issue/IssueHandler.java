@@ -88,7 +88,7 @@ class IssueHandler {
 					.respond(instance);
 				case NOT_STARTED -> rendered(campaignId, NOT_STARTED);
 				case ENDED -> rendered(campaignId, ENDED);
-				case SOLD_OUT -> rendered(campaignId, SOLD_OUT);
+				case SOLD_OUT, BUCKET_EMPTY -> rendered(campaignId, SOLD_OUT);
 				case PAUSED -> rendered(campaignId, PAUSED);
 				case RATE_LIMITED -> new Problem(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
 						"Too many claims from you; nothing was granted. Retry after the time given.", Map.of(),
@@ -130,11 +130,10 @@ class IssueHandler {
 	}
 
 	private Mono<ServerResponse> mine(String campaignId, String userId) {
-		Mono<List<Grant>> granted = this.state.grants(campaignId, userId);
 		Mono<List<CampaignRepository.StoredCoupon>> stored = this.repository.storedCoupons(campaignId, userId)
 			.collectList();
 		return this.campaigns.find(campaignId)
-			.then(Mono.zip(granted, stored))
+			.flatMap((campaign) -> Mono.zip(this.state.grants(campaign, userId), stored))
 			.map((both) -> {
 				Map<UUID, CouponView> coupons = new LinkedHashMap<>();
 				for (Grant grant : both.getT1()) {

@@ -22,7 +22,13 @@ record IssueOutcome(Result result, List<Grant> grants, String outboxEntry, Durat
 	/** The script's decisions, one per return code of {@code issue.lua}. */
 	enum Result {
 
-		GRANTED, UNKNOWN_CAMPAIGN, ALREADY_ISSUED, NOT_STARTED, ENDED, SOLD_OUT, RATE_LIMITED, PAUSED
+		GRANTED, UNKNOWN_CAMPAIGN, ALREADY_ISSUED, NOT_STARTED, ENDED, SOLD_OUT, RATE_LIMITED, PAUSED,
+
+		/**
+		 * A campaign split into buckets: the user's bucket is empty and no stock could be moved in, though
+		 * some may be in transit between buckets. Answered as sold out, but not remembered as a fact.
+		 */
+		BUCKET_EMPTY
 
 	}
 

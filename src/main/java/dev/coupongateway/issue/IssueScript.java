@@ -40,12 +40,13 @@ class IssueScript {
 				Long.toString(limits.addressInterval().toMillis()), Integer.toString(limits.addressBurst()));
 	}
 
-	Mono<IssueOutcome> claim(String campaignId, String userId, String address, UUID couponId) {
+	/** Runs the script in the bucket {@code keys} (the user's) for {@code userId}. */
+	Mono<IssueOutcome> claim(CampaignKeys keys, String userId, String address, UUID couponId) {
 		List<String> args = new ArrayList<>(6);
 		args.add(userId);
 		args.add(couponId.toString());
 		args.addAll(this.limits);
-		return this.redis.execute(this.script, CampaignKeys.of(campaignId).claimKeys(userId, address), args)
+		return this.redis.execute(this.script, keys.claimKeys(userId, address), args)
 			.next()
 			.map((reply) -> outcome(reply, couponId));
 	}

@@ -8,10 +8,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.coupongateway.campaign.Campaign;
+import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.campaign.CampaignRebuilds;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.campaign.CampaignState;
 import dev.coupongateway.campaign.Grant;
+import dev.coupongateway.campaign.StockMoves;
 import dev.coupongateway.event.CouponIssued;
 import dev.coupongateway.event.CouponPublisher;
 import dev.coupongateway.issue.IssueOutcome.Result;
@@ -54,6 +57,11 @@ class IssueService {
 
 	private final Outbox outbox;
 
+	private final StockMoves moves;
+
+	/** How often a claim on an empty bucket of a split campaign pulls stock in and tries again. */
+	private static final int REFILLS = 3;
+
 	private final Duration redisTimeout;
 
 	private final Duration ackTimeout;
@@ -74,8 +82,9 @@ class IssueService {
 	private final Counter recovered;
 
 	IssueService(IssueScript script, CampaignService campaigns, CampaignRebuilds rebuilds, CampaignState state,
-			ClaimFacts facts, CouponPublisher publisher, Outbox outbox, CouponProperties properties,
+			ClaimFacts facts, CouponPublisher publisher, Outbox outbox, StockMoves moves, CouponProperties properties,
 			MeterRegistry meters) {
+		this.moves = moves;
 		this.script = script;
 		this.campaigns = campaigns;
 		this.rebuilds = rebuilds;
@@ -123,21 +132,27 @@ class IssueService {
 		ClaimFacts.Moment moment = this.facts.now(campaignId);
 		UUID couponId = UUID.randomUUID();
 		// the slot is held while Redis decides, not while Kafka acknowledges: a slow broker must not shed claims
-		Mono<Claim> claim = decide(campaignId, userId, address, couponId).doFinally((signal) -> this.inFlight.decrementAndGet())
-			.flatMap((outcome) -> {
+		Mono<Claim> claim = this.campaigns.findForClaim(campaignId)
+			.flatMap((campaign) -> decide(campaign, campaign.keysFor(userId), userId, address, couponId)
+				.map((outcome) -> new Decided(campaign, campaign.keysFor(userId), outcome)))
+			.doFinally((signal) -> this.inFlight.decrementAndGet())
+			.flatMap((decided) -> {
+				IssueOutcome outcome = decided.outcome();
 				this.outcomes.get(outcome.result()).increment();
-				this.facts.learn(campaignId, userId, outcome, moment);
+				this.facts.learn(decided.campaign(), userId, outcome, moment);
 				if (outcome.result() != Result.GRANTED) {
 					return Mono.just(new Claim(outcome, false));
 				}
-				return send(campaignId, userId, outcome).map((acked) -> new Claim(outcome, acked));
+				return send(decided.bucket(), userId, outcome).map((acked) -> new Claim(outcome, acked));
 			});
 		// detached from the caller: a hang-up after the script ran must not stop the send
 		return Mono.fromFuture(claim.toFuture(), true);
 	}
 
-	private Mono<IssueOutcome> decide(String campaignId, String userId, String address, UUID couponId) {
-		Mono<IssueOutcome> claim = runScript(campaignId, userId, address, couponId);
+	private Mono<IssueOutcome> decide(Campaign campaign, CampaignKeys bucket, String userId, String address,
+			UUID couponId) {
+		String campaignId = campaign.id();
+		Mono<IssueOutcome> claim = runScript(bucket, userId, address, couponId);
 		if (this.rebuilds.needed(campaignId)) {
 			claim = this.campaigns.rebuild(campaignId).then(claim);
 		}
@@ -145,10 +160,35 @@ class IssueService {
 			if (outcome.result() != Result.UNKNOWN_CAMPAIGN) {
 				return Mono.just(outcome);
 			}
+			// the campaign exists (PostgreSQL has it): no state in Redis means a rebuild, or one under way
 			return this.campaigns.rebuild(campaignId)
-				.then(runScript(campaignId, userId, address, couponId))
+				.then(runScript(bucket, userId, address, couponId))
 				.filter((retried) -> retried.result() != Result.UNKNOWN_CAMPAIGN)
-				.switchIfEmpty(Mono.error(() -> CampaignService.notFound(campaignId)));
+				.switchIfEmpty(Mono.error(() -> new ProblemException(Problem
+					.unavailable("The campaign's state is being rebuilt; nothing was granted. Retry shortly."))));
+		}).flatMap((outcome) -> (outcome.result() == Result.SOLD_OUT && campaign.buckets() > 1)
+				? refillAndRetry(campaign, bucket, userId, address, couponId, REFILLS) : Mono.just(outcome));
+	}
+
+	/**
+	 * The user's bucket of a split campaign is empty: stock is moved in from the fullest bucket and the
+	 * script runs again (a few times at most: other claims may take what came in). Sold out only when no
+	 * bucket has stock; when some is in transit (a move not finished), the claim is answered as sold out
+	 * without the fact being remembered.
+	 */
+	private Mono<IssueOutcome> refillAndRetry(Campaign campaign, CampaignKeys bucket, String userId, String address,
+			UUID couponId, int attempts) {
+		return this.moves.refill(campaign, bucket).flatMap((refill) -> {
+			if (refill.units() == 0) {
+				return Mono.just(IssueOutcome.of(refill.stockLeft() ? Result.BUCKET_EMPTY : Result.SOLD_OUT));
+			}
+			return runScript(bucket, userId, address, couponId).flatMap((outcome) -> {
+				if (outcome.result() != Result.SOLD_OUT) {
+					return Mono.just(outcome);
+				}
+				return (attempts > 1) ? refillAndRetry(campaign, bucket, userId, address, couponId, attempts - 1)
+						: Mono.just(IssueOutcome.of(Result.BUCKET_EMPTY));
+			});
 		});
 	}
 
@@ -158,11 +198,11 @@ class IssueService {
 	 * and a grant carrying this claim's coupon id is the answer. Only when Redis cannot say does the
 	 * claim fail (503), and then a retry returns the coupon if one was granted.
 	 */
-	private Mono<IssueOutcome> runScript(String campaignId, String userId, String address, UUID couponId) {
-		return this.script.claim(campaignId, userId, address, couponId)
+	private Mono<IssueOutcome> runScript(CampaignKeys bucket, String userId, String address, UUID couponId) {
+		return this.script.claim(bucket, userId, address, couponId)
 			.timeout(this.redisTimeout)
 			// the look-up gets Lettuce's own command timeout, not the claim's: it must outlast a slow moment
-			.onErrorResume(RedisFailures::isUnavailable, (lost) -> this.state.grants(campaignId, userId)
+			.onErrorResume(RedisFailures::isUnavailable, (lost) -> this.state.grants(bucket, userId)
 				.onErrorMap((ex) -> lost)
 				.flatMap((grants) -> grants.stream()
 					.filter((grant) -> grant.couponId().equals(couponId))
@@ -181,14 +221,14 @@ class IssueService {
 	 * false (and counted) when the send failed or is still out, and the outbox relay will deliver it. In
 	 * {@code redis} mode the claim does not wait: Redis holds the grant and its outbox entry.
 	 */
-	private Mono<Boolean> send(String campaignId, String userId, IssueOutcome outcome) {
+	private Mono<Boolean> send(CampaignKeys bucket, String userId, IssueOutcome outcome) {
 		Grant grant = outcome.granted();
-		CouponIssued event = new CouponIssued(grant.couponId(), campaignId, userId, grant.sequence(),
+		CouponIssued event = new CouponIssued(grant.couponId(), bucket.campaignId(), userId, grant.sequence(),
 				grant.userSlot(), grant.issuedAt());
 		String entry = outcome.outboxEntry();
 		CompletableFuture<Void> delivered = this.publisher.publish(event).doOnSuccess((acked) -> {
 			if (entry != null && !entry.isEmpty()) {
-				this.outbox.settleSoon(campaignId, entry);
+				this.outbox.settleSoon(bucket, entry);
 			}
 		}).toFuture();
 		if (this.ack == CouponProperties.Ack.REDIS) {
@@ -203,6 +243,9 @@ class IssueService {
 						+ "); answered PENDING, the outbox relay delivers it");
 				return Mono.just(false);
 			});
+	}
+
+	private record Decided(Campaign campaign, CampaignKeys bucket, IssueOutcome outcome) {
 	}
 
 	/** A decided claim; {@code acked} tells whether the grant is as durable as the ack mode promises. */

@@ -22,7 +22,7 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * The per-campaign outbox in Redis: {@code issue.lua} adds an entry with every grant, in the same atomic
+ * The outbox in Redis, one per campaign bucket: {@code issue.lua} adds an entry with every grant, in the same atomic
  * step; an entry is settled (deleted) once Kafka has acknowledged its event. What stays is what the
  * relay re-sends.
  */
@@ -41,9 +41,9 @@ public class Outbox {
 		this.redis = redis;
 	}
 
-	/** Settles an entry: Kafka has its event. */
-	public Mono<Void> settle(String campaignId, String entryId) {
-		return this.redis.opsForStream().delete(CampaignKeys.of(campaignId).outbox(), RecordId.of(entryId)).then();
+	/** Settles an entry of a bucket's outbox: Kafka has its event. */
+	public Mono<Void> settle(CampaignKeys bucket, String entryId) {
+		return this.redis.opsForStream().delete(bucket.outbox(), RecordId.of(entryId)).then();
 	}
 
 	/**
@@ -51,36 +51,36 @@ public class Outbox {
 	 * instead of one round trip per grant. An entry whose pass never comes (a crash, Redis away) only costs
 	 * the relay a harmless re-send.
 	 */
-	void settleSoon(String campaignId, String entryId) {
-		this.acknowledged.add(new Acknowledged(campaignId, entryId));
+	void settleSoon(CampaignKeys bucket, String entryId) {
+		this.acknowledged.add(new Acknowledged(bucket, entryId));
 	}
 
-	/** Deletes the acknowledged entries queued so far, one command per campaign; failures are dropped. */
+	/** Deletes the acknowledged entries queued so far, one command per outbox; failures are dropped. */
 	Mono<Void> settleAcknowledged() {
-		Map<String, List<RecordId>> byCampaign = new HashMap<>();
+		Map<CampaignKeys, List<RecordId>> byOutbox = new HashMap<>();
 		Acknowledged next;
 		for (int taken = 0; taken < SETTLE_BATCH && (next = this.acknowledged.poll()) != null; taken++) {
-			byCampaign.computeIfAbsent(next.campaignId(), (id) -> new ArrayList<>()).add(RecordId.of(next.entryId()));
+			byOutbox.computeIfAbsent(next.bucket(), (keys) -> new ArrayList<>()).add(RecordId.of(next.entryId()));
 		}
-		return Flux.fromIterable(byCampaign.entrySet())
-			.flatMap((campaign) -> this.redis.opsForStream()
-				.delete(CampaignKeys.of(campaign.getKey()).outbox(), campaign.getValue().toArray(RecordId[]::new))
+		return Flux.fromIterable(byOutbox.entrySet())
+			.flatMap((outbox) -> this.redis.opsForStream()
+				.delete(outbox.getKey().outbox(), outbox.getValue().toArray(RecordId[]::new))
 				// Kafka has these events; an entry left behind is re-sent by the relay, and stored once
 				.onErrorResume((ex) -> Mono.empty()))
 			.then();
 	}
 
-	/** Entries made before {@code before}, oldest first. */
-	public Flux<Entry> due(String campaignId, Instant before, int count) {
+	/** Entries of a bucket's outbox made before {@code before}, oldest first. */
+	public Flux<Entry> due(CampaignKeys bucket, Instant before, int count) {
 		Range<String> range = Range.closed("-", Long.toString(before.toEpochMilli()));
 		return this.redis.opsForStream()
-			.range(CampaignKeys.of(campaignId).outbox(), range, Limit.limit().count(count))
-			.map((record) -> entry(campaignId, record));
+			.range(bucket.outbox(), range, Limit.limit().count(count))
+			.map((record) -> entry(bucket.campaignId(), record));
 	}
 
-	/** Entries not settled yet. */
-	public Mono<Long> size(String campaignId) {
-		return this.redis.opsForStream().size(CampaignKeys.of(campaignId).outbox());
+	/** Entries of a bucket's outbox not settled yet. */
+	public Mono<Long> size(CampaignKeys bucket) {
+		return this.redis.opsForStream().size(bucket.outbox());
 	}
 
 	private static Entry entry(String campaignId, MapRecord<String, Object, Object> record) {
@@ -91,7 +91,7 @@ public class Outbox {
 		return new Entry(record.getId().getValue(), event);
 	}
 
-	private record Acknowledged(String campaignId, String entryId) {
+	private record Acknowledged(CampaignKeys bucket, String entryId) {
 	}
 
 	/** An unsettled grant: its stream entry id and the event to send. */

@@ -1,10 +1,12 @@
 package dev.coupongateway.relay;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.UUID;
 
 import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.campaign.CampaignService;
+import dev.coupongateway.campaign.CampaignState;
 import dev.coupongateway.campaign.CampaignView;
 import dev.coupongateway.event.CouponPublisher;
 import dev.coupongateway.issue.Outbox;
@@ -15,6 +17,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -23,7 +26,8 @@ import org.springframework.stereotype.Component;
 /**
  * Re-sends grants whose event Kafka has not acknowledged within the grace period, so a grant reaches
  * Kafka even when the instance that made it died between the script and the send. Runs on every
- * gateway instance; a short lease per campaign keeps two relays from draining the same outbox at once,
+ * gateway instance, over every bucket of every campaign (read from Redis, so it needs no database); a
+ * short lease per bucket keeps two relays from draining the same outbox at once,
  * and a re-send is harmless anyway (events are idempotent by {@code couponId}). A pass waits for its
  * sends (up to the send timeout) before the next one starts, so an outage does not pile up copies.
  */
@@ -42,6 +46,8 @@ class OutboxRelay extends PeriodicTask {
 
 	private final ReactiveStringRedisTemplate redis;
 
+	private final CampaignState state;
+
 	private final CouponProperties.Relay settings;
 
 	private final Clock clock;
@@ -50,9 +56,10 @@ class OutboxRelay extends PeriodicTask {
 
 	private final Counter resent;
 
-	OutboxRelay(Outbox outbox, CampaignService campaigns, CouponPublisher publisher, ReactiveStringRedisTemplate redis,
-			CouponProperties properties, Clock clock, MeterRegistry meters) {
+	OutboxRelay(Outbox outbox, CampaignService campaigns, CampaignState state, CouponPublisher publisher,
+			ReactiveStringRedisTemplate redis, CouponProperties properties, Clock clock, MeterRegistry meters) {
 		super(properties.relay().interval(), properties.plays(Role.GATEWAY));
+		this.state = state;
 		this.outbox = outbox;
 		this.campaigns = campaigns;
 		this.publisher = publisher;
@@ -67,25 +74,30 @@ class OutboxRelay extends PeriodicTask {
 	/** One pass over every campaign's outbox. */
 	@Override
 	protected Mono<Void> run() {
-		return this.redis.opsForSet().members(CampaignKeys.ALL_CAMPAIGNS).concatMap(this::drain).then();
+		return this.redis.opsForSet()
+			.members(CampaignKeys.ALL_CAMPAIGNS)
+			.concatMap((campaignId) -> this.state.buckets(campaignId)
+				.flatMap((buckets) -> Flux.fromIterable(buckets).concatMap(this::drain).then(retireIfDone(campaignId, buckets))))
+			.then();
 	}
 
-	private Mono<Void> drain(String campaignId) {
-		CampaignKeys keys = CampaignKeys.of(campaignId);
+	private Mono<Void> drain(CampaignKeys bucket) {
 		return this.redis.opsForValue()
-			.setIfAbsent(keys.relayLease(), this.instance, this.settings.lease())
+			.setIfAbsent(bucket.relayLease(), this.instance, this.settings.lease())
 			.filter(Boolean::booleanValue)
-			.flatMap((leased) -> this.outbox.due(campaignId, this.clock.instant().minus(this.settings.grace()), PAGE)
-				.flatMap((entry) -> resend(campaignId, entry), 64)
-				.then(retireIfDone(campaignId)));
+			.flatMap((leased) -> this.outbox.due(bucket, this.clock.instant().minus(this.settings.grace()), PAGE)
+				.flatMap((entry) -> resend(bucket, entry), 64)
+				.then());
 	}
 
 	/**
-	 * A sold-out or ended campaign makes no more grants: once its outbox is empty the relay stops
+	 * A sold-out or ended campaign makes no more grants: once its outboxes are empty the relay stops
 	 * looking at it. (A rebuild registers it again.)
 	 */
-	private Mono<Void> retireIfDone(String campaignId) {
-		return this.outbox.size(campaignId)
+	private Mono<Void> retireIfDone(String campaignId, List<CampaignKeys> buckets) {
+		return Flux.fromIterable(buckets)
+			.flatMap(this.outbox::size)
+			.reduce(0L, Long::sum)
 			.filter((pending) -> pending == 0)
 			.flatMap((empty) -> this.campaigns.view(campaignId))
 			.filter(CampaignView::finished)
@@ -94,10 +106,10 @@ class OutboxRelay extends PeriodicTask {
 			.then();
 	}
 
-	private Mono<Void> resend(String campaignId, Outbox.Entry entry) {
+	private Mono<Void> resend(CampaignKeys bucket, Outbox.Entry entry) {
 		this.resent.increment();
 		return this.publisher.publish(entry.event())
-			.then(this.outbox.settle(campaignId, entry.id()))
+			.then(this.outbox.settle(bucket, entry.id()))
 			.timeout(this.settings.sendTimeout())
 			.doOnError((ex) -> logger.debug("Relay send of " + entry.event().couponId() + " failed: " + ex))
 			.onErrorResume((ex) -> Mono.empty());

@@ -33,7 +33,8 @@ import org.springframework.validation.annotation.Validated;
 public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty Set<Role> roles,
 		@DefaultValue("jwt") @NotNull Identity identity, @Valid @DefaultValue Jwt jwt, @Valid @DefaultValue Admin admin,
 		@Valid @DefaultValue Limits limits, @Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Issue issue,
-		@Valid @DefaultValue Redis redis, @Valid @DefaultValue Relay relay, @Valid @DefaultValue Stream stream) {
+		@Valid @DefaultValue Redis redis, @Valid @DefaultValue Relay relay, @Valid @DefaultValue Stream stream,
+		@Valid @DefaultValue Buckets buckets) {
 
 	/** An instance without a way to tell callers apart, or an admin API anyone could use, does not start. */
 	public CouponProperties {
@@ -163,6 +164,16 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	 */
 	public record Stream(@DefaultValue("100ms") @NotNull Duration poll, @DefaultValue("4") @Min(1) int maxRate,
 			@DefaultValue("15s") @NotNull Duration heartbeat, @DefaultValue("2s") @NotNull Duration linger) {
+	}
+
+	/**
+	 * Campaigns split into buckets ({@code buckets} on creation).
+	 *
+	 * @param sweepInterval how often each gateway looks for stock moves left half done
+	 * @param moveTimeout how old a move must be before a sweep decides it (a live move takes milliseconds)
+	 */
+	public record Buckets(@DefaultValue("1s") @NotNull Duration sweepInterval,
+			@DefaultValue("2s") @NotNull Duration moveTimeout) {
 	}
 
 	public boolean plays(Role role) {

@@ -111,6 +111,9 @@ class CampaignApiTests {
 		assertInvalid(Map.of("id", id, "name", "x"), "totalStock:");
 		assertInvalid(Map.of("id", id, "name", "x", "totalStock", 5, "perUserLimit", 0), "perUserLimit:");
 		assertInvalid(Map.of("id", id, "name", "x", "totalStock", 5, "perUserLimit", 101), "perUserLimit:");
+		assertInvalid(Map.of("id", id, "name", "x", "totalStock", 5, "buckets", 0), "buckets:");
+		assertInvalid(Map.of("id", id, "name", "x", "totalStock", 100, "buckets", 65), "buckets:");
+		assertInvalid(Map.of("id", id, "name", "x", "totalStock", 3, "buckets", 4), "buckets:");
 		assertInvalid(Map.of("id", id, "name", "x", "totalStock", 5, "startsAt", "2030-01-02T00:00:00Z", "endsAt",
 				"2030-01-01T00:00:00Z"), "endsAt:");
 		this.http.get().uri("/api/campaigns/{id}", id).exchange().expectStatus().isNotFound();

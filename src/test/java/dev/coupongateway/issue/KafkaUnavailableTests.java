@@ -3,6 +3,7 @@ package dev.coupongateway.issue;
 import java.time.Duration;
 import java.util.Map;
 
+import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.GatewayInstance;
@@ -69,7 +70,7 @@ class KafkaUnavailableTests {
 				.until(() -> this.fixtures.storedCouponIds(campaign).contains(pending.couponId()));
 			assertThat(this.fixtures.storedRows(campaign)).isEqualTo(1);
 			await().atMost(Duration.ofSeconds(30))
-				.until(() -> this.outbox.size(campaign).block(Duration.ofSeconds(5)) == 0);
+				.until(() -> this.outbox.size(CampaignKeys.of(campaign)).block(Duration.ofSeconds(5)) == 0);
 		}
 	}
 

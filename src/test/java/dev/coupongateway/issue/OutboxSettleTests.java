@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 
+import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.Claims;
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
@@ -54,7 +55,7 @@ class OutboxSettleTests {
 		List<Claims.Answer> answers = http.concurrently(claims(campaign, GRANTS), 32);
 
 		assertThat(answers).allSatisfy((answer) -> assertThat(answer.status()).isEqualTo(201));
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.outbox.size(campaign).block(Duration.ofSeconds(5)) == 0);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.outbox.size(CampaignKeys.of(campaign)).block(Duration.ofSeconds(5)) == 0);
 		assertThat(this.meters.counter("coupon.relay.resent").count() - resentBefore)
 			.as("entries the relay had to re-send").isZero();
 		assertThat(xdelCalls() - deletesBefore).as("XDEL commands for %d grants", GRANTS).isLessThan(GRANTS / 2);

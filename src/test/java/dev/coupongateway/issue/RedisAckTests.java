@@ -2,6 +2,7 @@ package dev.coupongateway.issue;
 
 import java.time.Duration;
 
+import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -51,7 +52,7 @@ class RedisAckTests {
 			.returnResult()
 			.getResponseBody();
 		assertThat(issued.state()).isEqualTo("ISSUED");
-		assertThat(this.outbox.size(campaign).block(Duration.ofSeconds(5))).isEqualTo(1);
+		assertThat(this.outbox.size(CampaignKeys.of(campaign)).block(Duration.ofSeconds(5))).isEqualTo(1);
 		assertThat(this.meters.counter("coupon.publish.pending").count()).isZero();
 	}
 

@@ -1,11 +1,15 @@
 package dev.coupongateway.issue;
 
+import java.time.Duration;
+
 import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.Fixtures;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.http.MediaType;
+import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
@@ -19,10 +23,19 @@ class RedisUnavailableTests {
 	@Autowired
 	private WebTestClient http;
 
+	@Autowired
+	private DatabaseClient db;
+
 	@Test
 	void whenRedisIsDownThenClaimsAnswerUnavailableWithRetryAfter() {
+		// a campaign PostgreSQL knows (created while Redis was up, say)
+		String campaign = Fixtures.uniqueId("down");
+		this.db.sql("INSERT INTO campaign (id, name, total_stock) VALUES (:id, 'down', 10)")
+			.bind("id", campaign)
+			.then()
+			.block(Duration.ofSeconds(10));
 		for (int i = 0; i < 3; i++) {
-			this.http.post().uri("/api/campaigns/{id}/coupons", "demo").header("X-User-Id", "alice").exchange()
+			this.http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", "alice").exchange()
 				.expectStatus().isEqualTo(503)
 				.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
 				.expectHeader().exists("Retry-After")

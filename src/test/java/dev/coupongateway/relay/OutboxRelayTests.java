@@ -42,7 +42,7 @@ class OutboxRelayTests {
 					"l", "1", "t", Long.toString(System.currentTimeMillis() - 60_000)))
 			.block(Duration.ofSeconds(5));
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedCouponIds(campaign).contains(couponId));
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.outbox.size(campaign).block() == 0);
+		await().atMost(Duration.ofSeconds(10)).until(() -> this.outbox.size(CampaignKeys.of(campaign)).block() == 0);
 	}
 
 	@Test

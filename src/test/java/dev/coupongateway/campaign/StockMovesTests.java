@@ -1,0 +1,237 @@
+package dev.coupongateway.campaign;
+
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import dev.coupongateway.RestartableRedis;
+import dev.coupongateway.system.LuaScripts;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The stock of a campaign split into buckets, model-checked against the real scripts on a real Redis:
+ * random runs of claims, whole moves, and moves cut short at every step (a crash between reserve and
+ * credit, between credit and release; a late credit after a sweep), with sweeps in between. After every
+ * step each sequence number 1..stock is in exactly one place (granted, in a bucket's free list or range,
+ * or reserved in a journal and not credited): stock never exists twice and never vanishes, so grants
+ * can never pass the stock. At the end a sweep and claims by everyone sell exactly the stock.
+ */
+class StockMovesTests {
+
+	private static RestartableRedis redisServer;
+
+	private static LettuceConnectionFactory factory;
+
+	private static ReactiveStringRedisTemplate redis;
+
+	private static StockMoves moves;
+
+	private static BucketedState bucketed;
+
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> issue = LuaScripts.of("issue.lua", List.class);
+
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> reserve = LuaScripts.of("move.lua", List.class);
+
+	private static final RedisScript<Long> step = LuaScripts.of("move.lua", Long.class);
+
+	@BeforeContainer
+	static void start() {
+		redisServer = new RestartableRedis().start();
+		URI url = URI.create(redisServer.url());
+		factory = new LettuceConnectionFactory(new RedisStandaloneConfiguration(url.getHost(), url.getPort()));
+		factory.afterPropertiesSet();
+		factory.start();
+		redis = new ReactiveStringRedisTemplate(factory);
+		moves = new StockMoves(redis, Clock.systemUTC(), new SimpleMeterRegistry());
+		bucketed = new BucketedState(redis);
+	}
+
+	@AfterContainer
+	static void stop() {
+		factory.destroy();
+		redisServer.close();
+	}
+
+	/**
+	 * Each action is a number: its value picks the kind (claim, whole move, reserve only, credit a
+	 * reserved move, release a credited one, sweep everything now) and its operands.
+	 */
+	@Property(tries = 300)
+	void stockIsAlwaysInExactlyOnePlace(@ForAll @IntRange(min = 2, max = 4) int buckets,
+			@ForAll @IntRange(min = 1, max = 8) int stock, @ForAll @Size(max = 40) List<@IntRange(max = 9999) Integer> actions) {
+		Campaign campaign = new Campaign("model-" + UUID.randomUUID().toString().substring(0, 8), "model", stock, 1, null,
+				null, false, Math.min(buckets, stock));
+		bucketed.rewrite(campaign, reactor.core.publisher.Mono.just(List.of())).block(Duration.ofSeconds(5));
+		List<Pending> pending = new ArrayList<>();
+		int users = 0;
+		for (int action : actions) {
+			int kind = action % 6;
+			int operand = action / 6;
+			CampaignKeys source = CampaignKeys.of(campaign.id(), operand % campaign.buckets());
+			CampaignKeys target = CampaignKeys.of(campaign.id(), (operand / 7) % campaign.buckets());
+			switch (kind) {
+				case 0 -> claim(campaign, "u" + (users++));
+				case 1 -> {
+					if (!source.equals(target)) {
+						moves.move(source, target, 1 + operand % 3, generation(target)).block(Duration.ofSeconds(5));
+					}
+				}
+				case 2 -> {
+					if (!source.equals(target)) {
+						String moveId = UUID.randomUUID().toString();
+						List<?> reserved = reserve(source, target, moveId, 1 + operand % 3, generation(target));
+						if (!reserved.isEmpty()) {
+							pending.add(new Pending(source, target, moveId, generation(target), join(reserved), false));
+						}
+					}
+				}
+				case 3 -> {
+					// a credit that comes late: after a sweep it must be refused
+					if (!pending.isEmpty()) {
+						Pending move = pending.get(operand % pending.size());
+						Long credited = run(move.target(), List.of(move.target().settings(), move.target().free(),
+								move.target().moves()), "credit", move.moveId(), move.generation(), move.sequences());
+						if (credited == 1L) {
+							pending.set(pending.indexOf(move), move.credited());
+						}
+					}
+				}
+				case 4 -> {
+					if (!pending.isEmpty()) {
+						Pending move = pending.remove(operand % pending.size());
+						if (move.isCredited()) {
+							run(move.source(), journalKeys(move.source()), "release", move.moveId(), "0");
+						}
+						else {
+							pending.add(move);
+						}
+					}
+				}
+				default -> moves.sweep(campaign, Duration.ZERO).block(Duration.ofSeconds(5));
+			}
+			assertEverySequenceOnce(campaign);
+		}
+		moves.sweep(campaign, Duration.ZERO).block(Duration.ofSeconds(5));
+		assertEverySequenceOnce(campaign);
+		// no stock stranded: newcomers (refilling their buckets as the gateway does) take exactly what is left
+		for (int i = 0; i < stock * campaign.buckets() * 4; i++) {
+			claimWithRefill(campaign, "late" + i);
+		}
+		assertThat(places(campaign).granted()).hasSize(stock);
+	}
+
+	private static void claim(Campaign campaign, String user) {
+		redis.execute(issue, campaign.keysFor(user).claimKeys(user, "a"), List.of(user, UUID.randomUUID().toString(),
+				"0", "0", "0", "0")).next().block(Duration.ofSeconds(5));
+	}
+
+	private static void claimWithRefill(Campaign campaign, String user) {
+		List<?> reply = redis.execute(issue, campaign.keysFor(user).claimKeys(user, "a"),
+				List.of(user, UUID.randomUUID().toString(), "0", "0", "0", "0")).next().block(Duration.ofSeconds(5));
+		if (((Number) reply.get(0)).intValue() == -4 && moves.refill(campaign, campaign.keysFor(user))
+			.block(Duration.ofSeconds(5))
+			.units() > 0) {
+			claimWithRefill(campaign, user);
+		}
+	}
+
+	private static String generation(CampaignKeys bucket) {
+		return redis.<String, String>opsForHash().get(bucket.settings(), "gen").block(Duration.ofSeconds(5));
+	}
+
+	private static List<?> reserve(CampaignKeys source, CampaignKeys target, String moveId, int units, String generation) {
+		return redis.execute(reserve, journalKeys(source),
+				List.of("reserve", moveId, Integer.toString(units), Integer.toString(target.bucket()), generation))
+			.next()
+			.block(Duration.ofSeconds(5));
+	}
+
+	private static Long run(CampaignKeys bucket, List<String> keys, String... args) {
+		return redis.execute(step, keys, List.of(args)).next().block(Duration.ofSeconds(5));
+	}
+
+	private static List<String> journalKeys(CampaignKeys bucket) {
+		return List.of(bucket.settings(), bucket.free(), bucket.journal());
+	}
+
+	private static String join(List<?> sequences) {
+		return String.join(",", sequences.stream().map(String::valueOf).toList());
+	}
+
+	/** Every sequence 1..stock is granted, free, in a range, or reserved and not credited: exactly once. */
+	private static void assertEverySequenceOnce(Campaign campaign) {
+		Places places = places(campaign);
+		Map<Integer, Integer> seen = new HashMap<>();
+		places.all().forEach((sequence) -> seen.merge(sequence, 1, Integer::sum));
+		assertThat(seen).as("sequences and how often each is held").hasSize(campaign.totalStock());
+		assertThat(seen.values()).allMatch((times) -> times == 1);
+		assertThat(seen.keySet()).allMatch((sequence) -> sequence >= 1 && sequence <= campaign.totalStock());
+	}
+
+	private static Places places(Campaign campaign) {
+		List<Integer> granted = new ArrayList<>();
+		List<Integer> held = new ArrayList<>();
+		for (CampaignKeys bucket : campaign.bucketKeys()) {
+			redis.<String, String>opsForHash().values(bucket.grants()).toStream().forEach((grants) -> Grant.parseAll(grants)
+				.forEach((grant) -> granted.add(grant.sequence())));
+			redis.opsForList().range(bucket.free(), 0, -1).toStream().forEach((free) -> held.add(Integer.parseInt(free)));
+			List<String> range = redis.<String, String>opsForHash()
+				.multiGet(bucket.settings(), List.of("seq", "last"))
+				.block(Duration.ofSeconds(5));
+			for (int s = Integer.parseInt(range.get(0)) + 1; s <= Integer.parseInt(range.get(1)); s++) {
+				held.add(s);
+			}
+			redis.<String, String>opsForHash().entries(bucket.journal()).toStream().forEach((entry) -> {
+				String[] parts = entry.getValue().split(":", 4);
+				CampaignKeys target = CampaignKeys.of(campaign.id(), Integer.parseInt(parts[0]));
+				String decided = redis.<String, String>opsForHash().get(target.moves(), entry.getKey()).block(Duration.ofSeconds(5));
+				if (!"c".equals(decided)) {
+					for (String s : parts[3].split(",")) {
+						held.add(Integer.parseInt(s));
+					}
+				}
+			});
+		}
+		return new Places(granted, held);
+	}
+
+	private record Places(List<Integer> granted, List<Integer> held) {
+
+		List<Integer> all() {
+			List<Integer> all = new ArrayList<>(this.granted);
+			all.addAll(this.held);
+			return all;
+		}
+
+	}
+
+	private record Pending(CampaignKeys source, CampaignKeys target, String moveId, String generation, String sequences,
+			boolean isCredited) {
+
+		Pending credited() {
+			return new Pending(this.source, this.target, this.moveId, this.generation, this.sequences, true);
+		}
+
+	}
+
+}
