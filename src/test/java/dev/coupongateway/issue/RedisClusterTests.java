@@ -89,6 +89,35 @@ class RedisClusterTests {
 	}
 
 	@Test
+	void whenAHotCampaignIsSplitOverThreeShardsThenItsUsersGetExactlyTheStock() throws Exception {
+		String campaign = null;
+		while (campaign == null) {
+			String id = Fixtures.uniqueId("hot");
+			Set<Integer> masters = CampaignKeys.all(id, 3)
+				.stream()
+				.map((keys) -> cluster.masterOf(keys.settings()))
+				.collect(Collectors.toSet());
+			if (masters.size() == 3) {
+				campaign = fixtures.bucketed(id, 300, 3);
+			}
+		}
+		String hot = campaign;
+		List<Answer> answers = claims.concurrently(IntStream.range(0, 900)
+			.mapToObj((user) -> new Claim(hot, "fan-" + user))
+			.toList(), 48);
+
+		assertThat(answers.stream().filter(Answer::granted)).hasSize(300);
+		assertThat(answers.stream().filter((answer) -> answer.status() == 410)).hasSize(600);
+		await().atMost(Duration.ofSeconds(30)).until(() -> fixtures.storedRows(hot) == 300);
+		assertThat(new HashSet<>(fixtures.storedCouponIds(hot))).hasSize(300);
+		for (CampaignKeys bucket : CampaignKeys.all(hot, 3)) {
+			int master = cluster.masterOf(bucket.settings());
+			String issued = cluster.on(master, (redis) -> redis.hget(bucket.settings(), "issued"));
+			assertThat(issued).as("grants made in bucket %d", bucket.bucket()).isNotEqualTo("0");
+		}
+	}
+
+	@Test
 	void whenAMasterFailsOverMidSpikeThenNothingIsOverGrantedAndTheRebuildRestoresTheRest() throws Exception {
 		String campaign = fixtures.campaign(300);
 		int master = cluster.masterOf(CampaignKeys.of(campaign).settings());
