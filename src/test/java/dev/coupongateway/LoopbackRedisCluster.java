@@ -112,6 +112,11 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 		this.nodes.get(index).stop();
 	}
 
+	/** SIGKILLs node {@code index} (its pid from {@code INFO server}): a crash, nothing flushed, nothing handed over. */
+	public void kill(int index) {
+		this.nodes.get(index).kill();
+	}
+
 	/** Starts node {@code index} again; a former master comes back as a replica of whoever took over. */
 	public void restart(int index) {
 		this.nodes.get(index).start();
@@ -179,6 +184,23 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 			catch (IOException ex) {
 				throw new UncheckedIOException(ex);
 			}
+		}
+
+		synchronized void kill() {
+			if (this.server == null) {
+				return;
+			}
+			String info = call((redis) -> redis.info("server"));
+			long pid = info.lines()
+				.filter((line) -> line.startsWith("process_id:"))
+				.mapToLong((line) -> Long.parseLong(line.substring("process_id:".length()).strip()))
+				.findFirst()
+				.orElseThrow();
+			ProcessHandle.of(pid).ifPresent((process) -> {
+				process.destroyForcibly();
+				process.onExit().join();
+			});
+			stop();
 		}
 
 		synchronized boolean running() {

@@ -56,7 +56,7 @@ class BucketedState {
 	 * fails while the writer is behind). Fails with a 503 problem while another instance rebuilds, or
 	 * grants are still on their way to Kafka; the buckets stay frozen until a rebuild completes.
 	 */
-	Mono<Boolean> rewrite(Campaign campaign, Mono<List<StoredCoupon>> stored) {
+	Mono<Boolean> rewrite(Campaign campaign, Mono<List<StoredCoupon>> stored, String servers) {
 		List<CampaignKeys> buckets = campaign.bucketKeys();
 		String token = UUID.randomUUID().toString();
 		String lease = buckets.get(0).rebuildLease();
@@ -69,11 +69,26 @@ class BucketedState {
 			.reduce(0L, Long::sum)
 			.flatMap((inOutbox) -> (inOutbox > 0) ? Mono.error(busy(inOutbox + " grants not in Kafka yet")) : stored)
 			.flatMapMany((coupons) -> Flux.fromIterable(plan(campaign, coupons)))
-			.flatMap((bucket) -> this.redis.execute(this.bucketScript, bucket.keys().bucketKeys(), bucket.args(token)))
+			.flatMap((bucket) -> this.redis.execute(this.bucketScript, bucket.keys().bucketKeys(),
+					bucket.args(token, servers)))
 			.all((written) -> written == 1L)
 			.flatMap((all) -> all ? this.redis.opsForSet().add(CampaignKeys.ALL_CAMPAIGNS, campaign.id()).thenReturn(true)
 					: Mono.error(busy("a later rebuild took it over")))
 			.doFinally((signal) -> this.redis.execute(this.releaseScript, List.of(lease), List.of(token)).subscribe());
+	}
+
+	/**
+	 * Whether every bucket has state, none is frozen, and the campaign was last written while the Redis
+	 * servers had the run ids {@code servers} (none restarted or failed over since): then nothing can
+	 * be behind and no rewrite is needed.
+	 */
+	Mono<Boolean> current(Campaign campaign, String servers) {
+		return Flux.fromIterable(campaign.bucketKeys())
+			.concatMap((keys) -> this.redis.<String, String>opsForHash().multiGet(keys.settings(), List.of("gen", "verified")))
+			.collectList()
+			.map((buckets) -> buckets.size() == campaign.buckets()
+					&& buckets.stream().allMatch((values) -> values.get(0) != null && !values.get(0).startsWith("frozen:"))
+					&& servers.equals(buckets.get(0).get(1)));
 	}
 
 	/** Each bucket's state from the stored coupons: its users' grants, its share of the unused sequences. */
@@ -115,13 +130,13 @@ class BucketedState {
 	record Bucket(Campaign campaign, CampaignKeys keys, int issued, long seq, long last, String free,
 			Map<String, List<StoredCoupon>> users) {
 
-		List<String> args(String token) {
+		List<String> args(String token, String servers) {
 			List<String> args = new ArrayList<>(List.of(token, UUID.randomUUID().toString(),
 					Integer.toString(this.campaign.totalStock()), Integer.toString(this.campaign.perUserLimit()),
 					Long.toString(CampaignState.epochMillis(this.campaign.startsAt())),
 					Long.toString(CampaignState.epochMillis(this.campaign.endsAt())), this.campaign.paused() ? "1" : "0",
 					Integer.toString(this.issued), Long.toString(this.seq), Long.toString(this.last), this.free,
-					Integer.toString(this.campaign.buckets())));
+					Integer.toString(this.campaign.buckets()), servers));
 			this.users.forEach((user, coupons) -> {
 				args.add(user);
 				args.add(coupons.stream()

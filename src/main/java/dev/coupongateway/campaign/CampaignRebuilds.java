@@ -50,6 +50,9 @@ public class CampaignRebuilds {
 
 	private final ConcurrentMap<String, Long> verifiedAt = new ConcurrentHashMap<>();
 
+	/** The Redis servers' run ids as last seen; empty until the first look. */
+	private final AtomicReference<String> servers = new AtomicReference<>("");
+
 	private final ConcurrentMap<String, Mono<Campaign>> rebuilds = new ConcurrentHashMap<>();
 
 	CampaignRebuilds(CampaignRepository repository, CampaignState state, WriterLag writerLag,
@@ -78,10 +81,13 @@ public class CampaignRebuilds {
 			.onErrorMap((ex) -> rebuilding(campaignId, "Kafka does not answer"))
 			.flatMap((lag) -> (lag > 0) ? Mono.error(rebuilding(campaignId, lag + " events not stored yet"))
 					: this.repository.storedCoupons(campaignId).collectList());
-		// a campaign on one slot is merged in one script; one split into buckets is frozen and rewritten whole
+		// a campaign on one slot is merged in one script; one split into buckets is frozen and rewritten whole,
+		// unless it was written since the Redis servers last restarted or failed over (nothing can be behind)
+		String servers = this.servers.get();
 		Mono<Boolean> restored = (campaign.buckets() == 1) ? stored.flatMap((coupons) -> this.state.restore(campaign, coupons))
-				: this.bucketed.rewrite(campaign, stored).onErrorMap((ex) -> !(ex instanceof ProblemException),
-						(ex) -> rebuilding(campaignId, ex.toString()));
+				: this.bucketed.current(campaign, servers)
+					.flatMap((current) -> current ? Mono.just(false) : this.bucketed.rewrite(campaign, stored, servers))
+					.onErrorMap((ex) -> !(ex instanceof ProblemException), (ex) -> rebuilding(campaignId, ex.toString()));
 		Mono<Campaign> rebuild = restored
 			.flatMap((written) -> {
 				if (written) {
@@ -107,7 +113,7 @@ public class CampaignRebuilds {
 	/** Writes a new campaign's Redis state; it is current as of now. */
 	Mono<Boolean> initialize(Campaign campaign) {
 		Mono<Boolean> write = (campaign.buckets() == 1) ? this.state.restore(campaign, List.of())
-				: this.bucketed.rewrite(campaign, Mono.just(List.of()));
+				: this.bucketed.rewrite(campaign, Mono.just(List.of()), this.servers.get());
 		return write
 			.doOnNext((written) -> this.verifiedAt.put(campaign.id(), this.redisEpoch.get()));
 	}
@@ -125,6 +131,11 @@ public class CampaignRebuilds {
 	/** Redis restarted (its data may be gone or behind): check every campaign before it grants again. */
 	void redisRestarted() {
 		this.redisEpoch.incrementAndGet();
+	}
+
+	/** The Redis servers' run ids as last seen ({@link RedisRestartWatch}). */
+	void serversSeen(String runIds) {
+		this.servers.set(runIds);
 	}
 
 	private ProblemException rebuilding(String campaignId, String why) {

@@ -64,6 +64,7 @@ class RedisRestartWatch extends PeriodicTask {
 	}
 
 	private void seen(String current) {
+		this.rebuilds.serversSeen(current);
 		String previous = this.runId.getAndSet(current);
 		if (previous != null && !previous.equals(current)) {
 			logger.warn("Redis restarted or failed over (run ids " + previous + " -> " + current

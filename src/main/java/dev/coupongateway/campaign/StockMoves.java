@@ -140,7 +140,7 @@ public class StockMoves {
 	}
 
 	/**
-	 * Decides every move of the campaign reserved more than {@code olderThan} ago and not released: the
+	 * Decides every move of the campaign reserved at least {@code olderThan} ago and not released: the
 	 * units end up either in the target (credited) or back in the source, never both. Returns the units
 	 * given back.
 	 */
@@ -149,7 +149,7 @@ public class StockMoves {
 		return Flux.fromIterable(campaign.bucketKeys())
 			.concatMap((source) -> this.redis.<String, String>opsForHash()
 				.entries(source.journal())
-				.filter((entry) -> Long.parseLong(entry.getValue().split(":", 4)[2]) < before)
+				.filter((entry) -> Long.parseLong(entry.getValue().split(":", 4)[2]) <= before)
 				.concatMap((entry) -> {
 					CampaignKeys target = CampaignKeys.of(campaign.id(), Integer.parseInt(entry.getValue().split(":", 2)[0]));
 					return settle(source, target, entry.getKey());

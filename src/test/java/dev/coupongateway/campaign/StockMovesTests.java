@@ -81,7 +81,7 @@ class StockMovesTests {
 			@ForAll @IntRange(min = 1, max = 8) int stock, @ForAll @Size(max = 40) List<@IntRange(max = 9999) Integer> actions) {
 		Campaign campaign = new Campaign("model-" + UUID.randomUUID().toString().substring(0, 8), "model", stock, 1, null,
 				null, false, Math.min(buckets, stock));
-		bucketed.rewrite(campaign, reactor.core.publisher.Mono.just(List.of())).block(Duration.ofSeconds(5));
+		bucketed.rewrite(campaign, reactor.core.publisher.Mono.just(List.of()), "").block(Duration.ofSeconds(5));
 		List<Pending> pending = new ArrayList<>();
 		int users = 0;
 		for (int action : actions) {

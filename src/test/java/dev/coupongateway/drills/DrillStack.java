@@ -13,6 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.coupongateway.LoopbackRedisCluster;
+
 /**
  * The processes of one drill: PostgreSQL, Redis, a Kafka broker and any number of gateway JVMs, each in
  * one or both roles. Everything on fixed ports chosen at construction, so a restart comes back where the
@@ -39,6 +41,9 @@ final class DrillStack implements AutoCloseable {
 
 	final RedisProcess redis;
 
+	/** A Redis Cluster instead of the single Redis, for drills in the many-instances shape; else null. */
+	final LoopbackRedisCluster cluster;
+
 	final KafkaBroker kafka;
 
 	private final Path jar;
@@ -51,6 +56,15 @@ final class DrillStack implements AutoCloseable {
 	 * @param overrides settings every gateway JVM of the drill gets, as {@code --key=value}
 	 */
 	DrillStack(String drill, List<String> overrides) {
+		this(drill, overrides, false);
+	}
+
+	/**
+	 * @param overrides settings every gateway JVM of the drill gets, as {@code --key=value}
+	 * @param cluster whether Redis is a cluster of three masters with a replica each
+	 */
+	DrillStack(String drill, List<String> overrides, boolean cluster) {
+		this.cluster = cluster ? new LoopbackRedisCluster() : null;
 		this.drill = drill;
 		this.dir = Drills.freshDir(drill);
 		this.jar = Drills.gatewayJar(this.dir);
@@ -64,13 +78,21 @@ final class DrillStack implements AutoCloseable {
 	/** PostgreSQL, Redis and Kafka. */
 	void startServers() {
 		this.postgres.start();
-		this.redis.start();
+		if (this.cluster != null) {
+			this.cluster.start();
+			Drills.log("Redis Cluster up: " + this.cluster.nodes());
+		}
+		else {
+			this.redis.start();
+		}
 		this.kafka.start();
 	}
 
 	/** A gateway JVM for this drill's servers (not started). */
 	GatewayProcess instance(String name, String roles, String... extra) {
-		List<String> settings = new ArrayList<>(List.of("--spring.data.redis.url=" + this.redis.url(),
+		String redis = (this.cluster != null) ? "--spring.data.redis.cluster.nodes=" + this.cluster.nodes()
+				: "--spring.data.redis.url=" + this.redis.url();
+		List<String> settings = new ArrayList<>(List.of(redis,
 				"--spring.r2dbc.url=" + this.postgres.r2dbcUrl(), "--spring.r2dbc.username=postgres",
 				"--spring.r2dbc.password=postgres", "--coupon.kafka.bootstrap-servers=" + this.kafka.bootstrapServers()));
 		settings.addAll(this.overrides);
@@ -99,8 +121,13 @@ final class DrillStack implements AutoCloseable {
 
 	/** Creates a campaign through the admin API of a running gateway. */
 	String createCampaign(String id, int totalStock, int perUserLimit) {
+		return createCampaign(id, totalStock, perUserLimit, 1);
+	}
+
+	/** Creates a campaign whose stock is split into {@code buckets}. */
+	String createCampaign(String id, int totalStock, int perUserLimit, int buckets) {
 		String body = "{\"id\":\"" + id + "\",\"name\":\"Drill " + this.drill + "\",\"totalStock\":" + totalStock
-				+ ",\"perUserLimit\":" + perUserLimit + "}";
+				+ ",\"perUserLimit\":" + perUserLimit + ",\"buckets\":" + buckets + "}";
 		HttpResponse<String> response = send(HttpRequest.newBuilder(gatewayUris().get(0).resolve("/api/admin/campaigns"))
 			.header("Authorization", "Bearer " + Drills.ADMIN_TOKEN)
 			.header("Content-Type", "application/json")
@@ -297,6 +324,9 @@ final class DrillStack implements AutoCloseable {
 			}
 		});
 		quietly(this.redis::kill);
+		if (this.cluster != null) {
+			quietly(this.cluster::close);
+		}
 		quietly(this.postgres::stop);
 		Drills.log(this.drill + ": all processes stopped");
 	}

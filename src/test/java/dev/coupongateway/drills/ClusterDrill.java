@@ -1,0 +1,136 @@
+package dev.coupongateway.drills;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.IntSupplier;
+
+import dev.coupongateway.campaign.CampaignKeys;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Drill 7: the many-instances shape. A Redis Cluster (three masters with a replica each), two gateway
+ * JVMs and two writer JVMs on one topic of six partitions; hot campaigns split into three buckets, one per
+ * shard. Three faults in turn, each mid-spike with claims spread over both gateways: the master of one
+ * bucket SIGKILLed (its replica takes over, the campaign is rewritten from PostgreSQL), a gateway
+ * SIGKILLed (the other takes its claims and its outboxes), a writer SIGKILLed (the other takes its
+ * partitions). After each, the promises are checked as in every drill, the reconciliation sums the
+ * buckets, and both gateways' stock streams show the same numbers.
+ */
+class ClusterDrill {
+
+	private static final int STOCK = 1_500;
+
+	private static final int BUCKETS = 3;
+
+	@Test
+	void manyInstancesOnACluster() throws Exception {
+		try (DrillStack stack = new DrillStack("ClusterDrill",
+				List.of("--coupon.kafka.ack-timeout=1s", "--coupon.relay.grace=2s"), true)) {
+			stack.startServers();
+			GatewayProcess writer1 = stack.instance("writer-1", "writer");
+			GatewayProcess writer2 = stack.instance("writer-2", "writer");
+			GatewayProcess a = stack.instance("gateway-a", "gateway");
+			GatewayProcess b = stack.instance("gateway-b", "gateway");
+			stack.start(writer1, writer2, a, b);
+
+			String onShards = hotCampaign(stack, "cluster-master");
+			int master = stack.cluster.masterOf(CampaignKeys.of(onShards, 1).settings());
+			spike(stack, onShards, 8, () -> {
+				stack.cluster.kill(master);
+				return master;
+			}, "master of bucket 1 (node " + master + ") SIGKILLed mid-spike; its replica took over");
+			stack.cluster.restart(master);
+			stack.cluster.awaitHealthy();
+
+			String gatewayKilled = hotCampaign(stack, "cluster-gateway");
+			spike(stack, gatewayKilled, 9, () -> {
+				a.kill();
+				return 0;
+			}, "gateway-a SIGKILLed mid-spike; its claims retried at gateway-b");
+			GatewayProcess c = stack.instance("gateway-c", "gateway");
+			stack.start(c);
+
+			String writerKilled = hotCampaign(stack, "cluster-writer");
+			spike(stack, writerKilled, 10, () -> {
+				writer1.kill();
+				return 0;
+			}, "writer-1 SIGKILLed mid-spike; writer-2 took its partitions");
+		}
+	}
+
+	/** A campaign of three buckets on three different masters. */
+	private static String hotCampaign(DrillStack stack, String prefix) {
+		for (int attempt = 0;; attempt++) {
+			String id = prefix + "-" + attempt;
+			Set<Integer> masters = new HashSet<>();
+			CampaignKeys.all(id, BUCKETS).forEach((keys) -> masters.add(stack.cluster.masterOf(keys.settings())));
+			if (masters.size() == BUCKETS) {
+				return stack.createCampaign(id, STOCK, 1, BUCKETS);
+			}
+		}
+	}
+
+	/** 3,000 users (and repeats) over both gateways; the fault once 300 are granted; then the verdict. */
+	private static void spike(DrillStack stack, String campaign, long seed, IntSupplier fault, String notes)
+			throws Exception {
+		try (LoadDriver load = new LoadDriver(campaign, 48)) {
+			LoadDriver.Run run = load.fire(Drills.users(campaign, 3_000, 300, seed), stack.gatewayUris(),
+					stack::gatewayUris);
+			await("grants before the fault").atMost(Duration.ofSeconds(120))
+				.pollInterval(Duration.ofMillis(20))
+				.until(() -> load.granted() >= 300);
+			int grantedAtFault = load.granted();
+			fault.getAsInt();
+			Drills.log(campaign + ": " + notes + " (" + grantedAtFault + " granted before)");
+			run.await(Duration.ofMinutes(4));
+			long end = System.nanoTime();
+			Convergence.Verdict verdict = Convergence.check(stack, campaign, STOCK, 1, load, end,
+					notes + " at " + grantedAtFault + " granted; " + BUCKETS + " buckets on 3 shards");
+			verdict.assertPromisesHeld();
+			assertThat(streams(stack, campaign)).as("first stock event of each gateway's stream").hasSize(1);
+		}
+	}
+
+	/** The {@code data:} of the first event of the stock stream at every running gateway, as a set. */
+	private static Set<String> streams(DrillStack stack, String campaign) throws Exception {
+		HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+		List<String> firsts = new ArrayList<>();
+		for (URI gateway : stack.gatewayUris()) {
+			HttpResponse<java.io.InputStream> response = http.send(HttpRequest
+				.newBuilder(gateway.resolve("/api/campaigns/" + campaign + "/stock/stream"))
+				.timeout(Duration.ofSeconds(10))
+				.GET()
+				.build(), HttpResponse.BodyHandlers.ofInputStream());
+			// a finished campaign's stream: its final event, then the end (204 when already closed)
+			if (response.statusCode() == 204) {
+				firsts.add("finished");
+				continue;
+			}
+			try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+				String line;
+				while ((line = lines.readLine()) != null) {
+					if (line.startsWith("data:")) {
+						firsts.add(line);
+						break;
+					}
+				}
+			}
+		}
+		Drills.log(campaign + ": stock streams of " + stack.gatewayUris().size() + " gateways: " + firsts);
+		return new HashSet<>(firsts);
+	}
+
+}
