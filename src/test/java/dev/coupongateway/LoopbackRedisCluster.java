@@ -127,6 +127,11 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 		return this.nodes.get(index).call(command);
 	}
 
+	/** The port node {@code index} listens on. */
+	public int port(int index) {
+		return this.nodes.get(index).port;
+	}
+
 	/** Indexes of the nodes that are masters now. */
 	public List<Integer> masters() {
 		List<Integer> masters = new ArrayList<>();

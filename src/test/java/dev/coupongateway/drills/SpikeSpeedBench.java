@@ -18,8 +18,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -38,12 +36,6 @@ import org.postgresql.PGConnection;
  */
 public final class SpikeSpeedBench {
 
-	private static final Pattern REQUESTS = Pattern.compile("requests/s: (\\d+)");
-
-	private static final Pattern LATENCY = Pattern.compile("latency p(\\d+): ([\\d.]+) ms");
-
-	private static final Pattern STATUS = Pattern.compile("status (\\d+): (\\d+)");
-
 	private final int runs = intEnv("RUNS", 3);
 
 	private final String duration = env("DURATION", "15s");
@@ -55,8 +47,6 @@ public final class SpikeSpeedBench {
 	private final int drainEvents = intEnv("DRAIN_EVENTS", 1_000_000);
 
 	private final List<String> gatewayJvm = List.of(env("GATEWAY_JVM", "-Xms512m -Xmx512m").split(" "));
-
-	private final Path script = Drills.projectDir().resolve("bench").resolve("claim.lua");
 
 	private final StringBuilder report = new StringBuilder();
 
@@ -118,7 +108,7 @@ public final class SpikeSpeedBench {
 			wrk(redisAck.baseUri().toString(), claims(grantsRedisAck), "warmup", this.warmup, null);
 			wrk(limits.baseUri().toString(), claims(grantsLimits), "warmup", this.warmup, null);
 
-			Map<String, List<Result>> results = new LinkedHashMap<>();
+			Map<String, List<Wrk.Result>> results = new LinkedHashMap<>();
 			for (int run = 1; run <= this.runs; run++) {
 				for (Map.Entry<String, Target> target : targets.entrySet()) {
 					// run 1 of the combined gateway's rows is also profiled (JFR, profile settings)
@@ -134,7 +124,7 @@ public final class SpikeSpeedBench {
 					Map<String, Long> before = new LinkedHashMap<>();
 					pids.forEach((name, pid) -> before.put(name, cpuTicks(pid)));
 					long started = System.nanoTime();
-					Result result = wrk(target.getValue().base(), target.getValue().path(), "run" + run, this.duration,
+					Wrk.Result result = wrk(target.getValue().base(), target.getValue().path(), "run" + run, this.duration,
 							target.getValue().users());
 					double seconds = (System.nanoTime() - started) / 1e9;
 					if (run == 1) {
@@ -163,7 +153,7 @@ public final class SpikeSpeedBench {
 			combined.terminate(Duration.ofSeconds(30));
 			redisAck.terminate(Duration.ofSeconds(30));
 			limits.terminate(Duration.ofSeconds(30));
-			firstSeconds(stack, grants, median(results.get("grants, gateway + writer in one JVM")));
+			firstSeconds(stack, grants, Wrk.median(results.get("grants, gateway + writer in one JVM")));
 			drain(stack, gatewayOnly);
 		}
 		Path out = Drills.root().resolve("spike-speed.md");
@@ -243,7 +233,7 @@ public final class SpikeSpeedBench {
 	}
 
 	/** CPU time (user + system) a process has used so far, in clock ticks (1/100 s here). */
-	private static long cpuTicks(long pid) {
+	static long cpuTicks(long pid) {
 		try {
 			String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
 			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -258,24 +248,11 @@ public final class SpikeSpeedBench {
 		return "/api/campaigns/" + campaign + "/coupons";
 	}
 
-	private Result wrk(String base, String path, String run, String duration, String users) throws Exception {
-		List<String> command = List.of("wrk", "-t1", "-c" + this.connections, "-d" + duration, "--timeout", "10s", "-s",
-				this.script.toString(), base);
-		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-		builder.environment().put("TARGET", path);
-		builder.environment().put("RUN", run + "-" + UUID.randomUUID().toString().substring(0, 8));
-		if (users != null) {
-			builder.environment().put("USERS", users);
-		}
-		Process process = builder.start();
-		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
-			throw new IllegalStateException("wrk failed: " + output);
-		}
-		return Result.parse(output);
+	private Wrk.Result wrk(String base, String path, String run, String duration, String users) throws Exception {
+		return Wrk.run(base, path, run, duration, this.connections, users);
 	}
 
-	private void reportHttp(Map<String, List<Result>> results, long rssCombined, long rssGatewayOnly) throws Exception {
+	private void reportHttp(Map<String, List<Wrk.Result>> results, long rssCombined, long rssGatewayOnly) throws Exception {
 		line("# Spike speed");
 		line("");
 		line("Command: `bench/spike-speed.sh` (" + Instant.now() + ", " + machine() + ", commit " + commit() + ").");
@@ -287,9 +264,9 @@ public final class SpikeSpeedBench {
 		line("");
 		line("| what | req/s (median) | runs | p50 ms | p99 ms | share of the ceiling (median of the runs' shares, each run's) | answers |");
 		line("|---|---|---|---|---|---|---|");
-		List<Result> ceilings = results.values().iterator().next();
-		for (Map.Entry<String, List<Result>> entry : results.entrySet()) {
-			Result median = median(entry.getValue());
+		List<Wrk.Result> ceilings = results.values().iterator().next();
+		for (Map.Entry<String, List<Wrk.Result>> entry : results.entrySet()) {
+			Wrk.Result median = Wrk.median(entry.getValue());
 			// the share is taken run by run (this row against the ceiling of the same run), then the median
 			List<Double> shares = new ArrayList<>();
 			for (int i = 0; i < entry.getValue().size(); i++) {
@@ -317,7 +294,7 @@ public final class SpikeSpeedBench {
 	 * The first seconds of a fresh instance: a new gateway JVM (gateway and writer), load from the moment
 	 * it reports healthy (ready), without the claim-path warm-up and with it; against the warm figure.
 	 */
-	private void firstSeconds(DrillStack stack, String campaign, Result warm) throws Exception {
+	private void firstSeconds(DrillStack stack, String campaign, Wrk.Result warm) throws Exception {
 		line("## The first " + this.duration + " of a fresh instance");
 		line("");
 		line("| instance | req/s | p50 ms | p99 ms | share of the warm figure (" + warm.requestsPerSecond() + " req/s) |");
@@ -329,7 +306,7 @@ public final class SpikeSpeedBench {
 			long launched = System.nanoTime();
 			fresh.start();
 			long ready = System.nanoTime();
-			Result first = wrk(fresh.baseUri().toString(), claims(campaign), "fresh" + warmup, this.duration, null);
+			Wrk.Result first = wrk(fresh.baseUri().toString(), claims(campaign), "fresh" + warmup, this.duration, null);
 			Drills.log("fresh instance, warm-up " + warmup + ": ready in " + (ready - launched) / 1_000_000 + " ms; " + first);
 			line("| warm-up " + (warmup.equals("0") ? "off" : warmup + " requests") + ", ready "
 					+ String.format("%.1f", (ready - launched) / 1e9) + " s after launch | " + first.requestsPerSecond()
@@ -444,12 +421,6 @@ public final class SpikeSpeedBench {
 		return -1;
 	}
 
-	private static Result median(List<Result> results) {
-		List<Result> sorted = new ArrayList<>(results);
-		sorted.sort(java.util.Comparator.comparingLong(Result::requestsPerSecond));
-		return sorted.get(sorted.size() / 2);
-	}
-
 	private void line(String text) {
 		this.report.append(text).append('\n');
 	}
@@ -484,34 +455,6 @@ public final class SpikeSpeedBench {
 
 	/** Where one row of the table sends its load. */
 	private record Target(String base, String path, String users) {
-	}
-
-	/** One wrk run, as {@code bench/claim.lua} reports it. */
-	private record Result(long requestsPerSecond, String p50, String p99, Map<Integer, Long> statuses) {
-
-		static Result parse(String output) {
-			Matcher requests = REQUESTS.matcher(output);
-			if (!requests.find()) {
-				throw new IllegalStateException("no requests/s in wrk's output: " + output);
-			}
-			Map<String, String> latency = new LinkedHashMap<>();
-			Matcher percentiles = LATENCY.matcher(output);
-			while (percentiles.find()) {
-				latency.put(percentiles.group(1), percentiles.group(2));
-			}
-			Map<Integer, Long> statuses = new java.util.TreeMap<>();
-			Matcher status = STATUS.matcher(output);
-			while (status.find()) {
-				statuses.merge(Integer.parseInt(status.group(1)), Long.parseLong(status.group(2)), Long::sum);
-			}
-			return new Result(Long.parseLong(requests.group(1)), latency.get("50"), latency.get("99"), statuses);
-		}
-
-		@Override
-		public String toString() {
-			return this.requestsPerSecond + " req/s, p50 " + this.p50 + " ms, p99 " + this.p99 + " ms, " + this.statuses;
-		}
-
 	}
 
 	/** The no-op WebFlux app in a JVM of its own, with the same heap as the gateway. */
