@@ -2,7 +2,6 @@ package dev.coupongateway;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +14,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import redis.embedded.RedisServer;
 
 import static org.awaitility.Awaitility.await;
 
@@ -44,7 +42,7 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 			throw new UncheckedIOException(ex);
 		}
 		for (int i = 0; i < MASTERS * 2; i++) {
-			this.nodes.add(new Node(freePort(), this.dir.resolve("node-" + i)));
+			this.nodes.add(new Node(this.dir.resolve("node-" + i)));
 		}
 	}
 
@@ -132,6 +130,23 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 		return this.nodes.get(index).port;
 	}
 
+	/**
+	 * A campaign id, {@code prefix-n}, whose {@code buckets} buckets are served by as many different
+	 * masters now (bucket tags hash to slots at random: ids are tried until they fall apart).
+	 */
+	public String idOnDistinctMasters(String prefix, int buckets) {
+		for (int attempt = 0;; attempt++) {
+			String id = prefix + "-" + attempt;
+			if (dev.coupongateway.campaign.CampaignKeys.all(id, buckets)
+				.stream()
+				.map((keys) -> masterOf(keys.settings()))
+				.distinct()
+				.count() == buckets) {
+				return id;
+			}
+		}
+	}
+
 	/** Indexes of the nodes that are masters now. */
 	public List<Integer> masters() {
 		List<Integer> masters = new ArrayList<>();
@@ -149,50 +164,39 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 		this.nodes.forEach(Node::stop);
 	}
 
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new UncheckedIOException(ex);
-		}
-	}
-
+	/** One server of the cluster, its cluster state in a directory of its own. */
 	private static final class Node {
+
+		private final RestartableRedis server;
 
 		private final int port;
 
-		private final Path dir;
-
-		private RedisServer server;
-
-		Node(int port, Path dir) {
-			this.port = port;
-			this.dir = dir;
-		}
-
-		synchronized void start() {
+		Node(Path dir) {
 			try {
-				Files.createDirectories(this.dir);
-				this.server = RedisServer.newRedisServer()
-					.port(this.port)
-					.bind("127.0.0.1")
-					.setting("dir " + this.dir)
-					.setting("cluster-enabled yes")
-					.setting("cluster-config-file nodes.conf")
-					.setting("cluster-node-timeout " + NODE_TIMEOUT_MS)
-					.setting("save \"\"")
-					.setting("appendonly no")
-					.build();
-				this.server.start();
+				Files.createDirectories(dir);
 			}
 			catch (IOException ex) {
 				throw new UncheckedIOException(ex);
 			}
+			this.server = new RestartableRedis("dir " + dir, "cluster-enabled yes", "cluster-config-file nodes.conf",
+					"cluster-node-timeout " + NODE_TIMEOUT_MS);
+			this.port = this.server.port();
 		}
 
-		synchronized void kill() {
-			if (this.server == null) {
+		void start() {
+			this.server.start();
+		}
+
+		void stop() {
+			this.server.stop();
+		}
+
+		boolean running() {
+			return this.server.running();
+		}
+
+		void kill() {
+			if (!running()) {
 				return;
 			}
 			String info = call((redis) -> redis.info("server"));
@@ -206,22 +210,6 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 				process.onExit().join();
 			});
 			stop();
-		}
-
-		synchronized boolean running() {
-			return this.server != null;
-		}
-
-		synchronized void stop() {
-			try {
-				if (this.server != null) {
-					this.server.stop();
-					this.server = null;
-				}
-			}
-			catch (IOException ex) {
-				throw new UncheckedIOException(ex);
-			}
 		}
 
 		void run(java.util.function.Consumer<RedisCommands<String, String>> command) {

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 
+import java.util.List;
+
 import redis.embedded.RedisServer;
+import redis.embedded.core.RedisServerBuilder;
 
 /**
  * A real Redis server (embedded-redis) on a fixed loopback port that a test can stop and start again,
@@ -15,17 +18,25 @@ public final class RestartableRedis implements AutoCloseable {
 
 	private final int port = freePort();
 
+	private final List<String> settings;
+
 	private RedisServer server;
+
+	/** @param settings more {@code redis.conf} lines, such as {@code cluster-enabled yes} */
+	public RestartableRedis(String... settings) {
+		this.settings = List.of(settings);
+	}
 
 	/** Starts Redis on its port: fresh, no persistence. */
 	public synchronized RestartableRedis start() {
 		try {
-			this.server = RedisServer.newRedisServer()
+			RedisServerBuilder builder = RedisServer.newRedisServer()
 				.port(this.port)
 				.bind("127.0.0.1")
 				.setting("save \"\"")
-				.setting("appendonly no")
-				.build();
+				.setting("appendonly no");
+			this.settings.forEach(builder::setting);
+			this.server = builder.build();
 			this.server.start();
 			return this;
 		}
@@ -45,6 +56,14 @@ public final class RestartableRedis implements AutoCloseable {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
+	}
+
+	public boolean running() {
+		return this.server != null;
+	}
+
+	public int port() {
+		return this.port;
 	}
 
 	public String url() {

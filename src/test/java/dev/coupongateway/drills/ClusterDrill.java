@@ -73,14 +73,7 @@ class ClusterDrill {
 
 	/** A campaign of three buckets on three different masters. */
 	private static String hotCampaign(DrillStack stack, String prefix) {
-		for (int attempt = 0;; attempt++) {
-			String id = prefix + "-" + attempt;
-			Set<Integer> masters = new HashSet<>();
-			CampaignKeys.all(id, BUCKETS).forEach((keys) -> masters.add(stack.cluster.masterOf(keys.settings())));
-			if (masters.size() == BUCKETS) {
-				return stack.createCampaign(id, STOCK, 1, BUCKETS);
-			}
-		}
+		return stack.createCampaign(stack.cluster.idOnDistinctMasters(prefix, BUCKETS), STOCK, 1, BUCKETS);
 	}
 
 	/** 3,000 users (and repeats) over both gateways; the fault once 300 are granted; then the verdict. */

@@ -5,11 +5,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 import dev.coupongateway.campaign.CampaignKeys;
@@ -177,15 +175,7 @@ public final class ClusterScalingBench {
 		GatewayProcess gateway = stack.instance("gateway-writer", "gateway,writer").jvm(List.of("-Xms512m", "-Xmx512m"));
 		stack.start(gateway);
 		String one = stack.createCampaign("claims-one", 10_000_000, 1, 1);
-		String three = null;
-		for (int attempt = 0; three == null; attempt++) {
-			String id = "claims-three-" + attempt;
-			Set<Integer> masters = new HashSet<>();
-			CampaignKeys.all(id, 3).forEach((keys) -> masters.add(stack.cluster.masterOf(keys.settings())));
-			if (masters.size() == 3) {
-				three = stack.createCampaign(id, 10_000_000, 1, 3);
-			}
-		}
+		String three = stack.createCampaign(stack.cluster.idOnDistinctMasters("claims-three", 3), 10_000_000, 1, 3);
 		String base = gateway.baseUri().toString();
 		Wrk.run(base, path(one), "warmup", "30s", 64, null);
 		Wrk.run(base, path(three), "warmup", "30s", 64, null);
@@ -222,15 +212,7 @@ public final class ClusterScalingBench {
 	 */
 	private void sellOut(DrillStack stack, GatewayProcess gateway) throws Exception {
 		int stock = 20_000;
-		String campaign = null;
-		for (int attempt = 0; campaign == null; attempt++) {
-			String id = "sell-out-" + attempt;
-			Set<Integer> masters = new HashSet<>();
-			CampaignKeys.all(id, 3).forEach((keys) -> masters.add(stack.cluster.masterOf(keys.settings())));
-			if (masters.size() == 3) {
-				campaign = stack.createCampaign(id, stock, 1, 3);
-			}
-		}
+		String campaign = stack.createCampaign(stack.cluster.idOnDistinctMasters("sell-out", 3), stock, 1, 3);
 		String base = gateway.baseUri().toString();
 		String before = stack.counters("coupon_stock_moved_total");
 		Wrk.Result result = Wrk.run(base, path(campaign), "sell-out", "15s", 64, null);
@@ -266,15 +248,7 @@ public final class ClusterScalingBench {
 	/** A campaign's Redis state written directly (no gateway): {@code buckets} ranges over {@code total}. */
 	private static String seed(DrillStack stack, RedisAdvancedClusterCommands<String, String> redis, String prefix,
 			int buckets, int total) {
-		String id = prefix;
-		for (int attempt = 0;; attempt++) {
-			id = prefix + "-" + attempt;
-			Set<Integer> masters = new HashSet<>();
-			CampaignKeys.all(id, buckets).forEach((keys) -> masters.add(stack.cluster.masterOf(keys.settings())));
-			if (masters.size() == buckets) {
-				break;
-			}
-		}
+		String id = stack.cluster.idOnDistinctMasters(prefix, buckets);
 		for (CampaignKeys keys : CampaignKeys.all(id, buckets)) {
 			long seq = (long) total * keys.bucket() / buckets;
 			long last = (long) total * (keys.bucket() + 1) / buckets;
