@@ -43,6 +43,9 @@ class IssueService {
 
 	private static final Log logger = LogFactory.getLog(IssueService.class);
 
+	/** How often a claim on an empty bucket of a split campaign pulls stock in and tries again. */
+	private static final int REFILLS = 3;
+
 	private final IssueScript script;
 
 	private final CampaignService campaigns;
@@ -58,9 +61,6 @@ class IssueService {
 	private final Outbox outbox;
 
 	private final StockMoves moves;
-
-	/** How often a claim on an empty bucket of a split campaign pulls stock in and tries again. */
-	private static final int REFILLS = 3;
 
 	private final Duration redisTimeout;
 
@@ -133,8 +133,11 @@ class IssueService {
 		UUID couponId = UUID.randomUUID();
 		// the slot is held while Redis decides, not while Kafka acknowledges: a slow broker must not shed claims
 		Mono<Claim> claim = this.campaigns.findForClaim(campaignId)
-			.flatMap((campaign) -> decide(campaign, campaign.keysFor(userId), userId, address, couponId)
-				.map((outcome) -> new Decided(campaign, campaign.keysFor(userId), outcome)))
+			.flatMap((campaign) -> {
+				CampaignKeys bucket = campaign.keysFor(userId);
+				return decide(campaign, bucket, userId, address, couponId)
+					.map((outcome) -> new Decided(campaign, bucket, outcome));
+			})
 			.doFinally((signal) -> this.inFlight.decrementAndGet())
 			.flatMap((decided) -> {
 				IssueOutcome outcome = decided.outcome();
