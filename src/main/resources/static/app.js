@@ -4,6 +4,9 @@
 
 const $ = (id) => document.getElementById(id);
 let source = null;
+// the waiting room: the line's own stream, and the ticket admission gave (sent with the claim)
+let line = null;
+let ticket = null;
 
 function show(stock) {
   $('total').textContent = stock.total;
@@ -83,6 +86,8 @@ async function selected() {
     const campaign = await response.json();
     $('campaign-status').textContent = statusText(campaign);
     show({ total: campaign.totalStock, issued: campaign.issued, remaining: campaign.remaining });
+    leaveLine();
+    $('line').hidden = !campaign.waitingRoom;
   }
   watch(id);
   loadMine();
@@ -91,6 +96,64 @@ async function selected() {
 function statusText(campaign) {
   const words = { SCHEDULED: 'not started yet', OPEN: 'open', PAUSED: 'paused', SOLD_OUT: 'sold out', ENDED: 'ended' };
   return 'Status: ' + (words[campaign.status] || campaign.status) + ' · up to ' + campaign.perUserLimit + ' per person';
+}
+
+function leaveLine() {
+  if (line) {
+    line.close();
+    line = null;
+  }
+  ticket = null;
+  $('line-status').textContent = '';
+}
+
+function waitText(place) {
+  const ahead = place.ahead === 1 ? '1 person' : place.ahead + ' people';
+  return 'You are number ' + place.place + ' in line: ' + ahead + ' ahead of you, about '
+    + place.expectedWaitSeconds + ' s to wait.';
+}
+
+function admittedText(admission) {
+  const seconds = Math.max(0, Math.round((Date.parse(admission.ticketExpiresAt) - Date.now()) / 1000));
+  return "It's your turn: claim within " + seconds + ' s.';
+}
+
+async function join() {
+  const user = $('user').value.trim();
+  const status = $('line-status');
+  if (!user) {
+    status.textContent = 'Enter your user id first.';
+    return;
+  }
+  leaveLine();
+  const campaignId = $('campaign').value;
+  const response = await fetch('/api/campaigns/' + encodeURIComponent(campaignId) + '/queue', {
+    method: 'POST', headers: { 'X-User-Id': user }
+  });
+  const place = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    status.textContent = message(place);
+    return;
+  }
+  if (place.ticket) {
+    ticket = place.ticket;
+    status.textContent = admittedText(place);
+    return;
+  }
+  status.textContent = waitText(place);
+  line = new EventSource('/api/campaigns/' + encodeURIComponent(campaignId) + '/queue/stream?user='
+    + encodeURIComponent(user) + '&token=' + encodeURIComponent(place.lineToken));
+  line.addEventListener('queue', (e) => { status.textContent = waitText(JSON.parse(e.data)); });
+  line.addEventListener('admitted', (e) => {
+    const admission = JSON.parse(e.data);
+    ticket = admission.ticket;
+    status.textContent = admittedText(admission);
+    line.close();
+  });
+  line.addEventListener('expired', () => {
+    status.textContent = 'Your turn passed without a claim. Join the line again.';
+    line.close();
+  });
 }
 
 async function claim(event) {
@@ -105,8 +168,12 @@ async function claim(event) {
   outcome.className = '';
   outcome.textContent = 'Claiming…';
   try {
+    const headers = { 'X-User-Id': user };
+    if (ticket) {
+      headers['X-Queue-Ticket'] = ticket;
+    }
     const response = await fetch('/api/campaigns/' + encodeURIComponent($('campaign').value) + '/coupons', {
-      method: 'POST', headers: { 'X-User-Id': user }
+      method: 'POST', headers
     });
     const body = await response.json().catch(() => ({}));
     if (response.status === 201 || response.status === 202) {
@@ -136,6 +203,7 @@ function message(problem) {
     case 'RATE_LIMITED': return 'Too many tries; wait a moment.';
     case 'UNAVAILABLE': return 'The shop is busy; try again in a moment.';
     case 'UNAUTHENTICATED': return 'Enter a valid user id.';
+    case 'NOT_ADMITTED': return 'Not your turn yet: join the line and claim once you are admitted.';
     default: return problem.detail || 'Something went wrong.';
   }
 }
@@ -163,6 +231,7 @@ async function loadMine() {
 document.addEventListener('DOMContentLoaded', () => {
   $('campaign').addEventListener('change', selected);
   $('claim-form').addEventListener('submit', claim);
+  $('join').addEventListener('click', join);
   $('user').addEventListener('change', loadMine);
   loadCampaigns();
 });

@@ -59,6 +59,21 @@ public class Fixtures {
 		return create(id, totalStock, 1, null, null, 1);
 	}
 
+	/** Creates a campaign with a waiting room admitting {@code admitPerSecond}, tickets valid for {@code ticketTtl}. */
+	public String withWaitingRoom(int totalStock, int admitPerSecond, String ticketTtl) {
+		String id = uniqueId("line");
+		this.http.post()
+			.uri("/api/admin/campaigns")
+			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(Map.of("id", id, "name", "Campaign " + id, "totalStock", totalStock, "waitingRoom",
+					Map.of("admitPerSecond", admitPerSecond, "ticketTtl", ticketTtl)))
+			.exchange()
+			.expectStatus()
+			.isCreated();
+		return id;
+	}
+
 	/** Creates a campaign whose stock is split into {@code buckets} Redis slots. */
 	public String bucketed(String id, int totalStock, int buckets) {
 		return create(id, totalStock, 1, null, null, buckets);

@@ -13,14 +13,21 @@ import java.time.Instant;
  * @param endsAt first instant claims are refused again, or {@code null} for never (an operator may end it early)
  * @param paused whether an operator holds the campaign: claims are refused until it resumes
  * @param buckets Redis slots the stock is split over (1 for one slot; see {@link CampaignKeys#bucketOf})
+ * @param waitingRoom the line in front of the campaign, or {@code null} for none
  */
 public record Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
-		boolean paused, int buckets) {
+		boolean paused, int buckets, WaitingRoom waitingRoom) {
 
-	/** A campaign on one slot. */
+	/** A campaign on one slot, no waiting room. */
 	public Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
 			boolean paused) {
-		this(id, name, totalStock, perUserLimit, startsAt, endsAt, paused, 1);
+		this(id, name, totalStock, perUserLimit, startsAt, endsAt, paused, 1, null);
+	}
+
+	/** A campaign with no waiting room. */
+	public Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
+			boolean paused, int buckets) {
+		this(id, name, totalStock, perUserLimit, startsAt, endsAt, paused, buckets, null);
 	}
 
 	/** Where the campaign stands at {@code now} with {@code issued} coupons granted. */
@@ -40,7 +47,20 @@ public record Campaign(String id, String name, int totalStock, int perUserLimit,
 	/** The same campaign with the operator's controls as Redis holds them now. */
 	Campaign controlled(Instant startsAt, Instant endsAt, boolean paused) {
 		return new Campaign(this.id, this.name, this.totalStock, this.perUserLimit, startsAt, endsAt, paused,
-				this.buckets);
+				this.buckets, this.waitingRoom);
+	}
+
+	/** The same campaign with another waiting room (or none). */
+	Campaign withWaitingRoom(WaitingRoom room) {
+		return new Campaign(this.id, this.name, this.totalStock, this.perUserLimit, this.startsAt, this.endsAt,
+				this.paused, this.buckets, room);
+	}
+
+	/**
+	 * A line in front of the campaign: people are admitted {@code admitPerSecond} a second, in the order
+	 * they joined, and each may claim within {@code ticketTtl} of being admitted.
+	 */
+	public record WaitingRoom(int admitPerSecond, java.time.Duration ticketTtl) {
 	}
 
 	/** The Redis keys of every bucket, bucket 0 first. */

@@ -60,6 +60,24 @@ class CampaignHandler {
 		return this.campaigns.end(campaignId(request)).flatMap((view) -> ServerResponse.ok().bodyValue(view));
 	}
 
+	Mono<ServerResponse> setWaitingRoom(ServerRequest request) {
+		String campaignId = campaignId(request);
+		return request.bodyToMono(NewWaitingRoom.class)
+			.switchIfEmpty(Mono.error(() -> new ProblemException(Problem.invalid(List.of("body: required")))))
+			.flatMap((body) -> {
+				List<String> errors = body.errors("");
+				if (!errors.isEmpty()) {
+					return Mono.error(new ProblemException(Problem.invalid(errors)));
+				}
+				return this.campaigns.waitingRoom(campaignId, body.toWaitingRoom());
+			})
+			.flatMap((view) -> ServerResponse.ok().bodyValue(view));
+	}
+
+	Mono<ServerResponse> removeWaitingRoom(ServerRequest request) {
+		return this.campaigns.waitingRoom(campaignId(request), null).flatMap((view) -> ServerResponse.ok().bodyValue(view));
+	}
+
 	Mono<ServerResponse> reconciliation(ServerRequest request) {
 		return this.campaigns.reconcile(campaignId(request))
 			.flatMap((report) -> ServerResponse.ok().bodyValue(report));

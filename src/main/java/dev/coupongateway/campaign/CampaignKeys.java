@@ -24,15 +24,24 @@ import java.util.zip.CRC32;
  * @param moves hash: stock moves into this bucket, credited or cancelled
  * @param rebuildLease string: the instance rebuilding a bucketed campaign (used in bucket 0 only)
  * @param limiter prefix of the rate limiters' keys in this bucket's slot
+ * @param queue hash: user id to the user's place in the waiting room's line (bucket 0 only, as the three below)
+ * @param queueState hash: {@code joined} (places given), {@code admitted} (highest place admitted),
+ * {@code credit} (the instant admissions are paid up to), {@code rate} and {@code ttl} (the room's settings)
+ * @param admissions sorted set: each admission, scored by the highest place it admitted, as {@code place:atMs}
+ * @param admissionLease string: the instance whose scheduler admits people now
  */
 public record CampaignKeys(String campaignId, int bucket, String settings, String grants, String outbox,
-		String relayLease, String free, String journal, String moves, String rebuildLease, String limiter) {
+		String relayLease, String free, String journal, String moves, String rebuildLease, String limiter, String queue,
+		String queueState, String admissions, String admissionLease) {
 
 	/** A set (outside any campaign's slot) of every campaign id that has Redis state, for the relay. */
 	public static final String ALL_CAMPAIGNS = "coupon:campaigns";
 
 	/** A pub/sub channel: the id of each campaign a rebuild wrote, so every instance forgets its claim facts. */
 	public static final String REBUILT_CHANNEL = "coupon:rebuilt";
+
+	/** A set (outside any campaign's slot) of the ids of campaigns with a waiting room, for the scheduler. */
+	public static final String WAITING_ROOMS = "coupon:waiting-rooms";
 
 	/** The keys of a campaign's bucket 0 (all of them, for a campaign on one slot). */
 	public static CampaignKeys of(String campaignId) {
@@ -43,7 +52,8 @@ public record CampaignKeys(String campaignId, int bucket, String settings, Strin
 		String prefix = (bucket == 0) ? "coupon:{" + campaignId + "}:" : "coupon:{" + campaignId + "." + bucket + "}:";
 		return new CampaignKeys(campaignId, bucket, prefix + "settings", prefix + "grants", prefix + "outbox",
 				prefix + "relay-lease", prefix + "free", prefix + "journal", prefix + "moves", prefix + "rebuild-lease",
-				prefix + "limit:");
+				prefix + "limit:", prefix + "queue", prefix + "queue-state", prefix + "admissions",
+				prefix + "admission-lease");
 	}
 
 	/** The keys of every bucket, bucket 0 first. */
@@ -67,6 +77,11 @@ public record CampaignKeys(String campaignId, int bucket, String settings, Strin
 	/** The keys the restore script takes, in its order. */
 	public List<String> scriptKeys() {
 		return List.of(this.settings, this.grants, this.outbox, this.free);
+	}
+
+	/** The keys the queue script takes, in its order. */
+	public List<String> queueKeys() {
+		return List.of(this.queue, this.queueState, this.admissions);
 	}
 
 	/** The keys the bucket script takes, in its order. */

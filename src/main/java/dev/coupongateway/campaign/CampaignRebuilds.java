@@ -89,6 +89,7 @@ public class CampaignRebuilds {
 					.flatMap((current) -> current ? Mono.just(false) : this.bucketed.rewrite(campaign, stored, servers))
 					.onErrorMap((ex) -> !(ex instanceof ProblemException), (ex) -> rebuilding(campaignId, ex.toString()));
 		Mono<Campaign> rebuild = restored
+			.flatMap((written) -> this.state.configureWaitingRoom(campaign).thenReturn(written))
 			.flatMap((written) -> {
 				if (written) {
 					logger.warn("Campaign " + campaignId + ": Redis state was missing or behind, rebuilt from PostgreSQL"

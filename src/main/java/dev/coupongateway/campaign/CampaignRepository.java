@@ -15,7 +15,8 @@ import reactor.core.publisher.Mono;
 @Repository
 public class CampaignRepository {
 
-	private static final String COLUMNS = "id, name, total_stock, per_user_limit, starts_at, ends_at, paused, buckets";
+	private static final String COLUMNS = "id, name, total_stock, per_user_limit, starts_at, ends_at, paused, buckets, "
+			+ "waiting_admit_per_second, waiting_ticket_ttl_ms";
 
 	private static final String CAMPAIGN = "SELECT " + COLUMNS + " FROM campaign ";
 
@@ -30,8 +31,9 @@ public class CampaignRepository {
 	/** Inserts the campaign; a duplicate id fails with a {@code DuplicateKeyException}. */
 	public Mono<Campaign> insert(Campaign campaign) {
 		return this.db
-			.sql("INSERT INTO campaign (id, name, total_stock, per_user_limit, starts_at, ends_at, buckets) "
-					+ "VALUES (:id, :name, :total, :limit, :starts, :ends, :buckets)")
+			.sql("INSERT INTO campaign (id, name, total_stock, per_user_limit, starts_at, ends_at, buckets, "
+					+ "waiting_admit_per_second, waiting_ticket_ttl_ms) "
+					+ "VALUES (:id, :name, :total, :limit, :starts, :ends, :buckets, :admit, :ttl)")
 			.bind("id", campaign.id())
 			.bind("name", campaign.name())
 			.bind("total", campaign.totalStock())
@@ -39,8 +41,22 @@ public class CampaignRepository {
 			.bind("starts", Parameters.at(campaign.startsAt()))
 			.bind("ends", Parameters.at(campaign.endsAt()))
 			.bind("buckets", campaign.buckets())
+			.bind("admit", Parameters.admit(campaign.waitingRoom()))
+			.bind("ttl", Parameters.ttl(campaign.waitingRoom()))
 			.then()
 			.thenReturn(campaign);
+	}
+
+	/** Sets (or, with {@code null}, removes) the waiting room; the campaign as it is now, or empty when unknown. */
+	public Mono<Campaign> setWaitingRoom(String id, Campaign.WaitingRoom room) {
+		return this.db
+			.sql("UPDATE campaign SET waiting_admit_per_second = :admit, waiting_ticket_ttl_ms = :ttl WHERE id = :id "
+					+ "RETURNING " + COLUMNS)
+			.bind("admit", Parameters.admit(room))
+			.bind("ttl", Parameters.ttl(room))
+			.bind("id", id)
+			.map(CampaignRepository::campaign)
+			.one();
 	}
 
 	/** Sets the operator's pause; the campaign as it is now, or empty when unknown. */
@@ -117,7 +133,13 @@ public class CampaignRepository {
 		return new Campaign(row.get("id", String.class), row.get("name", String.class),
 				row.get("total_stock", Integer.class), row.get("per_user_limit", Integer.class),
 				instant(row.get("starts_at", OffsetDateTime.class)), instant(row.get("ends_at", OffsetDateTime.class)),
-				row.get("paused", Boolean.class), row.get("buckets", Integer.class));
+				row.get("paused", Boolean.class), row.get("buckets", Integer.class), waitingRoom(row));
+	}
+
+	private static Campaign.WaitingRoom waitingRoom(Readable row) {
+		Integer admit = row.get("waiting_admit_per_second", Integer.class);
+		Integer ttl = row.get("waiting_ticket_ttl_ms", Integer.class);
+		return (admit != null && ttl != null) ? new Campaign.WaitingRoom(admit, java.time.Duration.ofMillis(ttl)) : null;
 	}
 
 	private static StoredCoupon storedCoupon(Readable row) {
@@ -135,6 +157,16 @@ public class CampaignRepository {
 	}
 
 	private static final class Parameters {
+
+		static Object admit(Campaign.WaitingRoom room) {
+			return (room != null) ? room.admitPerSecond()
+					: org.springframework.r2dbc.core.Parameter.empty(Integer.class);
+		}
+
+		static Object ttl(Campaign.WaitingRoom room) {
+			return (room != null) ? (int) room.ticketTtl().toMillis()
+					: org.springframework.r2dbc.core.Parameter.empty(Integer.class);
+		}
 
 		static Object at(Instant instant) {
 			return (instant != null) ? instant.atOffset(ZoneOffset.UTC) : org.springframework.r2dbc.core.Parameter

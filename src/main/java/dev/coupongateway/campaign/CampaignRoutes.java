@@ -24,6 +24,8 @@ class CampaignRoutes {
 			.POST("/api/admin/campaigns/{id}/pause", handler::pause)
 			.POST("/api/admin/campaigns/{id}/resume", handler::resume)
 			.POST("/api/admin/campaigns/{id}/end", handler::end)
+			.PUT("/api/admin/campaigns/{id}/waiting-room", handler::setWaitingRoom)
+			.DELETE("/api/admin/campaigns/{id}/waiting-room", handler::removeWaitingRoom)
 			.filter(adminToken.filter())
 			.build()
 			.and(route().GET("/api/campaigns", handler::list)
@@ -34,6 +36,7 @@ class CampaignRoutes {
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/admin/campaigns/{id}/reconciliation"))
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), "/api/admin/campaigns/{id}/pause",
 					"/api/admin/campaigns/{id}/resume", "/api/admin/campaigns/{id}/end"))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.PUT, HttpMethod.DELETE), "/api/admin/campaigns/{id}/waiting-room"))
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/campaigns", "/api/campaigns/{id}",
 					"/api/campaigns/{id}/stock"));
 	}

@@ -50,7 +50,9 @@ public class CampaignService {
 		return this.repository.insert(campaign)
 			.onErrorMap(DuplicateKeyException.class, (ex) -> new ProblemException(Problem
 				.of(HttpStatus.CONFLICT, "CAMPAIGN_EXISTS", "A campaign with id '" + campaign.id() + "' exists.")))
-			.flatMap((created) -> this.rebuilds.initialize(created).thenReturn(created))
+			.flatMap((created) -> this.rebuilds.initialize(created)
+				.then(this.state.configureWaitingRoom(created))
+				.thenReturn(created))
 			.doOnNext((created) -> logger.info("Campaign " + created.id() + " created: " + created.totalStock()
 					+ " coupons, " + created.perUserLimit() + " per user"));
 	}
@@ -84,6 +86,20 @@ public class CampaignService {
 					live.campaign().statusAt(this.clock.instant(), live.issued()))));
 	}
 
+	/** Puts a waiting room in front of the campaign, changes it, or (with {@code null}) takes it away. */
+	public Mono<CampaignView> waitingRoom(String campaignId, Campaign.WaitingRoom room) {
+		return find(campaignId).then(this.repository.setWaitingRoom(campaignId, room))
+			.switchIfEmpty(Mono.error(() -> notFound(campaignId)))
+			.flatMap((campaign) -> this.state.configureWaitingRoom(campaign).thenReturn(campaign))
+			.doOnNext((campaign) -> {
+				this.campaigns.put(campaignId, campaign);
+				logger.info("Campaign " + campaignId + ": waiting room "
+						+ ((room != null) ? room.admitPerSecond() + " a second, tickets for " + room.ticketTtl() : "removed")
+						+ " by an operator");
+			})
+			.then(Mono.defer(() -> view(campaignId)));
+	}
+
 	/** Pauses or resumes the campaign: PostgreSQL first (what a rebuild restores), then Redis. */
 	public Mono<CampaignView> pause(String campaignId, boolean paused) {
 		return control(campaignId, this.repository.setPaused(campaignId, paused), paused ? "paused" : "resumed");
@@ -102,7 +118,7 @@ public class CampaignService {
 				this.campaigns.put(campaignId, campaign);
 				logger.info("Campaign " + campaignId + " " + what + " by an operator");
 			})
-			.then(view(campaignId));
+			.then(Mono.defer(() -> view(campaignId)));
 	}
 
 	/** Rebuilds the campaign's Redis state from PostgreSQL (see {@link CampaignRebuilds}); 404 when unknown. */

@@ -123,13 +123,40 @@ public class CampaignState {
 
 	/** The campaign's settings as its Redis state holds them (no name); empty when Redis has none. */
 	Mono<Campaign> settings(String campaignId) {
+		CampaignKeys keys = CampaignKeys.of(campaignId);
 		return this.redis.<String, String>opsForHash()
-			.multiGet(CampaignKeys.of(campaignId).settings(),
-					List.of("total", "limit", "starts", "ends", "paused", "buckets"))
+			.multiGet(keys.settings(), List.of("total", "limit", "starts", "ends", "paused", "buckets"))
 			.filter((values) -> values.get(0) != null && values.get(1) != null)
-			.map((values) -> new Campaign(campaignId, campaignId, Integer.parseInt(values.get(0)),
-					Integer.parseInt(values.get(1)), instant(values.get(2)), instant(values.get(3)), "1".equals(values.get(4)),
-					(values.get(5) != null) ? Integer.parseInt(values.get(5)) : 1));
+			.zipWith(this.redis.<String, String>opsForHash().multiGet(keys.queueState(), List.of("rate", "ttl")))
+			.map((both) -> {
+				List<String> values = both.getT1();
+				List<String> room = both.getT2();
+				return new Campaign(campaignId, campaignId, Integer.parseInt(values.get(0)), Integer.parseInt(values.get(1)),
+						instant(values.get(2)), instant(values.get(3)), "1".equals(values.get(4)),
+						(values.get(5) != null) ? Integer.parseInt(values.get(5)) : 1,
+						(room.get(0) != null && room.get(1) != null) ? new Campaign.WaitingRoom(Integer.parseInt(room.get(0)),
+								java.time.Duration.ofMillis(Long.parseLong(room.get(1)))) : null);
+			});
+	}
+
+	/**
+	 * Writes the campaign's waiting room (or its absence) where the scheduler and the line read it; the
+	 * line itself (who joined, who was admitted) stays as it is.
+	 */
+	public Mono<Void> configureWaitingRoom(Campaign campaign) {
+		CampaignKeys keys = CampaignKeys.of(campaign.id());
+		Campaign.WaitingRoom room = campaign.waitingRoom();
+		if (room == null) {
+			return this.redis.<String, String>opsForHash()
+				.remove(keys.queueState(), "rate", "ttl")
+				.then(this.redis.opsForSet().remove(CampaignKeys.WAITING_ROOMS, campaign.id()))
+				.then();
+		}
+		return this.redis.<String, String>opsForHash()
+			.putAll(keys.queueState(), Map.of("rate", Integer.toString(room.admitPerSecond()), "ttl",
+					Long.toString(room.ticketTtl().toMillis())))
+			.then(this.redis.opsForSet().add(CampaignKeys.WAITING_ROOMS, campaign.id()))
+			.then();
 	}
 
 	/**

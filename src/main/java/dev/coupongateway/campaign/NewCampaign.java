@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 
 /** The body of {@code POST /api/admin/campaigns}, checked against the contract before anything is written. */
 record NewCampaign(String id, String name, Integer totalStock, Integer perUserLimit, String startsAt, String endsAt,
-		Integer buckets) {
+		Integer buckets, NewWaitingRoom waitingRoom) {
 
 	static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
@@ -38,6 +38,9 @@ record NewCampaign(String id, String name, Integer totalStock, Integer perUserLi
 		if (this.buckets != null && (this.buckets < 1 || this.buckets > MAX_BUCKETS
 				|| (this.totalStock != null && this.buckets > this.totalStock))) {
 			errors.add("buckets: 1 to " + MAX_BUCKETS + ", at most totalStock");
+		}
+		if (this.waitingRoom != null) {
+			errors.addAll(this.waitingRoom.errors("waitingRoom."));
 		}
 		Instant starts = instant(this.startsAt, "startsAt", errors);
 		Instant ends = instant(this.endsAt, "endsAt", errors);
@@ -68,7 +71,8 @@ record NewCampaign(String id, String name, Integer totalStock, Integer perUserLi
 		String campaignId = (this.id != null) ? this.id : UUID.randomUUID().toString();
 		return new Campaign(campaignId, this.name.strip(), this.totalStock,
 				(this.perUserLimit != null) ? this.perUserLimit : 1, instant(this.startsAt, "startsAt", new ArrayList<>()),
-				instant(this.endsAt, "endsAt", new ArrayList<>()), false, (this.buckets != null) ? this.buckets : 1);
+				instant(this.endsAt, "endsAt", new ArrayList<>()), false, (this.buckets != null) ? this.buckets : 1,
+				(this.waitingRoom != null) ? this.waitingRoom.toWaitingRoom() : null);
 	}
 
 }

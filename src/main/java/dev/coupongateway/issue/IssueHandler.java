@@ -28,6 +28,9 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 @Component
 class IssueHandler {
 
+	/** The waiting room's admission ticket, for a campaign with a waiting room. */
+	static final String TICKET = "X-Queue-Ticket";
+
 	private final IssueService issues;
 
 	private final CampaignService campaigns;
@@ -66,11 +69,12 @@ class IssueHandler {
 
 	Mono<ServerResponse> claim(ServerRequest request) {
 		String campaignId = CampaignService.validId(request.pathVariable("id"));
-		return this.currentUser.of(request).flatMap((userId) -> claim(campaignId, userId, address(request)));
+		String ticket = request.headers().firstHeader(TICKET);
+		return this.currentUser.of(request).flatMap((userId) -> claim(campaignId, userId, address(request), ticket));
 	}
 
-	private Mono<ServerResponse> claim(String campaignId, String userId, String address) {
-		return this.issues.claim(campaignId, userId, address).flatMap((claim) -> {
+	private Mono<ServerResponse> claim(String campaignId, String userId, String address, String ticket) {
+		return this.issues.claim(campaignId, userId, address, ticket).flatMap((claim) -> {
 			IssueOutcome outcome = claim.outcome();
 			URI instance = instance(campaignId);
 			return switch (outcome.result()) {

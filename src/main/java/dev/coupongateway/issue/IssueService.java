@@ -22,6 +22,7 @@ import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.Problem;
 import dev.coupongateway.system.ProblemException;
 import dev.coupongateway.system.RedisFailures;
+import dev.coupongateway.waiting.Tickets;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -29,6 +30,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 /**
@@ -43,8 +45,12 @@ class IssueService {
 
 	private static final Log logger = LogFactory.getLog(IssueService.class);
 
-	/** How often a claim on an empty bucket of a split campaign pulls stock in and tries again. */
-	private static final int REFILLS = 3;
+	/**
+	 * How often a claim on an empty bucket of a split campaign pulls stock in and tries again. Each try it
+	 * loses is a unit another claim won, so the sale makes progress; the bound keeps one claim's latency
+	 * in check at the very end of a sale, when many claims chase the last units.
+	 */
+	private static final int REFILLS = 16;
 
 	private final IssueScript script;
 
@@ -61,6 +67,8 @@ class IssueService {
 	private final Outbox outbox;
 
 	private final StockMoves moves;
+
+	private final Tickets tickets;
 
 	private final Duration redisTimeout;
 
@@ -82,9 +90,10 @@ class IssueService {
 	private final Counter recovered;
 
 	IssueService(IssueScript script, CampaignService campaigns, CampaignRebuilds rebuilds, CampaignState state,
-			ClaimFacts facts, CouponPublisher publisher, Outbox outbox, StockMoves moves, CouponProperties properties,
-			MeterRegistry meters) {
+			ClaimFacts facts, CouponPublisher publisher, Outbox outbox, StockMoves moves, Tickets tickets,
+			CouponProperties properties, MeterRegistry meters) {
 		this.moves = moves;
+		this.tickets = tickets;
 		this.script = script;
 		this.campaigns = campaigns;
 		this.rebuilds = rebuilds;
@@ -117,7 +126,7 @@ class IssueService {
 	 * Decides the claim of {@code userId}, calling from {@code address}, and, for a grant, waits up to the
 	 * ack timeout for Kafka (in {@code kafka} ack mode).
 	 */
-	Mono<Claim> claim(String campaignId, String userId, String address) {
+	Mono<Claim> claim(String campaignId, String userId, String address, String ticket) {
 		IssueOutcome known = this.facts.known(campaignId, userId);
 		if (known != null) {
 			this.outcomes.get(known.result()).increment();
@@ -133,6 +142,7 @@ class IssueService {
 		UUID couponId = UUID.randomUUID();
 		// the slot is held while Redis decides, not while Kafka acknowledges: a slow broker must not shed claims
 		Mono<Claim> claim = this.campaigns.findForClaim(campaignId)
+			.flatMap((campaign) -> admitted(campaign, userId, ticket))
 			.flatMap((campaign) -> {
 				CampaignKeys bucket = campaign.keysFor(userId);
 				return decide(campaign, bucket, userId, address, couponId)
@@ -150,6 +160,19 @@ class IssueService {
 			});
 		// detached from the caller: a hang-up after the script ran must not stop the send
 		return Mono.fromFuture(claim.toFuture(), true);
+	}
+
+	/** The campaign, if it has no waiting room or the ticket admits this user now; else a 403 problem. */
+	private Mono<Campaign> admitted(Campaign campaign, String userId, String ticket) {
+		if (campaign.waitingRoom() == null) {
+			return Mono.just(campaign);
+		}
+		return this.tickets.admits(ticket, campaign.id(), userId)
+			.flatMap((admits) -> admits ? Mono.just(campaign) : Mono.error(new ProblemException(Problem.of(
+					HttpStatus.FORBIDDEN, "NOT_ADMITTED",
+					"This campaign has a waiting room: join the line (POST /api/campaigns/" + campaign.id()
+							+ "/queue) and claim with the ticket you get when admitted, in the X-Queue-Ticket header, "
+							+ "before it expires."))));
 	}
 
 	private Mono<IssueOutcome> decide(Campaign campaign, CampaignKeys bucket, String userId, String address,
@@ -175,7 +198,7 @@ class IssueService {
 
 	/**
 	 * The user's bucket of a split campaign is empty: stock is moved in from the fullest bucket and the
-	 * script runs again (a few times at most: other claims may take what came in). Sold out only when no
+	 * script runs again (other claims may take what came in: up to {@link #REFILLS} times). Sold out only when no
 	 * bucket has stock; when some is in transit (a move not finished), the claim is answered as sold out
 	 * without the fact being remembered.
 	 */

@@ -2,6 +2,7 @@ package dev.coupongateway.relay;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.UUID;
 
 import dev.coupongateway.campaign.CampaignKeys;
@@ -14,6 +15,7 @@ import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.CouponProperties.Role;
 import dev.coupongateway.system.PeriodicTask;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -56,6 +58,9 @@ class OutboxRelay extends PeriodicTask {
 
 	private final Counter resent;
 
+	/** Grants in every outbox at the end of the last pass. */
+	private final AtomicLong backlog = new AtomicLong();
+
 	OutboxRelay(Outbox outbox, CampaignService campaigns, CampaignState state, CouponPublisher publisher,
 			ReactiveStringRedisTemplate redis, CouponProperties properties, Clock clock, MeterRegistry meters) {
 		super(properties.relay().interval(), properties.plays(Role.GATEWAY));
@@ -69,16 +74,22 @@ class OutboxRelay extends PeriodicTask {
 		this.resent = Counter.builder("coupon.relay.resent")
 			.description("Grants the outbox relay sent because no ack settled them in time")
 			.register(meters);
+		Gauge.builder("coupon.outbox.backlog", this.backlog, AtomicLong::get)
+			.description("Grants whose Kafka ack has not settled them yet, in every outbox, at the relay's last pass")
+			.register(meters);
 	}
 
 	/** One pass over every campaign's outbox. */
 	@Override
 	protected Mono<Void> run() {
+		AtomicLong pending = new AtomicLong();
 		return this.redis.opsForSet()
 			.members(CampaignKeys.ALL_CAMPAIGNS)
 			.concatMap((campaignId) -> this.state.buckets(campaignId)
-				.flatMap((buckets) -> Flux.fromIterable(buckets).concatMap(this::drain).then(retireIfDone(campaignId, buckets))))
-			.then();
+				.flatMap((buckets) -> Flux.fromIterable(buckets)
+					.concatMap(this::drain)
+					.then(retireIfDone(campaignId, buckets, pending))))
+			.then(Mono.fromRunnable(() -> this.backlog.set(pending.get())));
 	}
 
 	private Mono<Void> drain(CampaignKeys bucket) {
@@ -94,10 +105,11 @@ class OutboxRelay extends PeriodicTask {
 	 * A sold-out or ended campaign makes no more grants: once its outboxes are empty the relay stops
 	 * looking at it. (A rebuild registers it again.)
 	 */
-	private Mono<Void> retireIfDone(String campaignId, List<CampaignKeys> buckets) {
+	private Mono<Void> retireIfDone(String campaignId, List<CampaignKeys> buckets, AtomicLong backlog) {
 		return Flux.fromIterable(buckets)
 			.flatMap(this.outbox::size)
 			.reduce(0L, Long::sum)
+			.doOnNext(backlog::addAndGet)
 			.filter((pending) -> pending == 0)
 			.flatMap((empty) -> this.campaigns.view(campaignId))
 			.filter(CampaignView::finished)

@@ -1,9 +1,12 @@
 package dev.coupongateway.stock;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.system.CouponProperties;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Flux;
 
 import org.springframework.http.MediaType;
@@ -34,7 +37,13 @@ class StockStreamHandler {
 	/** One heartbeat ticker shared by every stream of this instance. */
 	private final Flux<byte[]> heartbeats;
 
-	StockStreamHandler(StockFeed feed, CampaignService campaigns, CouponProperties properties) {
+	/** Open stock streams on this instance. */
+	private final AtomicInteger subscribers = new AtomicInteger();
+
+	StockStreamHandler(StockFeed feed, CampaignService campaigns, CouponProperties properties, MeterRegistry meters) {
+		Gauge.builder("coupon.stock.subscribers", this.subscribers, AtomicInteger::get)
+			.description("Stock streams (SSE) open on this instance")
+			.register(meters);
 		this.feed = feed;
 		this.campaigns = campaigns;
 		this.heartbeats = Flux.interval(properties.stream().heartbeat()).map((tick) -> HEARTBEAT).share();
@@ -71,7 +80,9 @@ class StockStreamHandler {
 		// prefetch 1 all the way: publish and merge would otherwise queue up to 256 stale values for a
 		// stalled client; what it can hold is then the HTTP writer's own small queue and its socket
 		return stock.publish((shared) -> Flux.merge(1, shared,
-				this.heartbeats.onBackpressureDrop().takeUntilOther(shared.then())), 1);
+				this.heartbeats.onBackpressureDrop().takeUntilOther(shared.then())), 1)
+			.doOnSubscribe((subscription) -> this.subscribers.incrementAndGet())
+			.doFinally((signal) -> this.subscribers.decrementAndGet());
 	}
 
 }

@@ -34,7 +34,7 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 		@DefaultValue("jwt") @NotNull Identity identity, @Valid @DefaultValue Jwt jwt, @Valid @DefaultValue Admin admin,
 		@Valid @DefaultValue Limits limits, @Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Issue issue,
 		@Valid @DefaultValue Redis redis, @Valid @DefaultValue Relay relay, @Valid @DefaultValue Stream stream,
-		@Valid @DefaultValue Buckets buckets) {
+		@Valid @DefaultValue Buckets buckets, @Valid @DefaultValue WaitingRoom waitingRoom) {
 
 	/** An instance without a way to tell callers apart, or an admin API anyone could use, does not start. */
 	public CouponProperties {
@@ -174,6 +174,26 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	 */
 	public record Buckets(@DefaultValue("1s") @NotNull Duration sweepInterval,
 			@DefaultValue("2s") @NotNull Duration moveTimeout) {
+	}
+
+	/**
+	 * Waiting rooms (per campaign: {@code waitingRoom} on creation, or the admin API).
+	 *
+	 * @param secret the key admission tickets are signed with, the same on every instance (32+ bytes);
+	 * when empty, the first instance makes one and shares it through Redis
+	 * @param admitEvery how often the scheduler (one instance at a time, by lease) admits people
+	 * @param lease how long one instance's scheduler holds a campaign's admissions before another may
+	 * @param poll how often an instance reads a line's progress, once for all who watch it
+	 */
+	public record WaitingRoom(String secret, @DefaultValue("100ms") @NotNull Duration admitEvery,
+			@DefaultValue("2s") @NotNull Duration lease, @DefaultValue("250ms") @NotNull Duration poll) {
+
+		public WaitingRoom {
+			if (secret != null && !secret.isBlank() && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+				throw new IllegalArgumentException("coupon.waiting-room.secret must be at least 32 bytes");
+			}
+		}
+
 	}
 
 	public boolean plays(Role role) {

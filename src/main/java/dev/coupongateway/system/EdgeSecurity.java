@@ -62,7 +62,7 @@ class EdgeSecurity {
 		return http
 			.authorizeExchange((exchanges) -> exchanges.pathMatchers("/api/admin/**")
 				.hasAuthority("SCOPE_" + jwt.adminScope())
-				.pathMatchers(HttpMethod.POST, "/api/campaigns/*/coupons")
+				.pathMatchers(HttpMethod.POST, "/api/campaigns/*/coupons", "/api/campaigns/*/queue")
 				.authenticated()
 				.pathMatchers("/api/campaigns/*/coupons/mine")
 				.authenticated()

@@ -76,7 +76,7 @@ class StockMovesTests {
 	 * Each action is a number: its value picks the kind (claim, whole move, reserve only, credit a
 	 * reserved move, release a credited one, sweep everything now) and its operands.
 	 */
-	@Property(tries = 300)
+	@Property(tries = 150)
 	void stockIsAlwaysInExactlyOnePlace(@ForAll @IntRange(min = 2, max = 4) int buckets,
 			@ForAll @IntRange(min = 1, max = 8) int stock, @ForAll @Size(max = 40) List<@IntRange(max = 9999) Integer> actions) {
 		Campaign campaign = new Campaign("model-" + UUID.randomUUID().toString().substring(0, 8), "model", stock, 1, null,

@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
  */
 class ClusterDrill {
 
-	private static final int STOCK = 1_500;
+	private static final int STOCK = 1_000;
 
 	private static final int BUCKETS = 3;
 
@@ -76,11 +76,11 @@ class ClusterDrill {
 		return stack.createCampaign(stack.cluster.idOnDistinctMasters(prefix, BUCKETS), STOCK, 1, BUCKETS);
 	}
 
-	/** 3,000 users (and repeats) over both gateways; the fault once 300 are granted; then the verdict. */
+	/** 2,000 users (and repeats) over both gateways; the fault once 300 are granted; then the verdict. */
 	private static void spike(DrillStack stack, String campaign, long seed, IntSupplier fault, String notes)
 			throws Exception {
 		try (LoadDriver load = new LoadDriver(campaign, 48)) {
-			LoadDriver.Run run = load.fire(Drills.users(campaign, 3_000, 300, seed), stack.gatewayUris(),
+			LoadDriver.Run run = load.fire(Drills.users(campaign, 2_000, 200, seed), stack.gatewayUris(),
 					stack::gatewayUris);
 			await("grants before the fault").atMost(Duration.ofSeconds(120))
 				.pollInterval(Duration.ofMillis(20))

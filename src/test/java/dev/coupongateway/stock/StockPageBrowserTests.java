@@ -122,6 +122,33 @@ class StockPageBrowserTests {
 		wait.until(ExpectedConditions.textMatches(By.id("outcome"), java.util.regex.Pattern.compile("You got coupon #\\d+")));
 	}
 
+	@Test
+	void whenTheDropHasAWaitingRoomThenThePageShowsThePlaceInLineAndClaimsOnceAdmitted() {
+		// one a second: the three who joined before are admitted first, over about three seconds
+		String campaign = this.fixtures.withWaitingRoom(5, 1, "PT1M");
+		for (String ahead : List.of("first-in-line", "second-in-line", "third-in-line")) {
+			this.http.post().uri("/api/campaigns/{id}/queue", campaign).header("X-User-Id", ahead).exchange()
+				.expectStatus().isOk();
+		}
+		this.browser.get("http://127.0.0.1:" + this.port + "/?campaign=" + campaign);
+		WebDriverWait wait = new WebDriverWait(this.browser, Duration.ofSeconds(20));
+		wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("join")));
+		this.browser.findElement(By.id("user")).sendKeys("queued-user");
+
+		// before admission a claim is refused, and the page says why
+		this.browser.findElement(By.id("claim")).click();
+		wait.until(ExpectedConditions.textToBe(By.id("outcome"),
+				"Not your turn yet: join the line and claim once you are admitted."));
+
+		this.browser.findElement(By.id("join")).click();
+		wait.until(ExpectedConditions.textMatches(By.id("line-status"),
+				java.util.regex.Pattern.compile("You are number 4 in line: \\d+ (person|people) ahead of you, about \\d+ s to wait\\.")));
+		wait.until(ExpectedConditions.textMatches(By.id("line-status"),
+				java.util.regex.Pattern.compile("It's your turn: claim within \\d+ s\\.")));
+		this.browser.findElement(By.id("claim")).click();
+		wait.until(ExpectedConditions.textMatches(By.id("outcome"), java.util.regex.Pattern.compile("You got coupon #\\d+")));
+	}
+
 	private void control(String campaign, String action) {
 		this.http.post().uri("/api/admin/campaigns/{id}/" + action, campaign)
 			.headers((h) -> h.setBearerAuth(DevServices.ADMIN_TOKEN))

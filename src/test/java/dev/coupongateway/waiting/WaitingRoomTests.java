@@ -1,0 +1,309 @@
+package dev.coupongateway.waiting;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import java.util.stream.IntStream;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.DevServices;
+import dev.coupongateway.Fixtures;
+import dev.coupongateway.GatewayInstance;
+import dev.coupongateway.campaign.CampaignKeys;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The waiting room on real servers: the line is arrival order, decided once in Redis, even under
+ * concurrent joins; admissions keep the room's rate with two instances scheduling; a claim needs a ticket
+ * signed for this campaign and this user and still valid; a restarted instance loses nobody's place; the
+ * line is watched over Server-Sent Events until admission brings the ticket.
+ */
+@CouponGatewayTest
+class WaitingRoomTests {
+
+	@Autowired
+	private WebTestClient http;
+
+	@Autowired
+	private Fixtures fixtures;
+
+	@Autowired
+	private ReactiveStringRedisTemplate redis;
+
+	@Test
+	void whenManyJoinAtOnceThenEachGetsOnePlaceInArrivalOrderAndKeepsIt() throws Exception {
+		String campaign = this.fixtures.withWaitingRoom(10, 1, "PT1M");
+		List<Long> places = concurrently(IntStream.range(0, 200).mapToObj((i) -> "fan-" + i).toList(),
+				(user) -> place(join(this.http, campaign, user)));
+		// one number each, no gaps, none twice: the order in which Redis saw them arrive
+		assertThat(places)
+			.containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, 200).mapToObj(Long::valueOf).toList());
+		// joining again keeps one's place; later arrivals queue behind, in their order
+		assertThat(place(join(this.http, campaign, "fan-7"))).isEqualTo(places.get(7));
+		assertThat(place(join(this.http, campaign, "late-1"))).isEqualTo(201);
+		assertThat(place(join(this.http, campaign, "late-2"))).isEqualTo(202);
+	}
+
+	@Test
+	void whenTwoInstancesScheduleThenAdmissionsNeverOutrunTheRate() {
+		String campaign = this.fixtures.withWaitingRoom(100, 5, "PT1M");
+		try (ConfigurableApplicationContext second = GatewayInstance.start("coupon.roles=gateway")) {
+			WebTestClient other = client(second);
+			for (int i = 0; i < 40; i++) {
+				join((i % 2 == 0) ? this.http : other, campaign, "pacer-" + i);
+			}
+			await().atMost(Duration.ofSeconds(30)).until(() -> admitted(campaign) >= 20);
+		}
+		// every admission as Redis recorded it (highest place admitted, when): between any two, no more
+		// were admitted than the time between them pays for at 5 a second (plus one for rounding)
+		List<long[]> history = this.redis.opsForZSet()
+			.range(CampaignKeys.of(campaign).admissions(), Range.unbounded())
+			.map((member) -> new long[] { Long.parseLong(member.split(":")[0]), Long.parseLong(member.split(":")[1]) })
+			.collectList()
+			.block(Duration.ofSeconds(5));
+		assertThat(history).hasSizeGreaterThan(3);
+		for (int i = 0; i < history.size(); i++) {
+			for (int j = i + 1; j < history.size(); j++) {
+				long places = history.get(j)[0] - history.get(i)[0];
+				long millis = history.get(j)[1] - history.get(i)[1];
+				assertThat((double) places).as("admitted in %d ms", millis).isLessThanOrEqualTo(5 * millis / 1000.0 + 1);
+			}
+		}
+	}
+
+	@Test
+	void whenClaimingThenOnlyAValidTicketOfThisUserForThisCampaignAdmits() throws Exception {
+		String campaign = this.fixtures.withWaitingRoom(10, 1000, "PT1M");
+		String other = this.fixtures.withWaitingRoom(10, 1000, "PT1M");
+		String ticket = (String) awaitAdmitted(campaign, "ann").get("ticket");
+
+		claim(campaign, "ann", null).expectStatus().isForbidden().expectBody().jsonPath("$.code").isEqualTo("NOT_ADMITTED");
+		claim(campaign, "ann", "123.forged").expectStatus().isForbidden();
+		claim(campaign, "ann", (System.currentTimeMillis() + 60_000) + ".AAAA").expectStatus().isForbidden();
+		claim(campaign, "bob", ticket).expectStatus().isForbidden();
+		claim(other, "ann", ticket).expectStatus().isForbidden();
+		// signed with the right key, for the right campaign and user, but expired
+		claim(campaign, "ann", signed(campaign, "ann", System.currentTimeMillis() - 1)).expectStatus().isForbidden();
+		assertThat(this.fixtures.storedRows(campaign)).isZero();
+
+		claim(campaign, "ann", ticket).expectStatus().isCreated();
+		// the same key, still valid: the gateway checks signatures, not a list of tickets it gave
+		claim(campaign, "dora", signed(campaign, "dora", System.currentTimeMillis() + 60_000)).expectStatus().isCreated();
+		// a campaign without a waiting room needs no ticket, and has no line
+		String open = this.fixtures.campaign(5);
+		claim(open, "ann", null).expectStatus().isCreated();
+		this.http.post().uri("/api/campaigns/{id}/queue", open).header("X-User-Id", "ann").exchange()
+			.expectStatus().isEqualTo(409).expectBody().jsonPath("$.code").isEqualTo("NO_WAITING_ROOM");
+	}
+
+	@Test
+	void whenATicketExpiresUnusedThenItAdmitsNoMoreAndTheUserGoesToTheBackOfTheLine() {
+		String campaign = this.fixtures.withWaitingRoom(10, 1000, "PT1S");
+		Map<String, Object> first = awaitAdmitted(campaign, "slow");
+		join(this.http, campaign, "next");
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+			.until(() -> claim(campaign, "slow", (String) first.get("ticket")).returnResult(String.class)
+				.getStatus()
+				.value() == 403);
+		assertThat(place(join(this.http, campaign, "slow"))).isGreaterThan(place(first));
+	}
+
+	@Test
+	void whenAnInstanceRestartsThenNobodyLosesTheirPlace() {
+		String campaign = this.fixtures.withWaitingRoom(10, 1, "PT1M");
+		List<Long> before = new ArrayList<>();
+		try (ConfigurableApplicationContext first = GatewayInstance.start("coupon.roles=gateway")) {
+			for (int i = 0; i < 5; i++) {
+				before.add(place(join(client(first), campaign, "stayer-" + i)));
+			}
+		}
+		try (ConfigurableApplicationContext again = GatewayInstance.start("coupon.roles=gateway")) {
+			for (int i = 0; i < 5; i++) {
+				assertThat(place(join(client(again), campaign, "stayer-" + i))).isEqualTo(before.get(i));
+			}
+		}
+	}
+
+	@Test
+	void whenWatchingTheLineThenThePlaceComesDownAndAdmissionBringsTheTicket() {
+		String campaign = this.fixtures.withWaitingRoom(10, 2, "PT1M");
+		for (int i = 0; i < 4; i++) {
+			join(this.http, campaign, "before-" + i);
+		}
+		Map<String, Object> joined = join(this.http, campaign, "watcher");
+		List<ServerSentEvent<Map<String, Object>>> events = this.http.get()
+			.uri((uri) -> uri.path("/api/campaigns/{id}/queue/stream")
+				.queryParam("user", "watcher")
+				.queryParam("token", joined.get("lineToken"))
+				.build(campaign))
+			.accept(MediaType.TEXT_EVENT_STREAM)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.returnResult(new ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>>() {
+			})
+			.getResponseBody()
+			.filter((event) -> event.event() != null)
+			.takeUntil((event) -> "admitted".equals(event.event()))
+			.collectList()
+			.block(Duration.ofSeconds(30));
+		assertThat(events).extracting(ServerSentEvent::event).contains("queue").endsWith("admitted");
+		List<Long> ahead = events.stream()
+			.filter((event) -> "queue".equals(event.event()))
+			.map((event) -> ((Number) event.data().get("ahead")).longValue())
+			.toList();
+		assertThat(ahead).isSortedAccordingTo((a, b) -> Long.compare(b, a));
+		claim(campaign, "watcher", (String) events.get(events.size() - 1).data().get("ticket")).expectStatus()
+			.isCreated();
+
+		// one user's token does not show another's place
+		this.http.get()
+			.uri("/api/campaigns/{id}/queue/stream?user=intruder&token={token}", campaign, joined.get("lineToken"))
+			.exchange()
+			.expectStatus()
+			.isUnauthorized();
+	}
+
+	@Test
+	void whenOperatorsSetOrRemoveAWaitingRoomThenClaimsFollow() {
+		String campaign = this.fixtures.campaign(5);
+		this.http.put()
+			.uri("/api/admin/campaigns/{id}/waiting-room", campaign)
+			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(Map.of("admitPerSecond", 0, "ticketTtl", "two minutes"))
+			.exchange()
+			.expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.errors.length()")
+			.isEqualTo(2);
+		this.http.put()
+			.uri("/api/admin/campaigns/{id}/waiting-room", campaign)
+			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(Map.of("admitPerSecond", 10, "ticketTtl", "PT2M"))
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.waitingRoom.admitPerSecond")
+			.isEqualTo(10);
+		claim(campaign, "carl", null).expectStatus().isForbidden();
+		this.http.delete()
+			.uri("/api/admin/campaigns/{id}/waiting-room", campaign)
+			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
+			.exchange()
+			.expectStatus()
+			.isOk();
+		claim(campaign, "carl", null).expectStatus().isCreated();
+	}
+
+	private Map<String, Object> awaitAdmitted(String campaign, String user) {
+		List<Map<String, Object>> last = new ArrayList<>();
+		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+			Map<String, Object> body = join(this.http, campaign, user);
+			last.add(0, body);
+			return body.get("ticket") != null;
+		});
+		return last.get(0);
+	}
+
+	private WebTestClient.ResponseSpec claim(String campaign, String user, String ticket) {
+		return this.http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", user).headers((h) -> {
+			if (ticket != null) {
+				h.set("X-Queue-Ticket", ticket);
+			}
+		}).exchange();
+	}
+
+	/** A ticket signed as the gateway signs them, with the key the instances share through Redis. */
+	private String signed(String campaign, String user, long expiresAt) throws Exception {
+		String secret = this.redis.opsForValue().get("coupon:waiting-room:secret").block(Duration.ofSeconds(5));
+		Mac mac = Mac.getInstance("HmacSHA256");
+		mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+		byte[] signature = mac.doFinal(("ticket\n" + campaign + "\n" + user + "\n" + expiresAt).getBytes(StandardCharsets.UTF_8));
+		return expiresAt + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
+	}
+
+	private long admitted(String campaign) {
+		String value = this.redis.<String, String>opsForHash()
+			.get(CampaignKeys.of(campaign).queueState(), "admitted")
+			.block(Duration.ofSeconds(5));
+		return (value != null) ? Long.parseLong(value) : 0;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static Map<String, Object> join(WebTestClient http, String campaign, String user) {
+		return http.post()
+			.uri("/api/campaigns/{id}/queue", campaign)
+			.header("X-User-Id", user)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(Map.class)
+			.returnResult()
+			.getResponseBody();
+	}
+
+	private static long place(Map<String, Object> body) {
+		return ((Number) body.get("place")).longValue();
+	}
+
+	private static WebTestClient client(ConfigurableApplicationContext context) {
+		return WebTestClient.bindToServer()
+			.baseUrl("http://127.0.0.1:" + ((WebServerApplicationContext) context).getWebServer().getPort())
+			.responseTimeout(Duration.ofSeconds(30))
+			.build();
+	}
+
+	private static <T> List<T> concurrently(List<String> users, Function<String, T> call) throws Exception {
+		ExecutorService pool = Executors.newFixedThreadPool(32);
+		CountDownLatch gate = new CountDownLatch(1);
+		try {
+			List<Future<T>> futures = new ArrayList<>();
+			for (String user : users) {
+				Callable<T> task = () -> {
+					gate.await();
+					return call.apply(user);
+				};
+				futures.add(pool.submit(task));
+			}
+			gate.countDown();
+			List<T> results = new ArrayList<>();
+			for (Future<T> future : futures) {
+				results.add(future.get());
+			}
+			return results;
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+}
