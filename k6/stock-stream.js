@@ -2,7 +2,8 @@
 // GET /api/campaigns/{id}/stock/stream open while a second scenario claims the campaign until it is
 // sold out. Every stream must start with a `stock` event at once, only ever show `issued` growing,
 // end with `event: sold-out` showing remaining 0, and then be closed by the gateway; a reconnect to
-// the finished campaign must get 204 (which tells an EventSource to stop).
+// the finished campaign (with Last-Event-ID, as an EventSource sends it) must get 204 (which tells an
+// EventSource to stop).
 //
 // k6 has no EventSource: each watcher is a plain http.get whose body k6 hands over when the gateway
 // closes the stream (after sold-out). The script then parses the `event:` / `id:` / `data:` lines.
@@ -179,9 +180,12 @@ export function watch(data) {
       + `(${events.length} events, last ${last ? `${last.type} ${last.data}` : 'none'})`);
   }
 
-  // The campaign is over: a reconnect gets 204 No Content, which makes an EventSource stop for good.
+  // The campaign is over: a reconnect gets 204 No Content, which makes an EventSource stop for good. An
+  // EventSource reconnects with the id of the last event it saw in Last-Event-ID, and so does this; a
+  // first connection (no Last-Event-ID) to a finished campaign gets its final event instead.
+  const lastId = events.map((e) => e.id).filter((id) => id !== null).pop();
   const again = http.get(url, {
-    headers: { Accept: 'text/event-stream' },
+    headers: Object.assign({ Accept: 'text/event-stream' }, lastId ? { 'Last-Event-ID': lastId } : {}),
     tags: { name: 'stock-stream-reconnect' },
     timeout: '10s',
   });
