@@ -58,35 +58,50 @@ public final class Claims {
 	}
 
 	private List<Answer> run(List<Claim> claims, int threads, boolean tolerateConnectionErrors) throws Exception {
+		return allAtOnce(claims, threads, (claim) -> {
+			try {
+				return claim(claim.campaignId(), claim.userId());
+			}
+			catch (IOException ex) {
+				if (!tolerateConnectionErrors) {
+					throw ex;
+				}
+				return new Answer(claim.campaignId(), claim.userId(), 0, ex.toString(), null);
+			}
+		});
+	}
+
+	/** Calls {@code call} for every input from {@code threads} threads that wait at one gate, then go together. */
+	public static <I, T> List<T> allAtOnce(List<I> inputs, int threads, Call<I, T> call) throws Exception {
 		ExecutorService pool = Executors.newFixedThreadPool(threads);
 		CountDownLatch gate = new CountDownLatch(1);
 		try {
-			List<Future<Answer>> futures = new ArrayList<>();
-			for (Claim claim : claims) {
-				Callable<Answer> call = () -> {
+			List<Future<T>> futures = new ArrayList<>();
+			for (I input : inputs) {
+				Callable<T> task = () -> {
 					gate.await();
-					try {
-						return claim(claim.campaignId(), claim.userId());
-					}
-					catch (IOException ex) {
-						if (!tolerateConnectionErrors) {
-							throw ex;
-						}
-						return new Answer(claim.campaignId(), claim.userId(), 0, ex.toString(), null);
-					}
+					return call.apply(input);
 				};
-				futures.add(pool.submit(call));
+				futures.add(pool.submit(task));
 			}
 			gate.countDown();
-			List<Answer> answers = new ArrayList<>();
-			for (Future<Answer> future : futures) {
-				answers.add(future.get());
+			List<T> results = new ArrayList<>();
+			for (Future<T> future : futures) {
+				results.add(future.get());
 			}
-			return answers;
+			return results;
 		}
 		finally {
 			pool.shutdownNow();
 		}
+	}
+
+	/** One call of {@link #allAtOnce}. */
+	@FunctionalInterface
+	public interface Call<I, T> {
+
+		T apply(I input) throws Exception;
+
 	}
 
 	public Answer claim(String campaignId, String userId) throws IOException, InterruptedException {

@@ -6,17 +6,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.function.Function;
 import java.util.stream.IntStream;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import dev.coupongateway.Claims;
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
@@ -58,7 +53,7 @@ class WaitingRoomTests {
 	@Test
 	void whenManyJoinAtOnceThenEachGetsOnePlaceInArrivalOrderAndKeepsIt() throws Exception {
 		String campaign = this.fixtures.withWaitingRoom(10, 1, "PT1M");
-		List<Long> places = concurrently(IntStream.range(0, 200).mapToObj((i) -> "fan-" + i).toList(),
+		List<Long> places = Claims.allAtOnce(IntStream.range(0, 200).mapToObj((i) -> "fan-" + i).toList(), 32,
 				(user) -> place(join(this.http, campaign, user)));
 		// one number each, no gaps, none twice: the order in which Redis saw them arrive
 		assertThat(places)
@@ -280,30 +275,6 @@ class WaitingRoomTests {
 			.baseUrl("http://127.0.0.1:" + ((WebServerApplicationContext) context).getWebServer().getPort())
 			.responseTimeout(Duration.ofSeconds(30))
 			.build();
-	}
-
-	private static <T> List<T> concurrently(List<String> users, Function<String, T> call) throws Exception {
-		ExecutorService pool = Executors.newFixedThreadPool(32);
-		CountDownLatch gate = new CountDownLatch(1);
-		try {
-			List<Future<T>> futures = new ArrayList<>();
-			for (String user : users) {
-				Callable<T> task = () -> {
-					gate.await();
-					return call.apply(user);
-				};
-				futures.add(pool.submit(task));
-			}
-			gate.countDown();
-			List<T> results = new ArrayList<>();
-			for (Future<T> future : futures) {
-				results.add(future.get());
-			}
-			return results;
-		}
-		finally {
-			pool.shutdownNow();
-		}
 	}
 
 }
