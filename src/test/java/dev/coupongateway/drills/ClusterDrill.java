@@ -24,9 +24,9 @@ import static org.awaitility.Awaitility.await;
  * Drill 7: the many-instances shape. A Redis Cluster (three masters with a replica each), two gateway
  * JVMs and two writer JVMs on one topic of six partitions; hot campaigns split into three buckets, one per
  * shard. Three faults in turn, each mid-spike with claims spread over both gateways: the master of one
- * bucket SIGKILLed (its replica takes over, the campaign is rewritten from PostgreSQL), a gateway
- * SIGKILLed (the other takes its claims and its outboxes), a writer SIGKILLed (the other takes its
- * partitions). After each, the promises are checked as in every drill, the reconciliation sums the
+ * bucket SIGKILLed (its replica takes over, the campaign is rewritten from PostgreSQL), a writer
+ * SIGKILLed (the other takes its partitions), a gateway SIGKILLed (the other takes its claims and its
+ * outboxes). After each, the promises are checked as in every drill, the reconciliation sums the
  * buckets, and both gateways' stock streams show the same numbers.
  */
 class ClusterDrill {
@@ -55,19 +55,18 @@ class ClusterDrill {
 			stack.cluster.restart(master);
 			stack.cluster.awaitHealthy();
 
-			String gatewayKilled = hotCampaign(stack, "cluster-gateway");
-			spike(stack, gatewayKilled, 9, () -> {
-				a.kill();
-				return 0;
-			}, "gateway-a SIGKILLed mid-spike; its claims retried at gateway-b");
-			GatewayProcess c = stack.instance("gateway-c", "gateway");
-			stack.start(c);
-
 			String writerKilled = hotCampaign(stack, "cluster-writer");
 			spike(stack, writerKilled, 10, () -> {
 				writer1.kill();
 				return 0;
 			}, "writer-1 SIGKILLed mid-spike; writer-2 took its partitions");
+
+			// last, so no replacement gateway has to start for the rows after it
+			String gatewayKilled = hotCampaign(stack, "cluster-gateway");
+			spike(stack, gatewayKilled, 9, () -> {
+				a.kill();
+				return 0;
+			}, "gateway-a SIGKILLed mid-spike; its claims retried at gateway-b");
 		}
 	}
 

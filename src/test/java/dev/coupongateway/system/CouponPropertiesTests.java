@@ -33,6 +33,18 @@ class CouponPropertiesTests {
 	}
 
 	@Test
+	void whenTheWaitingRoomSecretIsShortThenStartupFails() {
+		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token=secret",
+				"coupon.waiting-room.secret=short")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("coupon.waiting-room.secret must be at least 32 bytes"));
+		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token=secret",
+				"coupon.waiting-room.secret=a-secret-of-at-least-thirty-two-bytes")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
 	void whenHeaderModeHasNoAdminTokenThenStartupFails() {
 		this.runner.withPropertyValues("coupon.identity=header").run((context) -> assertThat(context).hasFailed()
 			.getFailure()
