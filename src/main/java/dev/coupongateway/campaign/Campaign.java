@@ -70,7 +70,7 @@ public record Campaign(String id, String name, int totalStock, int perUserLimit,
 
 	/** The Redis keys of the bucket {@code userId} belongs to. */
 	public CampaignKeys keysFor(String userId) {
-		return CampaignKeys.of(this.id, CampaignKeys.bucketOf(userId, this.buckets));
+		return bucketKeys().get(CampaignKeys.bucketOf(userId, this.buckets));
 	}
 
 	/** The life of a campaign as clients see it. */

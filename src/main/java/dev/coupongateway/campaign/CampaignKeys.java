@@ -2,6 +2,8 @@ package dev.coupongateway.campaign;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import java.util.zip.CRC32;
 
@@ -56,9 +58,18 @@ public record CampaignKeys(String campaignId, int bucket, String settings, Strin
 				prefix + "admission-lease");
 	}
 
-	/** The keys of every bucket, bucket 0 first. */
+	/** Keys of campaigns in use, made once: the claim path needs them thousands of times a second. */
+	private static final Map<String, List<CampaignKeys>> made = new ConcurrentHashMap<>();
+
+	/** The keys of every bucket, bucket 0 first (kept for each campaign asked about, as campaigns are few). */
 	public static List<CampaignKeys> all(String campaignId, int buckets) {
-		return IntStream.range(0, buckets).mapToObj((bucket) -> of(campaignId, bucket)).toList();
+		List<CampaignKeys> keys = made.get(campaignId);
+		if (keys != null && keys.size() == buckets) {
+			return keys;
+		}
+		keys = IntStream.range(0, buckets).mapToObj((bucket) -> of(campaignId, bucket)).toList();
+		made.put(campaignId, keys);
+		return keys;
 	}
 
 	/**
