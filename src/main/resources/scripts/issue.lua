@@ -4,26 +4,39 @@
 -- A campaign split into buckets runs this in the user's bucket (its own slot); stock is per bucket.
 -- KEYS[1] settings hash (total, limit, starts, ends, issued = grants made here, seq = last sequence
 -- handed out from the range, last = top of the range (absent: total), paused = 1 while an operator
--- holds the campaign, gen = 'frozen:...' while a rebuild holds a bucketed campaign), KEYS[2] grants
+-- holds the campaign, gen = 'frozen:...' while a rebuild holds a bucketed campaign, verified = the run id
+-- of the Redis server this state was last checked against PostgreSQL on, room = 1 while the campaign has
+-- a waiting room), KEYS[2] grants
 -- hash (userId -> grants), KEYS[3] outbox stream (one entry per grant until Kafka has acknowledged it),
 -- KEYS[4] free list (sequences given back by a rebuild or moved in from another bucket, used first),
 -- KEYS[5] the user's and KEYS[6] the client address's rate limiter (GCRA: the theoretical arrival time
 -- in ms; in the campaign's slot)
 -- ARGV[1] userId, ARGV[2] couponId (a UUID made by the gateway), ARGV[3] ms between a user's claims at
--- the steady rate (0 = no limit), ARGV[4] the user's burst, ARGV[5] and ARGV[6] the same per address
+-- the steady rate (0 = no limit), ARGV[4] the user's burst, ARGV[5] and ARGV[6] the same per address,
+-- ARGV[7] 1 when the claim carries a valid admission ticket for this user (waiting room), else 0
+-- The fence: a server that restarted (a new run id: its data may be gone or behind, as an AOF or RDB
+-- restored after a crash) or a replica promoted in a failover holds state that was checked on another
+-- server. Whoever calls, the script grants nothing until a rebuild checked this state against
+-- PostgreSQL on this very server and wrote its run id into 'verified'.
 -- Returns:
 --   { 1, sequence, userSlot, issuedAtMs, outboxEntryId }  GRANTED (outboxEntryId '' when this couponId
 --                                          was granted already: the same call ran twice, as a client may
 --                                          re-send a command after a reconnect; the first grant is returned)
---   { 0 }                                  UNKNOWN: no Redis state for the campaign (rebuild or 404)
+--   { 0 }                                  UNKNOWN: no Redis state for the campaign, or state not checked
+--                                          since this server started (rebuild, or 404)
 --   {-1, grants}                           ALREADY_ISSUED: the user's "couponId:sequence:issuedAtMs,..."
 --   {-2}                                   NOT_STARTED
 --   {-3}                                   ENDED
 --   {-4}                                   SOLD_OUT (in this bucket: others may still have stock)
 --   {-5, retryAfterMs}                     RATE_LIMITED: nothing was recorded
 --   {-6}                                   PAUSED
-local c = redis.call('HMGET', KEYS[1], 'total', 'limit', 'starts', 'ends', 'issued', 'paused', 'seq', 'last', 'gen')
+--   {-7}                                   NOT_ADMITTED: a waiting room, and no valid ticket: nothing was recorded
+local c = redis.call('HMGET', KEYS[1], 'total', 'limit', 'starts', 'ends', 'issued', 'paused', 'seq', 'last', 'gen',
+  'verified', 'room')
 if not c[1] or (c[9] and string.sub(c[9], 1, 7) == 'frozen:') then
+  return {0}
+end
+if c[10] ~= string.match(redis.call('INFO', 'server'), 'run_id:(%x+)') then
   return {0}
 end
 local held = redis.call('HGET', KEYS[2], ARGV[1])
@@ -39,6 +52,9 @@ if held then
 end
 if slots >= tonumber(c[2]) then
   return {-1, held}
+end
+if c[11] == '1' and ARGV[7] ~= '1' then
+  return {-7}
 end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)

@@ -16,9 +16,10 @@
 -- journal hash (source: moveId -> "target:generation:atMs:s1,s2,...") or moves hash (target: moveId -> c|x)
 -- ARGV[1] step, ARGV[2] moveId, then per step:
 --   reserve: ARGV[3] most units, ARGV[4] target bucket, ARGV[5] target's generation
---            returns the sequences reserved ({} when none, or the source is frozen or gone)
+--            returns the sequences reserved ({} when none, or the source is frozen, unchecked or gone)
 --   credit:  ARGV[3] target's generation seen at reserve, ARGV[4] "s1,s2,..."
---            returns 1 credited, 0 decided before (credited or cancelled), -1 refused (frozen, rebuilt, gone)
+--            returns 1 credited, 0 decided before (credited or cancelled), -1 refused (frozen, rebuilt,
+--            unchecked, gone)
 --   release: ARGV[3] 1 to give the sequences back, 0 when they were credited
 --            returns the number of sequences given back, or -1 when the journal had no such move
 --   cancel:  returns 1 when the move was credited, 0 when it is now cancelled for good
@@ -26,10 +27,15 @@ local step = ARGV[1]
 local function frozen(gen)
   return gen == false or string.sub(gen, 1, 7) == 'frozen:'
 end
+-- a bucket not checked against PostgreSQL on this server (restarted, failed over: see issue.lua) may be
+-- behind: its numbers are not moved until a rebuild rewrote it
+local function unchecked()
+  return redis.call('HGET', KEYS[1], 'verified') ~= string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+end
 
 if step == 'reserve' then
   local c = redis.call('HMGET', KEYS[1], 'seq', 'last', 'gen')
-  if not c[2] or frozen(c[3]) then
+  if not c[2] or frozen(c[3]) or unchecked() then
     return {}
   end
   local want = tonumber(ARGV[3])
@@ -59,7 +65,7 @@ end
 
 if step == 'credit' then
   local gen = redis.call('HGET', KEYS[1], 'gen')
-  if frozen(gen) or gen ~= ARGV[3] then
+  if frozen(gen) or gen ~= ARGV[3] or unchecked() then
     return -1
   end
   if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 1 then

@@ -1,6 +1,5 @@
 package dev.coupongateway.campaign;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collection;
@@ -34,8 +33,6 @@ import org.springframework.stereotype.Component;
 @Component
 class BucketedState {
 
-	private static final Duration LEASE = Duration.ofSeconds(15);
-
 	private final ReactiveStringRedisTemplate redis;
 
 	private final RedisScript<Long> bucketScript = LuaScripts.of("bucket.lua", Long.class);
@@ -43,52 +40,27 @@ class BucketedState {
 	private final RedisScript<Long> freezeScript = RedisScript
 		.of("redis.call('HSET', KEYS[1], 'gen', 'frozen:' .. ARGV[1]) return 1", Long.class);
 
-	private final RedisScript<Long> releaseScript = RedisScript.of("""
-			if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-			return 0""", Long.class);
-
 	BucketedState(ReactiveStringRedisTemplate redis) {
 		this.redis = redis;
 	}
 
 	/**
-	 * Rewrites every bucket of the campaign from the coupons {@code stored} gives once all is quiet (it
-	 * fails while the writer is behind). Fails with a 503 problem while another instance rebuilds, or
-	 * grants are still on their way to Kafka; the buckets stay frozen until a rebuild completes.
+	 * Rewrites every bucket of the campaign from the coupons {@code stored} gives once all is quiet, under
+	 * the campaign's rebuild lease ({@code token}). Fails with a 503 problem while grants are still on their
+	 * way to Kafka; the buckets stay frozen until a rebuild completes.
 	 */
-	Mono<Boolean> rewrite(Campaign campaign, Mono<List<StoredCoupon>> stored, String servers) {
+	Mono<Boolean> rewrite(Campaign campaign, Mono<List<StoredCoupon>> stored, String token) {
 		List<CampaignKeys> buckets = campaign.bucketKeys();
-		String token = UUID.randomUUID().toString();
-		String lease = buckets.get(0).rebuildLease();
-		return this.redis.opsForValue()
-			.setIfAbsent(lease, token, LEASE)
-			.flatMap((leased) -> leased ? Mono.empty() : Mono.error(busy("another instance is rebuilding it")))
-			.thenMany(Flux.fromIterable(buckets)
-				.flatMap((keys) -> this.redis.execute(this.freezeScript, List.of(keys.settings()), List.of(token))))
+		return Flux.fromIterable(buckets)
+			.flatMap((keys) -> this.redis.execute(this.freezeScript, List.of(keys.settings()), List.of(token)))
 			.thenMany(Flux.fromIterable(buckets).flatMap((keys) -> this.redis.opsForStream().size(keys.outbox())))
 			.reduce(0L, Long::sum)
 			.flatMap((inOutbox) -> (inOutbox > 0) ? Mono.error(busy(inOutbox + " grants not in Kafka yet")) : stored)
 			.flatMapMany((coupons) -> Flux.fromIterable(plan(campaign, coupons)))
-			.flatMap((bucket) -> this.redis.execute(this.bucketScript, bucket.keys().bucketKeys(),
-					bucket.args(token, servers)))
+			.flatMap((bucket) -> this.redis.execute(this.bucketScript, bucket.keys().bucketKeys(), bucket.args(token)))
 			.all((written) -> written == 1L)
 			.flatMap((all) -> all ? this.redis.opsForSet().add(CampaignKeys.ALL_CAMPAIGNS, campaign.id()).thenReturn(true)
-					: Mono.error(busy("a later rebuild took it over")))
-			.doFinally((signal) -> this.redis.execute(this.releaseScript, List.of(lease), List.of(token)).subscribe());
-	}
-
-	/**
-	 * Whether every bucket has state, none is frozen, and the campaign was last written while the Redis
-	 * servers had the run ids {@code servers} (none restarted or failed over since): then nothing can
-	 * be behind and no rewrite is needed.
-	 */
-	Mono<Boolean> current(Campaign campaign, String servers) {
-		return Flux.fromIterable(campaign.bucketKeys())
-			.concatMap((keys) -> this.redis.<String, String>opsForHash().multiGet(keys.settings(), List.of("gen", "verified")))
-			.collectList()
-			.map((buckets) -> buckets.size() == campaign.buckets()
-					&& buckets.stream().allMatch((values) -> values.get(0) != null && !values.get(0).startsWith("frozen:"))
-					&& servers.equals(buckets.get(0).get(1)));
+					: Mono.error(busy("a later rebuild took it over")));
 	}
 
 	/** Each bucket's state from the stored coupons: its users' grants, its share of the unused sequences. */
@@ -130,13 +102,14 @@ class BucketedState {
 	record Bucket(Campaign campaign, CampaignKeys keys, int issued, long seq, long last, String free,
 			Map<String, List<StoredCoupon>> users) {
 
-		List<String> args(String token, String servers) {
+		List<String> args(String token) {
 			List<String> args = new ArrayList<>(List.of(token, UUID.randomUUID().toString(),
 					Integer.toString(this.campaign.totalStock()), Integer.toString(this.campaign.perUserLimit()),
 					Long.toString(CampaignState.epochMillis(this.campaign.startsAt())),
 					Long.toString(CampaignState.epochMillis(this.campaign.endsAt())), this.campaign.paused() ? "1" : "0",
 					Integer.toString(this.issued), Long.toString(this.seq), Long.toString(this.last), this.free,
-					Integer.toString(this.campaign.buckets()), servers));
+					Integer.toString(this.campaign.buckets()), (this.campaign.waitingRoom() != null) ? "1" : "0",
+					Long.toString(this.campaign.version())));
 			this.users.forEach((user, coupons) -> {
 				args.add(user);
 				args.add(coupons.stream()

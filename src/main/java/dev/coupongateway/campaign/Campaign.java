@@ -14,9 +14,16 @@ import java.time.Instant;
  * @param paused whether an operator holds the campaign: claims are refused until it resumes
  * @param buckets Redis slots the stock is split over (1 for one slot; see {@link CampaignKeys#bucketOf})
  * @param waitingRoom the line in front of the campaign, or {@code null} for none
+ * @param version the version of the operator's controls (pause, end, waiting room), raised by each change
  */
 public record Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
-		boolean paused, int buckets, WaitingRoom waitingRoom) {
+		boolean paused, int buckets, WaitingRoom waitingRoom, long version) {
+
+	/** A campaign as created: its controls at their first version. */
+	public Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
+			boolean paused, int buckets, WaitingRoom waitingRoom) {
+		this(id, name, totalStock, perUserLimit, startsAt, endsAt, paused, buckets, waitingRoom, 1);
+	}
 
 	/** A campaign on one slot, no waiting room. */
 	public Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
@@ -47,13 +54,7 @@ public record Campaign(String id, String name, int totalStock, int perUserLimit,
 	/** The same campaign with the operator's controls as Redis holds them now. */
 	Campaign controlled(Instant startsAt, Instant endsAt, boolean paused) {
 		return new Campaign(this.id, this.name, this.totalStock, this.perUserLimit, startsAt, endsAt, paused,
-				this.buckets, this.waitingRoom);
-	}
-
-	/** The same campaign with another waiting room (or none). */
-	Campaign withWaitingRoom(WaitingRoom room) {
-		return new Campaign(this.id, this.name, this.totalStock, this.perUserLimit, this.startsAt, this.endsAt,
-				this.paused, this.buckets, room);
+				this.buckets, this.waitingRoom, this.version);
 	}
 
 	/**

@@ -42,6 +42,9 @@ public record CampaignKeys(String campaignId, int bucket, String settings, Strin
 	/** A pub/sub channel: the id of each campaign a rebuild wrote, so every instance forgets its claim facts. */
 	public static final String REBUILT_CHANNEL = "coupon:rebuilt";
 
+	/** A pub/sub channel: the id of each campaign an operator created or changed, so every instance reads it again. */
+	public static final String CHANGED_CHANNEL = "coupon:changed";
+
 	/** A set (outside any campaign's slot) of the ids of campaigns with a waiting room, for the scheduler. */
 	public static final String WAITING_ROOMS = "coupon:waiting-rooms";
 
@@ -85,9 +88,31 @@ public record CampaignKeys(String campaignId, int bucket, String settings, Strin
 		return (int) (crc.getValue() % buckets);
 	}
 
+	/**
+	 * A string: when (Redis time, ms) a check of this bucket against PostgreSQL was first found due since
+	 * the last one finished ({@code scripts/fence.lua}).
+	 */
+	public String suspect() {
+		return prefix() + "suspect";
+	}
+
+	/** A list: numbers a check found free, staged until it finishes ({@code scripts/restore.lua}). */
+	String stagedGaps() {
+		return prefix() + "rebuild-gaps";
+	}
+
+	private String prefix() {
+		return this.settings.substring(0, this.settings.length() - "settings".length());
+	}
+
 	/** The keys the restore script takes, in its order. */
-	public List<String> scriptKeys() {
-		return List.of(this.settings, this.grants, this.outbox, this.free);
+	List<String> restoreKeys() {
+		return List.of(this.settings, this.grants, this.free, this.rebuildLease, stagedGaps(), suspect());
+	}
+
+	/** The keys the fence script takes, in its order. */
+	List<String> fenceKeys() {
+		return List.of(this.settings, suspect());
 	}
 
 	/** The keys the queue script takes, in its order. */
@@ -97,7 +122,7 @@ public record CampaignKeys(String campaignId, int bucket, String settings, Strin
 
 	/** The keys the bucket script takes, in its order. */
 	List<String> bucketKeys() {
-		return List.of(this.settings, this.grants, this.free, this.journal, this.moves);
+		return List.of(this.settings, this.grants, this.free, this.journal, this.moves, suspect());
 	}
 
 	/** The keys the claim script takes: the bucket's, then the user's and the address's rate limiters. */

@@ -7,31 +7,50 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.coupongateway.campaign.CampaignRepository.StoredCoupon;
+import dev.coupongateway.campaign.CampaignState.Fence;
+import dev.coupongateway.campaign.CampaignState.FenceState;
 import dev.coupongateway.event.WriterLag;
+import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.LogThrottle;
 import dev.coupongateway.system.Problem;
 import dev.coupongateway.system.ProblemException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Brings a campaign's Redis state back from PostgreSQL when Redis lost it (missing keys, or a restart
- * that may have lost or rolled back data): one rebuild at a time per campaign, only once the writer has
- * stored every event still in Kafka; until then claims get a 503 with Retry-After, never a wrong answer.
+ * Checks a campaign's Redis state against PostgreSQL and brings it up to it (a rebuild) whenever the
+ * state was not checked on the Redis server it lives on now: missing (Redis lost it), or written before
+ * that server started (a restart, an AOF or RDB restored after a crash, a replica promoted in a
+ * failover). The claim script refuses to grant until then ({@code scripts/issue.lua}'s fence), so this
+ * holds whichever instance looks, a new one included. A check, one at a time per campaign across all
+ * instances (a lease in Redis), runs in the background and:
+ * <ol>
+ * <li>reads the campaign from PostgreSQL afresh (its controls as the operator last set them);</li>
+ * <li>waits until the Kafka producer's delivery timeout has passed since the check was first found due,
+ * so no grant of the state Redis lost is still inside a producer;</li>
+ * <li>waits until the writer has stored what Kafka held at that moment (not the whole topic: a busy
+ * sale elsewhere does not hold it back);</li>
+ * <li>merges what PostgreSQL stored into Redis in chunks, then sets the fence.</li>
+ * </ol>
+ * Claims meanwhile get a 503 with Retry-After, never a grant that could not be stored.
  */
 @Component
 public class CampaignRebuilds {
 
 	private static final Log logger = LogFactory.getLog(CampaignRebuilds.class);
 
-	private static final Duration RETRY_REBUILD_AFTER = Duration.ofMillis(250);
+	/** A failed attempt is shared this long, so a spike of claims does not turn into a spike of checks. */
+	private static final Duration RETRY_AFTER_FAILURE = Duration.ofMillis(250);
 
-	private static final Duration REBUILD_TIMEOUT = Duration.ofSeconds(10);
+	/** Margin on the producer's delivery timeout: a record's last try may start just before it. */
+	private static final Duration DELIVERY_MARGIN = Duration.ofSeconds(1);
+
+	private static final Duration WRITER_POLL = Duration.ofMillis(100);
 
 	private static final LogThrottle warnings = new LogThrottle(Duration.ofSeconds(10));
 
@@ -39,89 +58,146 @@ public class CampaignRebuilds {
 
 	private final CampaignState state;
 
+	private final BucketedState bucketed;
+
 	private final WriterLag writerLag;
 
 	private final ReactiveStringRedisTemplate redis;
 
-	private final BucketedState bucketed;
+	private final CouponProperties.Rebuild settings;
 
-	/** Counts Redis restarts seen; a campaign checked at an older epoch is checked again. */
+	private final Duration deliveryTimeout;
+
+	/** Counts Redis restarts this instance saw; facts learned from Redis at an older epoch may be stale. */
 	private final AtomicLong redisEpoch = new AtomicLong();
 
-	private final ConcurrentMap<String, Long> verifiedAt = new ConcurrentHashMap<>();
+	private final ConcurrentMap<String, Mono<Campaign>> checks = new ConcurrentHashMap<>();
 
-	/** The Redis servers' run ids as last seen; empty until the first look. */
-	private final AtomicReference<String> servers = new AtomicReference<>("");
-
-	private final ConcurrentMap<String, Mono<Campaign>> rebuilds = new ConcurrentHashMap<>();
-
-	CampaignRebuilds(CampaignRepository repository, CampaignState state, WriterLag writerLag,
-			ReactiveStringRedisTemplate redis, BucketedState bucketed) {
-		this.bucketed = bucketed;
+	CampaignRebuilds(CampaignRepository repository, CampaignState state, BucketedState bucketed, WriterLag writerLag,
+			ReactiveStringRedisTemplate redis, CouponProperties properties) {
 		this.repository = repository;
 		this.state = state;
+		this.bucketed = bucketed;
 		this.writerLag = writerLag;
 		this.redis = redis;
+		this.settings = properties.rebuild();
+		this.deliveryTimeout = properties.kafka().deliveryTimeout();
 	}
 
 	/**
-	 * Rebuilds (merges) the campaign's Redis state from the coupons PostgreSQL stored. One rebuild at a
-	 * time per campaign; a failed attempt (503) is shared for a moment, so a spike of claims during a
-	 * rebuild does not turn into a spike of checks.
+	 * The campaign, once its Redis state is checked: starts a check when none is under way, and waits for
+	 * it up to {@code coupon.rebuild.claim-wait}; after that a 503 problem (the check goes on).
 	 */
-	Mono<Campaign> rebuild(Campaign campaign) {
-		return Mono.defer(() -> this.rebuilds.computeIfAbsent(campaign.id(), (id) -> start(campaign)));
+	Mono<Campaign> rebuild(String campaignId) {
+		return check(campaignId).timeout(this.settings.claimWait(),
+				Mono.error(() -> rebuilding(campaignId, "a check is under way")));
 	}
 
-	private Mono<Campaign> start(Campaign campaign) {
-		String campaignId = campaign.id();
-		long epoch = this.redisEpoch.get();
-		AtomicReference<Mono<Campaign>> self = new AtomicReference<>();
-		Mono<List<StoredCoupon>> stored = this.writerLag.get()
-			.onErrorMap((ex) -> rebuilding(campaignId, "Kafka does not answer"))
-			.flatMap((lag) -> (lag > 0) ? Mono.error(rebuilding(campaignId, lag + " events not stored yet"))
-					: this.repository.storedCoupons(campaignId).collectList());
-		// a campaign on one slot is merged in one script; one split into buckets is frozen and rewritten whole,
-		// unless it was written since the Redis servers last restarted or failed over (nothing can be behind)
-		String servers = this.servers.get();
-		Mono<Boolean> restored = (campaign.buckets() == 1) ? stored.flatMap((coupons) -> this.state.restore(campaign, coupons))
-				: this.bucketed.current(campaign, servers)
-					.flatMap((current) -> current ? Mono.just(false) : this.bucketed.rewrite(campaign, stored, servers))
-					.onErrorMap((ex) -> !(ex instanceof ProblemException), (ex) -> rebuilding(campaignId, ex.toString()));
-		Mono<Campaign> rebuild = restored
-			.flatMap((written) -> this.state.configureWaitingRoom(campaign).thenReturn(written))
-			.flatMap((written) -> {
-				if (written) {
-					logger.warn("Campaign " + campaignId + ": Redis state was missing or behind, rebuilt from PostgreSQL"
-							+ ((campaign.buckets() > 1) ? " (all " + campaign.buckets() + " buckets rewritten)" : ""));
+	/** The check of the campaign under way on this instance, or a new one; runs whether or not anyone waits. */
+	Mono<Campaign> check(String campaignId) {
+		return Mono.defer(() -> {
+			Mono<Campaign> running = this.checks.get(campaignId);
+			if (running != null) {
+				return running;
+			}
+			AtomicReference<Mono<Campaign>> self = new AtomicReference<>();
+			Mono<Campaign> created = attempt(campaignId).timeout(this.settings.timeout())
+				.onErrorMap((ex) -> !(ex instanceof ProblemException), (ex) -> rebuilding(campaignId, ex.toString()))
+				.doOnSuccess((done) -> this.checks.remove(campaignId, self.get()))
+				.doOnError((ex) -> Mono.delay(RETRY_AFTER_FAILURE)
+					.subscribe((tick) -> this.checks.remove(campaignId, self.get())))
+				.cache();
+			self.set(created);
+			Mono<Campaign> raced = this.checks.putIfAbsent(campaignId, created);
+			if (raced != null) {
+				return raced;
+			}
+			created.subscribe((done) -> {
+			}, (ex) -> {
+			});
+			return created;
+		});
+	}
+
+	private Mono<Campaign> attempt(String campaignId) {
+		return this.repository.findById(campaignId)
+			.switchIfEmpty(Mono.error(() -> CampaignService.notFound(campaignId)))
+			.flatMap((campaign) -> this.state.fences(campaign, markerTtl()).flatMap((fences) -> {
+				if (fences.stream().allMatch((fence) -> fence.state() == FenceState.CHECKED)) {
+					// nothing lost or behind; an operator's change Redis missed is written again
+					long oldest = fences.stream().mapToLong(Fence::version).min().orElse(0);
+					return (oldest < campaign.version()) ? this.state.control(campaign).thenReturn(campaign)
+							: Mono.just(campaign);
 				}
-				// numbers may be back in stock: every instance forgets what it knew of the campaign (sent after
-				// every rebuild, not only one that wrote: a retry after a failed send must send it again)
-				return this.redis.convertAndSend(CampaignKeys.REBUILT_CHANNEL, campaignId)
-					.doOnSuccess((receivers) -> this.verifiedAt.put(campaignId, epoch))
-					.thenReturn(campaign);
-			})
-			// a database or Redis that hangs must not wedge the campaign: the attempt fails, claims get 503
-			.timeout(REBUILD_TIMEOUT, Mono.error(() -> rebuilding(campaignId, "no answer within " + REBUILD_TIMEOUT)))
-			.doOnSuccess((done) -> this.rebuilds.remove(campaignId, self.get()))
-			.doOnError((ex) -> Mono.delay(RETRY_REBUILD_AFTER)
-				.subscribe((tick) -> this.rebuilds.remove(campaignId, self.get())))
-			.cache();
-		self.set(rebuild);
-		return rebuild;
+				long since = fences.stream().mapToLong(Fence::suspectSince).filter((at) -> at > 0).min().orElse(0);
+				long now = fences.get(0).now();
+				long wait = since + this.deliveryTimeout.plus(DELIVERY_MARGIN).toMillis() - now;
+				return Mono.delay(Duration.ofMillis(Math.max(0, wait))).then(leased(campaign));
+			}));
 	}
 
-	/** Writes a new campaign's Redis state; it is current as of now. */
+	/** Takes the campaign's lease, rebuilds under it, gives it back. */
+	private Mono<Campaign> leased(Campaign campaign) {
+		String campaignId = campaign.id();
+		return this.state.lease(campaignId, this.settings.lease())
+			.switchIfEmpty(Mono.error(() -> rebuilding(campaignId, "another instance is checking it")))
+			.flatMap((token) -> rebuild(campaign, token).flatMap((written) -> {
+				if (written) {
+					logger.warn("Campaign " + campaignId + ": Redis state was missing, behind or unchecked on this server; "
+							+ "rebuilt from PostgreSQL" + ((campaign.buckets() > 1) ? " (all " + campaign.buckets()
+									+ " buckets rewritten)" : ""));
+				}
+				// numbers may be back in stock: every instance forgets what it knew of the campaign
+				return this.redis.convertAndSend(CampaignKeys.REBUILT_CHANNEL, campaignId).thenReturn(campaign);
+			}).doFinally((signal) -> this.state.release(campaignId, token).subscribe()));
+	}
+
+	private Mono<Boolean> rebuild(Campaign campaign, String token) {
+		if (campaign.buckets() == 1) {
+			return writerCaughtUp(campaign.id()).then(Mono.defer(() -> this.state.restore(campaign,
+					this.repository.storedCoupons(campaign.id()), token, this.settings.lease())));
+		}
+		// the buckets still checked take claims until frozen: the writer's mark is taken after the freeze
+		return this.bucketed.rewrite(campaign,
+				writerCaughtUp(campaign.id()).then(this.repository.storedCoupons(campaign.id()).collectList()), token);
+	}
+
+	/** Completes once the writer stored everything Kafka holds now. */
+	private Mono<Void> writerCaughtUp(String campaignId) {
+		return this.writerLag.mark()
+			.onErrorMap((ex) -> rebuilding(campaignId, "Kafka does not answer"))
+			.flatMap((mark) -> Flux.interval(Duration.ZERO, WRITER_POLL)
+				.concatMap((tick) -> this.writerLag.reached(mark).onErrorReturn(false), 1)
+				.filter(Boolean::booleanValue)
+				.next())
+			.then();
+	}
+
+	/** Writes a new campaign's Redis state, checked as of now. */
 	Mono<Boolean> initialize(Campaign campaign) {
-		Mono<Boolean> write = (campaign.buckets() == 1) ? this.state.restore(campaign, List.of())
-				: this.bucketed.rewrite(campaign, Mono.just(List.of()), this.servers.get());
-		return write
-			.doOnNext((written) -> this.verifiedAt.put(campaign.id(), this.redisEpoch.get()));
+		return this.state.lease(campaign.id(), this.settings.lease())
+			.switchIfEmpty(Mono.error(() -> rebuilding(campaign.id(), "another instance is checking it")))
+			.flatMap((token) -> ((campaign.buckets() == 1)
+					? this.state.restore(campaign, Flux.empty(), token, this.settings.lease())
+					: this.bucketed.rewrite(campaign, Mono.just(List.of()), token))
+				.doFinally((signal) -> this.state.release(campaign.id(), token).subscribe()));
 	}
 
-	/** Whether Redis restarted since this instance last checked the campaign's state against PostgreSQL. */
-	public boolean needed(String campaignId) {
-		return this.verifiedAt.getOrDefault(campaignId, 0L) < this.redisEpoch.get();
+	/**
+	 * Whether every bucket of the campaign was checked on the server it lives on now (and holds the
+	 * newest controls); when not, a check is started in the background.
+	 */
+	Mono<Boolean> verify(Campaign campaign) {
+		return this.state.fences(campaign, markerTtl()).map((fences) -> {
+			boolean checked = fences.stream().allMatch((fence) -> fence.state() == FenceState.CHECKED
+					&& fence.version() >= campaign.version());
+			if (!checked) {
+				check(campaign.id()).subscribe((done) -> {
+				}, (ex) -> {
+				});
+			}
+			return checked;
+		});
 	}
 
 	/** Redis restarts this instance has seen; what was learned from Redis at an older epoch may be stale. */
@@ -129,22 +205,22 @@ public class CampaignRebuilds {
 		return this.redisEpoch.get();
 	}
 
-	/** Redis restarted (its data may be gone or behind): check every campaign before it grants again. */
+	/** Redis restarted or failed over: facts this instance learned from it are dropped. */
 	void redisRestarted() {
 		this.redisEpoch.incrementAndGet();
 	}
 
-	/** The Redis servers' run ids as last seen ({@link RedisRestartWatch}). */
-	void serversSeen(String runIds) {
-		this.servers.set(runIds);
+	/** How long a suspect marker lives when nobody finishes the check: long enough for any wait above. */
+	private Duration markerTtl() {
+		return this.settings.timeout().plus(this.deliveryTimeout).multipliedBy(2);
 	}
 
 	private ProblemException rebuilding(String campaignId, String why) {
 		if (warnings.due(campaignId)) {
-			logger.warn("Campaign " + campaignId + ": Redis state is being rebuilt, claims wait (" + why + ")");
+			logger.warn("Campaign " + campaignId + ": Redis state is being checked, claims wait (" + why + ")");
 		}
 		return new ProblemException(
-				Problem.unavailable("The campaign's state is being rebuilt; nothing was granted. Retry shortly."));
+				Problem.unavailable("The campaign's state is being checked; nothing was granted. Retry shortly."));
 	}
 
 }

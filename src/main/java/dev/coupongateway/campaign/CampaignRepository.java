@@ -16,7 +16,7 @@ import reactor.core.publisher.Mono;
 public class CampaignRepository {
 
 	private static final String COLUMNS = "id, name, total_stock, per_user_limit, starts_at, ends_at, paused, buckets, "
-			+ "waiting_admit_per_second, waiting_ticket_ttl_ms";
+			+ "waiting_admit_per_second, waiting_ticket_ttl_ms, version";
 
 	private static final String CAMPAIGN = "SELECT " + COLUMNS + " FROM campaign ";
 
@@ -50,7 +50,8 @@ public class CampaignRepository {
 	/** Sets (or, with {@code null}, removes) the waiting room; the campaign as it is now, or empty when unknown. */
 	public Mono<Campaign> setWaitingRoom(String id, Campaign.WaitingRoom room) {
 		return this.db
-			.sql("UPDATE campaign SET waiting_admit_per_second = :admit, waiting_ticket_ttl_ms = :ttl WHERE id = :id "
+			.sql("UPDATE campaign SET waiting_admit_per_second = :admit, waiting_ticket_ttl_ms = :ttl, "
+					+ "version = version + 1 WHERE id = :id "
 					+ "RETURNING " + COLUMNS)
 			.bind("admit", Parameters.admit(room))
 			.bind("ttl", Parameters.ttl(room))
@@ -61,7 +62,7 @@ public class CampaignRepository {
 
 	/** Sets the operator's pause; the campaign as it is now, or empty when unknown. */
 	public Mono<Campaign> setPaused(String id, boolean paused) {
-		return this.db.sql("UPDATE campaign SET paused = :paused WHERE id = :id RETURNING " + COLUMNS)
+		return this.db.sql("UPDATE campaign SET paused = :paused, version = version + 1 WHERE id = :id RETURNING " + COLUMNS)
 			.bind("paused", paused)
 			.bind("id", id)
 			.map(CampaignRepository::campaign)
@@ -75,7 +76,8 @@ public class CampaignRepository {
 	public Mono<Campaign> end(String id, Instant now) {
 		return this.db
 			.sql("UPDATE campaign SET ends_at = LEAST(COALESCE(ends_at, :now), :now), "
-					+ "starts_at = CASE WHEN starts_at >= :now THEN NULL ELSE starts_at END WHERE id = :id RETURNING "
+					+ "starts_at = CASE WHEN starts_at >= :now THEN NULL ELSE starts_at END, version = version + 1 "
+					+ "WHERE id = :id RETURNING "
 					+ COLUMNS)
 			.bind("now", Parameters.at(now))
 			.bind("id", id)
@@ -91,6 +93,18 @@ public class CampaignRepository {
 			.one();
 	}
 
+	/**
+	 * Campaigns that may still take claims (not ended, or ended within {@code endedWithin}), to check
+	 * their Redis state against.
+	 */
+	public Flux<Campaign> findActive(Instant now, java.time.Duration endedWithin) {
+		return this.db
+			.sql(CAMPAIGN + "WHERE ends_at IS NULL OR ends_at > :since")
+			.bind("since", Parameters.at(now.minus(endedWithin)))
+			.map(CampaignRepository::campaign)
+			.all();
+	}
+
 	/** The newest campaigns, newest first. */
 	public Flux<Campaign> findRecent(int limit) {
 		return this.db
@@ -100,10 +114,13 @@ public class CampaignRepository {
 			.all();
 	}
 
-	/** The coupons stored for a campaign, oldest first, to rebuild its Redis state. */
+	/**
+	 * The coupons stored for a campaign, to rebuild its Redis state: streamed (R2DBC reads rows as they are
+	 * asked for), a user's coupons together.
+	 */
 	public Flux<StoredCoupon> storedCoupons(String campaignId) {
 		return this.db
-			.sql(COUPON + "WHERE campaign_id = :id ORDER BY sequence")
+			.sql(COUPON + "WHERE campaign_id = :id ORDER BY user_id, user_slot")
 			.bind("id", campaignId)
 			.map(CampaignRepository::storedCoupon)
 			.all();
@@ -133,7 +150,8 @@ public class CampaignRepository {
 		return new Campaign(row.get("id", String.class), row.get("name", String.class),
 				row.get("total_stock", Integer.class), row.get("per_user_limit", Integer.class),
 				instant(row.get("starts_at", OffsetDateTime.class)), instant(row.get("ends_at", OffsetDateTime.class)),
-				row.get("paused", Boolean.class), row.get("buckets", Integer.class), waitingRoom(row));
+				row.get("paused", Boolean.class), row.get("buckets", Integer.class), waitingRoom(row),
+				row.get("version", Long.class));
 	}
 
 	private static Campaign.WaitingRoom waitingRoom(Readable row) {

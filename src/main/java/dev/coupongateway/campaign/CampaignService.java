@@ -2,8 +2,6 @@ package dev.coupongateway.campaign;
 
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 
 import dev.coupongateway.system.Problem;
 import dev.coupongateway.system.ProblemException;
@@ -33,16 +31,15 @@ public class CampaignService {
 
 	private final Clock clock;
 
-	/**
-	 * A campaign's settings, cached once read: only the operator's controls (pause, end) change after
-	 * creation, and those are read from Redis with the stock ({@link CampaignState#live}).
-	 */
-	private final ConcurrentMap<String, Campaign> campaigns = new ConcurrentHashMap<>();
+	/** This instance's copies of campaigns; the claim script reads the controls from Redis, not from these. */
+	private final CampaignCopies copies;
 
-	public CampaignService(CampaignRepository repository, CampaignState state, CampaignRebuilds rebuilds, Clock clock) {
+	CampaignService(CampaignRepository repository, CampaignState state, CampaignRebuilds rebuilds,
+			CampaignCopies copies, Clock clock) {
 		this.repository = repository;
 		this.state = state;
 		this.rebuilds = rebuilds;
+		this.copies = copies;
 		this.clock = clock;
 	}
 
@@ -52,6 +49,7 @@ public class CampaignService {
 				.of(HttpStatus.CONFLICT, "CAMPAIGN_EXISTS", "A campaign with id '" + campaign.id() + "' exists.")))
 			.flatMap((created) -> this.rebuilds.initialize(created)
 				.then(this.state.configureWaitingRoom(created))
+				.then(this.copies.changed(created))
 				.thenReturn(created))
 			.doOnNext((created) -> logger.info("Campaign " + created.id() + " created: " + created.totalStock()
 					+ " coupons, " + created.perUserLimit() + " per user"));
@@ -59,13 +57,7 @@ public class CampaignService {
 
 	/** The campaign, or a 404 problem. */
 	public Mono<Campaign> find(String campaignId) {
-		Campaign cached = this.campaigns.get(campaignId);
-		if (cached != null) {
-			return Mono.just(cached);
-		}
-		return this.repository.findById(campaignId)
-			.doOnNext((campaign) -> this.campaigns.put(campaignId, campaign))
-			.switchIfEmpty(Mono.error(() -> notFound(campaignId)));
+		return this.copies.find(campaignId).switchIfEmpty(Mono.error(() -> notFound(campaignId)));
 	}
 
 	/**
@@ -81,18 +73,23 @@ public class CampaignService {
 	/** The campaign with its stock and controls as Redis holds them, rebuilding Redis first when it has no state. */
 	public Mono<CampaignView> view(String campaignId) {
 		return find(campaignId).flatMap((campaign) -> this.state.live(campaign)
-			.switchIfEmpty(Mono.defer(() -> this.rebuilds.rebuild(campaign).then(this.state.live(campaign))))
+			.switchIfEmpty(Mono.defer(() -> this.rebuilds.rebuild(campaignId).then(this.state.live(campaign))))
 			.map((live) -> CampaignView.of(live.campaign(), live.issued(),
 					live.campaign().statusAt(this.clock.instant(), live.issued()))));
 	}
 
-	/** Puts a waiting room in front of the campaign, changes it, or (with {@code null}) takes it away. */
+	/**
+	 * Puts a waiting room in front of the campaign, changes it, or (with {@code null}) takes it away:
+	 * PostgreSQL first, then Redis (where every instance's claims check it), then every instance told.
+	 */
 	public Mono<CampaignView> waitingRoom(String campaignId, Campaign.WaitingRoom room) {
 		return find(campaignId).then(this.repository.setWaitingRoom(campaignId, room))
 			.switchIfEmpty(Mono.error(() -> notFound(campaignId)))
-			.flatMap((campaign) -> this.state.configureWaitingRoom(campaign).thenReturn(campaign))
+			.flatMap((campaign) -> this.state.configureWaitingRoom(campaign)
+				.then(this.state.control(campaign))
+				.then(this.copies.changed(campaign))
+				.thenReturn(campaign))
 			.doOnNext((campaign) -> {
-				this.campaigns.put(campaignId, campaign);
 				logger.info("Campaign " + campaignId + ": waiting room "
 						+ ((room != null) ? room.admitPerSecond() + " a second, tickets for " + room.ticketTtl() : "removed")
 						+ " by an operator");
@@ -100,7 +97,10 @@ public class CampaignService {
 			.then(Mono.defer(() -> view(campaignId)));
 	}
 
-	/** Pauses or resumes the campaign: PostgreSQL first (what a rebuild restores), then Redis. */
+	/**
+	 * Pauses or resumes the campaign: PostgreSQL first (what a rebuild restores), then Redis (versioned: a
+	 * rebuild that read the row before cannot undo it), then every instance told.
+	 */
 	public Mono<CampaignView> pause(String campaignId, boolean paused) {
 		return control(campaignId, this.repository.setPaused(campaignId, paused), paused ? "paused" : "resumed");
 	}
@@ -113,17 +113,19 @@ public class CampaignService {
 	private Mono<CampaignView> control(String campaignId, Mono<Campaign> changed, String what) {
 		return find(campaignId).then(changed)
 			.switchIfEmpty(Mono.error(() -> notFound(campaignId)))
-			.flatMap((campaign) -> this.state.control(campaign).thenReturn(campaign))
+			.flatMap((campaign) -> this.state.control(campaign).then(this.copies.changed(campaign)).thenReturn(campaign))
 			.doOnNext((campaign) -> {
-				this.campaigns.put(campaignId, campaign);
 				logger.info("Campaign " + campaignId + " " + what + " by an operator");
 			})
 			.then(Mono.defer(() -> view(campaignId)));
 	}
 
-	/** Rebuilds the campaign's Redis state from PostgreSQL (see {@link CampaignRebuilds}); 404 when unknown. */
+	/**
+	 * The campaign once its Redis state is checked against PostgreSQL (see {@link CampaignRebuilds}); a 503
+	 * problem while the check takes longer than a claim waits; 404 when unknown.
+	 */
 	public Mono<Campaign> rebuild(String campaignId) {
-		return find(campaignId).flatMap(this.rebuilds::rebuild);
+		return find(campaignId).then(this.rebuilds.rebuild(campaignId));
 	}
 
 	/** The newest campaigns with their stock, for people picking one to watch. */

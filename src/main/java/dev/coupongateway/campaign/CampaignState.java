@@ -1,13 +1,13 @@
 package dev.coupongateway.campaign;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.StringJoiner;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 import dev.coupongateway.campaign.CampaignRepository.StoredCoupon;
@@ -26,56 +26,132 @@ public class CampaignState {
 
 	private final ReactiveStringRedisTemplate redis;
 
-	private final RedisScript<Long> restoreScript;
+	private final RedisScript<Long> restoreScript = LuaScripts.of("restore.lua", Long.class);
 
-	/** Sets the controls only where the settings exist: a partial settings hash would pass for a campaign. */
-	private final RedisScript<Long> controlScript = RedisScript.of("""
-			if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-			redis.call('HSET', KEYS[1], 'starts', ARGV[1], 'ends', ARGV[2], 'paused', ARGV[3])
-			return 1""", Long.class);
+	private final RedisScript<Long> controlScript = LuaScripts.of("control.lua", Long.class);
+
+	@SuppressWarnings("rawtypes")
+	private final RedisScript<List> fenceScript = LuaScripts.of("fence.lua", List.class);
+
+	/** Most users (with their coupons) sent in one step of a check; a million stored coupons take 500 steps. */
+	private static final int USERS_PER_STEP = 2_000;
+
+	/** Most free numbers staged in one step of a check. */
+	private static final int GAPS_PER_STEP = 10_000;
 
 	public CampaignState(ReactiveStringRedisTemplate redis) {
 		this.redis = redis;
-		this.restoreScript = LuaScripts.of("restore.lua", Long.class);
 	}
 
 	/**
-	 * Writes the campaign's settings and stored grants to Redis: all of it when Redis has nothing (the
-	 * sequences no stored coupon has go back to the stock), merged when Redis is behind; true when
+	 * Checks a campaign on one slot against the coupons PostgreSQL stored ({@code stored}, a user's coupons
+	 * together) and brings Redis up to it, in steps ({@code scripts/restore.lua}): everything when Redis
+	 * has nothing (the numbers no stored coupon has go back to the stock), merged when Redis is behind.
+	 * Runs under the campaign's rebuild lease ({@code token}); fails when the lease was lost. True when
 	 * anything was written. Registers the campaign for the relay.
 	 */
-	public Mono<Boolean> restore(Campaign campaign, Collection<StoredCoupon> stored) {
-		List<String> args = new ArrayList<>();
-		args.add(Integer.toString(campaign.totalStock()));
-		args.add(Integer.toString(campaign.perUserLimit()));
-		args.add(Long.toString(epochMillis(campaign.startsAt())));
-		args.add(Long.toString(epochMillis(campaign.endsAt())));
-		args.add(Integer.toString(stored.size()));
-		// the highest stored sequence, and the ones below it no stored coupon has (lost with Redis)
+	public Mono<Boolean> restore(Campaign campaign, Flux<StoredCoupon> stored, String token, Duration lease) {
+		CampaignKeys keys = CampaignKeys.of(campaign.id());
 		BitSet taken = new BitSet();
-		stored.forEach((coupon) -> taken.set(coupon.sequence()));
-		int highest = taken.length() - 1;
-		args.add(Integer.toString(Math.max(0, highest)));
-		StringJoiner gaps = new StringJoiner(",");
-		for (int sequence = taken.nextClearBit(1); sequence < highest; sequence = taken.nextClearBit(sequence + 1)) {
-			gaps.add(Integer.toString(sequence));
-		}
-		args.add(gaps.toString());
-		args.add(campaign.paused() ? "1" : "0");
-		Map<String, List<StoredCoupon>> byUser = stored.stream()
-			.collect(Collectors.groupingBy(StoredCoupon::userId, LinkedHashMap::new, Collectors.toList()));
-		byUser.forEach((user, coupons) -> {
-			args.add(user);
-			args.add(coupons.stream()
-				.sorted(java.util.Comparator.comparingInt(StoredCoupon::userSlot))
-				.map((c) -> new Grant(c.couponId(), c.sequence(), c.userSlot(), c.issuedAt()).encode())
-				.collect(Collectors.joining(",")));
+		AtomicLong added = new AtomicLong();
+		Mono<Long> begin = step(keys, token, lease, "begin", List.of(Integer.toString(campaign.totalStock()),
+				Integer.toString(campaign.perUserLimit())));
+		Flux<Long> grants = stored.doOnNext((coupon) -> taken.set(coupon.sequence()))
+			.bufferUntilChanged(StoredCoupon::userId)
+			.buffer(USERS_PER_STEP)
+			.concatMap((users) -> {
+				List<String> args = new ArrayList<>(users.size() * 2);
+				users.forEach((coupons) -> {
+					args.add(coupons.get(0).userId());
+					args.add(coupons.stream()
+						.map((c) -> new Grant(c.couponId(), c.sequence(), c.userSlot(), c.issuedAt()).encode())
+						.collect(Collectors.joining(",")));
+				});
+				return step(keys, token, lease, "grants", args);
+			}, 1)
+			.doOnNext(added::addAndGet);
+		Flux<Long> gaps = Flux.defer(() -> {
+			List<String> free = new ArrayList<>();
+			int highest = Math.max(0, taken.length() - 1);
+			for (int sequence = taken.nextClearBit(1); sequence < highest; sequence = taken.nextClearBit(sequence + 1)) {
+				free.add(Integer.toString(sequence));
+			}
+			return Flux.fromIterable(free).buffer(GAPS_PER_STEP).concatMap((chunk) -> step(keys, token, lease, "gaps", chunk), 1);
 		});
-		return this.redis.execute(this.restoreScript, CampaignKeys.of(campaign.id()).scriptKeys(), args)
-			.next()
-			.flatMap((written) -> this.redis.opsForSet()
+		Mono<Long> finish = Mono.defer(() -> step(keys, token, lease, "finish",
+				List.of(Integer.toString(Math.max(0, taken.length() - 1)), Long.toString(epochMillis(campaign.startsAt())),
+						Long.toString(epochMillis(campaign.endsAt())), campaign.paused() ? "1" : "0",
+						(campaign.waitingRoom() != null) ? "1" : "0", Long.toString(campaign.version()))));
+		return begin.thenMany(grants)
+			.thenMany(gaps)
+			.then(finish)
+			.flatMap((changed) -> this.redis.opsForSet()
 				.add(CampaignKeys.ALL_CAMPAIGNS, campaign.id())
-				.thenReturn(written == 1L));
+				.thenReturn(changed == 1L || added.get() > 0));
+	}
+
+	private Mono<Long> step(CampaignKeys keys, String token, Duration lease, String step, List<String> more) {
+		List<String> args = new ArrayList<>(more.size() + 3);
+		args.add(step);
+		args.add(token);
+		args.add(Long.toString(lease.toMillis()));
+		args.addAll(more);
+		return this.redis.execute(this.restoreScript, keys.restoreKeys(), args)
+			.next()
+			.flatMap((result) -> (result < 0) ? Mono.error(new LeaseLost(keys.campaignId())) : Mono.just(result));
+	}
+
+	/** Takes the campaign's rebuild lease: the token, or empty while another instance holds it. */
+	Mono<String> lease(String campaignId, Duration ttl) {
+		String token = UUID.randomUUID().toString();
+		return this.redis.opsForValue()
+			.setIfAbsent(CampaignKeys.of(campaignId).rebuildLease(), token, ttl)
+			.filter(Boolean::booleanValue)
+			.map((taken) -> token);
+	}
+
+	/** Gives the lease back, if still held by {@code token}. */
+	Mono<Void> release(String campaignId, String token) {
+		return this.redis.execute(this.releaseScript, List.of(CampaignKeys.of(campaignId).rebuildLease()), List.of(token))
+			.then();
+	}
+
+	private final RedisScript<Long> releaseScript = RedisScript.of("""
+			if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+			return 0""", Long.class);
+
+	/**
+	 * Whether each bucket's state was checked against PostgreSQL on the server it lives on now, and since
+	 * when a check has been due ({@code scripts/fence.lua}).
+	 */
+	Mono<List<Fence>> fences(Campaign campaign, Duration markerTtl) {
+		return Flux.fromIterable(campaign.bucketKeys())
+			.concatMap((keys) -> this.redis.execute(this.fenceScript, keys.fenceKeys(), List.of(Long.toString(markerTtl.toMillis())))
+				.next()
+				.map((reply) -> new Fence(FenceState.values()[((Number) reply.get(0)).intValue()],
+						((Number) reply.get(1)).longValue(), ((Number) reply.get(2)).longValue(),
+						((Number) reply.get(3)).longValue())))
+			.collectList();
+	}
+
+	/** A bucket's fence: its state, the version of its controls, since when a check is due, and Redis' time. */
+	record Fence(FenceState state, long version, long suspectSince, long now) {
+	}
+
+	/** What {@code scripts/fence.lua} found, in the order of its codes. */
+	enum FenceState {
+
+		NO_STATE, CHECKED, UNCHECKED, FROZEN
+
+	}
+
+	/** The rebuild lease was taken over by another instance: this attempt stops, writing nothing more. */
+	static final class LeaseLost extends RuntimeException {
+
+		LeaseLost(String campaignId) {
+			super("campaign " + campaignId + ": the rebuild lease was taken over", null, false, false);
+		}
+
 	}
 
 	/** Coupons granted so far (in all buckets), or empty when Redis has no state for the campaign. */
@@ -103,10 +179,14 @@ public class CampaignState {
 			});
 	}
 
-	/** Writes an operator's control (pause, end) into every bucket of the campaign that Redis has state for. */
+	/**
+	 * Writes the operator's controls (pause, end, whether a waiting room stands in front) into every bucket
+	 * of the campaign that Redis has state for, unless a bucket holds a newer version of them.
+	 */
 	public Mono<Void> control(Campaign campaign) {
 		List<String> args = List.of(Long.toString(epochMillis(campaign.startsAt())),
-				Long.toString(epochMillis(campaign.endsAt())), campaign.paused() ? "1" : "0");
+				Long.toString(epochMillis(campaign.endsAt())), campaign.paused() ? "1" : "0",
+				(campaign.waitingRoom() != null) ? "1" : "0", Long.toString(campaign.version()));
 		return Flux.fromIterable(campaign.bucketKeys())
 			.flatMap((keys) -> this.redis.execute(this.controlScript, List.of(keys.settings()), args))
 			.then();

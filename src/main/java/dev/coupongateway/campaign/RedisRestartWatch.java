@@ -19,11 +19,10 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Notices a Redis restart (its {@code run_id} changes): the data may be gone (no AOF) or behind (an old
- * snapshot), so every campaign is checked against PostgreSQL before it grants again. In Redis Cluster the
- * same holds for every master: a master restarted, or a replica promoted in a failover (replication is
- * asynchronous, so it may be behind its old master), changes the set of masters' run ids. A flush
- * without a restart shows as missing keys, which the claim path rebuilds on its own.
+ * Notices a Redis restart or failover (a master's {@code run_id} changes) and tells this instance to drop
+ * the facts it learned from Redis ({@link CampaignRebuilds#epoch}). Whether a campaign may grant does not
+ * depend on this watch: the claim script's fence compares the state's checked run id with the server it
+ * runs on, so an instance that never saw the restart (a new one) is held back the same.
  */
 @Component
 class RedisRestartWatch extends PeriodicTask {
@@ -64,11 +63,10 @@ class RedisRestartWatch extends PeriodicTask {
 	}
 
 	private void seen(String current) {
-		this.rebuilds.serversSeen(current);
 		String previous = this.runId.getAndSet(current);
 		if (previous != null && !previous.equals(current)) {
 			logger.warn("Redis restarted or failed over (run ids " + previous + " -> " + current
-					+ "): campaigns are checked against PostgreSQL before granting again");
+					+ "): campaigns on it are checked against PostgreSQL before granting again");
 			this.rebuilds.redisRestarted();
 		}
 	}

@@ -88,7 +88,8 @@ public class StockMoves {
 					.orElse(null);
 				long inTransit = holdings.stream().mapToLong((h) -> h.stock().inTransit()).sum();
 				if (here == null || here.stock().inHand() < 0 || here.stock().generation().startsWith("frozen:")) {
-					return Mono.just(new Refill(0, inTransit > 0));
+					// no state, or frozen by a rebuild: whatever it holds comes back with the rebuild
+					return Mono.just(new Refill(0, true));
 				}
 				if (here.stock().inHand() > 0) {
 					// refilled meanwhile (by another instance): the claim can try again
@@ -100,8 +101,9 @@ public class StockMoves {
 							: holdings(campaign).map((again) -> new Refill(0, !again.equals(holdings)));
 				}
 				int units = (int) ((richest.stock().inHand() + 1) / 2);
+				// a refused move (a bucket frozen or being checked) leaves the stock where it was: not sold out
 				return move(richest.keys(), target, units, here.stock().generation())
-					.map((moved) -> new Refill(moved, moved > 0 || inTransit > 0));
+					.map((moved) -> new Refill(moved, true));
 			})
 			.doFinally((signal) -> this.refills.remove(target, self.get()))
 			.cache();

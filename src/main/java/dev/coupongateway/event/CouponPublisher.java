@@ -27,6 +27,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class CouponPublisher implements InitializingBean, DisposableBean {
 
+	private static final int LINGER_MS = 2;
+
 	private final KafkaSender<String, byte[]> sender;
 
 	private final String topic;
@@ -40,12 +42,15 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 		this.topic = properties.kafka().topic();
 		this.json = json;
 		this.startupTimeout = properties.kafka().startupTimeout();
+		long deliveryTimeout = properties.kafka().deliveryTimeout().toMillis();
 		Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
 				properties.kafka().bootstrapServers(), ProducerConfig.CLIENT_ID_CONFIG, "coupon-gateway",
 				ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-				ProducerConfig.LINGER_MS_CONFIG, 2, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
-				// a record the broker never acknowledged is given up after this; the outbox relay re-sends it
-				ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) properties.relay().sendTimeout().toMillis(),
+				ProducerConfig.LINGER_MS_CONFIG, LINGER_MS, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+				(int) deliveryTimeout - LINGER_MS,
+				// a record the broker never acknowledged is given up after this (the outbox relay re-sends it),
+				// so a rebuild knows how long a grant of a state Redis lost may still be on its way
+				ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout,
 				// sends run on reactor-kafka's own thread, never on an event loop; bound its wait for metadata
 				ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
 		// results arrive on Kafka's I/O thread (nothing downstream blocks); close does not wait forever

@@ -57,6 +57,10 @@ class IssueHandler {
 	private static final Problem PAUSED = Problem.of(HttpStatus.CONFLICT, "PAUSED",
 			"The campaign is paused by its operator; claims resume when it does.");
 
+
+	private static final Problem BUCKET_EMPTY = Problem
+		.unavailable("Coupons are being moved to where your claim is decided; nothing was granted. Retry shortly.");
+
 	IssueHandler(IssueService issues, CampaignService campaigns, CampaignState state, CampaignRepository repository,
 			JsonMapper json, CurrentUser currentUser) {
 		this.issues = issues;
@@ -92,7 +96,9 @@ class IssueHandler {
 					.respond(instance);
 				case NOT_STARTED -> rendered(campaignId, NOT_STARTED);
 				case ENDED -> rendered(campaignId, ENDED);
-				case SOLD_OUT, BUCKET_EMPTY -> rendered(campaignId, SOLD_OUT);
+				case SOLD_OUT -> rendered(campaignId, SOLD_OUT);
+				case BUCKET_EMPTY -> BUCKET_EMPTY.respond(instance);
+				case NOT_ADMITTED -> rendered(campaignId, notAdmitted(campaignId));
 				case PAUSED -> rendered(campaignId, PAUSED);
 				case RATE_LIMITED -> new Problem(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
 						"Too many claims from you; nothing was granted. Retry after the time given.", Map.of(),
@@ -125,6 +131,12 @@ class IssueHandler {
 		byte[] body = this.bodies.get(problem.code() + " " + campaignId,
 				(key) -> this.json.writeValueAsBytes(problem.toMap(instance(campaignId))));
 		return ServerResponse.status(problem.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON).bodyValue(body);
+	}
+
+	private static Problem notAdmitted(String campaignId) {
+		return Problem.of(HttpStatus.FORBIDDEN, "NOT_ADMITTED", "This campaign has a waiting room: join the line (POST "
+				+ "/api/campaigns/" + campaignId + "/queue) and claim with the ticket you get when admitted, in the "
+				+ TICKET + " header, before it expires.");
 	}
 
 	/** The caller's coupons: what Redis granted, marked STORED once PostgreSQL has the row. */

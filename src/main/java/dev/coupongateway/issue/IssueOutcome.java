@@ -24,9 +24,13 @@ record IssueOutcome(Result result, List<Grant> grants, String outboxEntry, Durat
 
 		GRANTED, UNKNOWN_CAMPAIGN, ALREADY_ISSUED, NOT_STARTED, ENDED, SOLD_OUT, RATE_LIMITED, PAUSED,
 
+		/** The campaign has a waiting room and the claim carries no ticket admitting this user now. */
+		NOT_ADMITTED,
+
 		/**
-		 * A campaign split into buckets: the user's bucket is empty and no stock could be moved in, though
-		 * some may be in transit between buckets. Answered as sold out, but not remembered as a fact.
+		 * A campaign split into buckets: the user's bucket is empty and no stock could be moved in now,
+		 * though the campaign still has some (in another bucket, in transit, or in a bucket being checked).
+		 * Answered "try again" (503 with Retry-After), never as sold out.
 		 */
 		BUCKET_EMPTY
 

@@ -40,12 +40,16 @@ class IssueScript {
 				Long.toString(limits.addressInterval().toMillis()), Integer.toString(limits.addressBurst()));
 	}
 
-	/** Runs the script in the bucket {@code keys} (the user's) for {@code userId}. */
-	Mono<IssueOutcome> claim(CampaignKeys keys, String userId, String address, UUID couponId) {
-		List<String> args = new ArrayList<>(6);
+	/**
+	 * Runs the script in the bucket {@code keys} (the user's) for {@code userId}; {@code admitted} when the
+	 * claim carries a valid waiting-room ticket for this user.
+	 */
+	Mono<IssueOutcome> claim(CampaignKeys keys, String userId, String address, UUID couponId, boolean admitted) {
+		List<String> args = new ArrayList<>(7);
 		args.add(userId);
 		args.add(couponId.toString());
 		args.addAll(this.limits);
+		args.add(admitted ? "1" : "0");
 		return this.redis.execute(this.script, keys.claimKeys(userId, address), args)
 			.next()
 			.map((reply) -> outcome(reply, couponId));
@@ -66,6 +70,7 @@ class IssueScript {
 			case -4 -> IssueOutcome.of(Result.SOLD_OUT);
 			case -5 -> IssueOutcome.rateLimited(Duration.ofMillis(((Number) reply.get(1)).longValue()));
 			case -6 -> IssueOutcome.of(Result.PAUSED);
+			case -7 -> IssueOutcome.of(Result.NOT_ADMITTED);
 			default -> throw new IllegalStateException("issue.lua returned unknown code " + code);
 		};
 	}

@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.coupongateway.campaign.Campaign;
 import dev.coupongateway.campaign.CampaignKeys;
-import dev.coupongateway.campaign.CampaignRebuilds;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.campaign.CampaignState;
 import dev.coupongateway.campaign.Grant;
@@ -30,7 +29,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 /**
@@ -55,8 +53,6 @@ class IssueService {
 	private final IssueScript script;
 
 	private final CampaignService campaigns;
-
-	private final CampaignRebuilds rebuilds;
 
 	private final CampaignState state;
 
@@ -89,14 +85,13 @@ class IssueService {
 
 	private final Counter recovered;
 
-	IssueService(IssueScript script, CampaignService campaigns, CampaignRebuilds rebuilds, CampaignState state,
+	IssueService(IssueScript script, CampaignService campaigns, CampaignState state,
 			ClaimFacts facts, CouponPublisher publisher, Outbox outbox, StockMoves moves, Tickets tickets,
 			CouponProperties properties, MeterRegistry meters) {
 		this.moves = moves;
 		this.tickets = tickets;
 		this.script = script;
 		this.campaigns = campaigns;
-		this.rebuilds = rebuilds;
 		this.state = state;
 		this.facts = facts;
 		this.publisher = publisher;
@@ -142,11 +137,12 @@ class IssueService {
 		UUID couponId = UUID.randomUUID();
 		// the slot is held while Redis decides, not while Kafka acknowledges: a slow broker must not shed claims
 		Mono<Claim> claim = this.campaigns.findForClaim(campaignId)
-			.flatMap((campaign) -> admitted(campaign, userId, ticket))
-			.flatMap((campaign) -> {
+			.zipWith(admitted(campaignId, userId, ticket))
+			.flatMap((found) -> {
+				Campaign campaign = found.getT1();
 				CampaignKeys bucket = campaign.keysFor(userId);
-				return decide(campaign, bucket, userId, address, couponId)
-					.map((outcome) -> new Decided(campaign, bucket, outcome));
+				Attempt attempt = new Attempt(bucket, userId, address, couponId, found.getT2());
+				return decide(campaign, attempt).map((outcome) -> new Decided(campaign, bucket, outcome));
 			})
 			.doFinally((signal) -> this.inFlight.decrementAndGet())
 			.flatMap((decided) -> {
@@ -162,57 +158,46 @@ class IssueService {
 		return Mono.fromFuture(claim.toFuture(), true);
 	}
 
-	/** The campaign, if it has no waiting room or the ticket admits this user now; else a 403 problem. */
-	private Mono<Campaign> admitted(Campaign campaign, String userId, String ticket) {
-		if (campaign.waitingRoom() == null) {
-			return Mono.just(campaign);
-		}
-		return this.tickets.admits(ticket, campaign.id(), userId)
-			.flatMap((admits) -> admits ? Mono.just(campaign) : Mono.error(new ProblemException(Problem.of(
-					HttpStatus.FORBIDDEN, "NOT_ADMITTED",
-					"This campaign has a waiting room: join the line (POST /api/campaigns/" + campaign.id()
-							+ "/queue) and claim with the ticket you get when admitted, in the X-Queue-Ticket header, "
-							+ "before it expires."))));
+	/**
+	 * Whether the claim carries a ticket admitting this user to the campaign's waiting room now. Whether
+	 * the campaign has a waiting room is the script's to say (from Redis, as the operator last set it).
+	 */
+	private Mono<Boolean> admitted(String campaignId, String userId, String ticket) {
+		return (ticket == null) ? Mono.just(false) : this.tickets.admits(ticket, campaignId, userId);
 	}
 
-	private Mono<IssueOutcome> decide(Campaign campaign, CampaignKeys bucket, String userId, String address,
-			UUID couponId) {
-		String campaignId = campaign.id();
-		Mono<IssueOutcome> claim = runScript(bucket, userId, address, couponId);
-		if (this.rebuilds.needed(campaignId)) {
-			claim = this.campaigns.rebuild(campaignId).then(claim);
-		}
-		return claim.flatMap((outcome) -> {
+	private Mono<IssueOutcome> decide(Campaign campaign, Attempt attempt) {
+		return runScript(attempt).flatMap((outcome) -> {
 			if (outcome.result() != Result.UNKNOWN_CAMPAIGN) {
 				return Mono.just(outcome);
 			}
-			// the campaign exists (PostgreSQL has it): no state in Redis means a rebuild, or one under way
-			return this.campaigns.rebuild(campaignId)
-				.then(runScript(bucket, userId, address, couponId))
+			// the campaign exists (PostgreSQL has it): Redis has no state for it, or state not checked on the
+			// server it lives on now (a restart or failover): checked first, 503 while that takes long
+			return this.campaigns.rebuild(campaign.id())
+				.then(runScript(attempt))
 				.filter((retried) -> retried.result() != Result.UNKNOWN_CAMPAIGN)
 				.switchIfEmpty(Mono.error(() -> new ProblemException(Problem
-					.unavailable("The campaign's state is being rebuilt; nothing was granted. Retry shortly."))));
+					.unavailable("The campaign's state is being checked; nothing was granted. Retry shortly."))));
 		}).flatMap((outcome) -> (outcome.result() == Result.SOLD_OUT && campaign.buckets() > 1)
-				? refillAndRetry(campaign, bucket, userId, address, couponId, REFILLS) : Mono.just(outcome));
+				? refillAndRetry(campaign, attempt, REFILLS) : Mono.just(outcome));
 	}
 
 	/**
 	 * The user's bucket of a split campaign is empty: stock is moved in from the fullest bucket and the
-	 * script runs again (other claims may take what came in: up to {@link #REFILLS} times). Sold out only when no
-	 * bucket has stock; when some is in transit (a move not finished), the claim is answered as sold out
-	 * without the fact being remembered.
+	 * script runs again (other claims may take what came in: up to {@link #REFILLS} times). Sold out only
+	 * when no bucket has stock in hand or in transit; otherwise {@code BUCKET_EMPTY}, which tells the
+	 * client to try again (503), never that the campaign is sold out.
 	 */
-	private Mono<IssueOutcome> refillAndRetry(Campaign campaign, CampaignKeys bucket, String userId, String address,
-			UUID couponId, int attempts) {
-		return this.moves.refill(campaign, bucket).flatMap((refill) -> {
+	private Mono<IssueOutcome> refillAndRetry(Campaign campaign, Attempt attempt, int attempts) {
+		return this.moves.refill(campaign, attempt.bucket()).flatMap((refill) -> {
 			if (refill.units() == 0) {
 				return Mono.just(IssueOutcome.of(refill.stockLeft() ? Result.BUCKET_EMPTY : Result.SOLD_OUT));
 			}
-			return runScript(bucket, userId, address, couponId).flatMap((outcome) -> {
+			return runScript(attempt).flatMap((outcome) -> {
 				if (outcome.result() != Result.SOLD_OUT) {
 					return Mono.just(outcome);
 				}
-				return (attempts > 1) ? refillAndRetry(campaign, bucket, userId, address, couponId, attempts - 1)
+				return (attempts > 1) ? refillAndRetry(campaign, attempt, attempts - 1)
 						: Mono.just(IssueOutcome.of(Result.BUCKET_EMPTY));
 			});
 		});
@@ -224,20 +209,25 @@ class IssueService {
 	 * and a grant carrying this claim's coupon id is the answer. Only when Redis cannot say does the
 	 * claim fail (503), and then a retry returns the coupon if one was granted.
 	 */
-	private Mono<IssueOutcome> runScript(CampaignKeys bucket, String userId, String address, UUID couponId) {
-		return this.script.claim(bucket, userId, address, couponId)
+	private Mono<IssueOutcome> runScript(Attempt attempt) {
+		CampaignKeys bucket = attempt.bucket();
+		return this.script.claim(bucket, attempt.userId(), attempt.address(), attempt.couponId(), attempt.admitted())
 			.timeout(this.redisTimeout)
 			// the look-up gets Lettuce's own command timeout, not the claim's: it must outlast a slow moment
-			.onErrorResume(RedisFailures::isUnavailable, (lost) -> this.state.grants(bucket, userId)
+			.onErrorResume(RedisFailures::isUnavailable, (lost) -> this.state.grants(bucket, attempt.userId())
 				.onErrorMap((ex) -> lost)
 				.flatMap((grants) -> grants.stream()
-					.filter((grant) -> grant.couponId().equals(couponId))
+					.filter((grant) -> grant.couponId().equals(attempt.couponId()))
 					.findFirst()
 					.map((grant) -> {
 						this.recovered.increment();
 						return Mono.just(new IssueOutcome(Result.GRANTED, List.of(grant), null));
 					})
 					.orElseGet(() -> Mono.error(lost))));
+	}
+
+	/** One claim's inputs to the script, the same for every try of it. */
+	private record Attempt(CampaignKeys bucket, String userId, String address, UUID couponId, boolean admitted) {
 	}
 
 	/**

@@ -27,6 +27,10 @@ import org.springframework.validation.annotation.Validated;
  * @param redis the Redis calls on the claim path
  * @param relay the outbox relay
  * @param stream the live stock stream (Server-Sent Events)
+ * @param buckets campaigns split into buckets
+ * @param waitingRoom waiting rooms
+ * @param rebuild checking a campaign's Redis state against PostgreSQL
+ * @param campaigns the copies of campaigns each instance keeps
  */
 @Validated
 @ConfigurationProperties("coupon")
@@ -34,7 +38,8 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 		@DefaultValue("jwt") @NotNull Identity identity, @Valid @DefaultValue Jwt jwt, @Valid @DefaultValue Admin admin,
 		@Valid @DefaultValue Limits limits, @Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Issue issue,
 		@Valid @DefaultValue Redis redis, @Valid @DefaultValue Relay relay, @Valid @DefaultValue Stream stream,
-		@Valid @DefaultValue Buckets buckets, @Valid @DefaultValue WaitingRoom waitingRoom) {
+		@Valid @DefaultValue Buckets buckets, @Valid @DefaultValue WaitingRoom waitingRoom,
+		@Valid @DefaultValue Rebuild rebuild, @Valid @DefaultValue Campaigns campaigns) {
 
 	/** An instance without a way to tell callers apart, or an admin API anyone could use, does not start. */
 	public CouponProperties {
@@ -104,6 +109,8 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	 * @param partitions partitions of the topic when the gateway creates it
 	 * @param replicationFactor replication of the topic when the gateway creates it
 	 * @param ackTimeout how long a claim waits for the broker's ack before it answers 202 PENDING
+	 * @param deliveryTimeout longest a record stays in the producer (retries included) before the send fails;
+	 * a rebuild after Redis lost data waits this long, so no grant of the lost state is still on its way
 	 * @param consumerGroup the writer's consumer group
 	 * @param batchSize most records per database batch
 	 * @param batchWait longest wait to fill a batch
@@ -112,7 +119,7 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	public record Kafka(@DefaultValue("127.0.0.1:9092") @NotBlank String bootstrapServers,
 			@DefaultValue("coupon.issued") @NotBlank String topic, @DefaultValue("6") @Min(1) int partitions,
 			@DefaultValue("1") @Min(1) short replicationFactor, @DefaultValue("2s") @NotNull Duration ackTimeout,
-			@DefaultValue("coupon-writer") @NotBlank String consumerGroup, @DefaultValue("2000") @Min(1) int batchSize,
+			@DefaultValue("5s") @NotNull Duration deliveryTimeout, @DefaultValue("coupon-writer") @NotBlank String consumerGroup, @DefaultValue("2000") @Min(1) int batchSize,
 			@DefaultValue("100ms") @NotNull Duration batchWait, @DefaultValue("15s") @NotNull Duration startupTimeout) {
 	}
 
@@ -194,6 +201,33 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 			}
 		}
 
+	}
+
+	/**
+	 * Checking a campaign's Redis state against PostgreSQL (a rebuild): when Redis restarted, failed over
+	 * or lost the campaign, claims answer 503 until it is done.
+	 *
+	 * @param checkInterval how often each gateway looks at every active campaign's state (fences, controls)
+	 * @param lease how long one instance holds a campaign's check before another may take it over
+	 * (renewed at every step of a long check)
+	 * @param claimWait how long a claim waits for a check under way before it is answered 503
+	 * @param timeout longest one attempt may take before it is given up and tried again
+	 */
+	public record Rebuild(@DefaultValue("2s") @NotNull Duration checkInterval, @DefaultValue("15s") @NotNull Duration lease,
+			@DefaultValue("300ms") @NotNull Duration claimWait, @DefaultValue("120s") @NotNull Duration timeout) {
+	}
+
+	/**
+	 * The copy of each campaign an instance keeps. PostgreSQL is the truth; an operator's change is
+	 * announced to every instance at once, and a copy is read again at least this often anyway.
+	 *
+	 * @param refresh how old a copy may get before it is read again (in the background)
+	 * @param unknownTtl how long an id PostgreSQL does not know is answered 404 without asking it again
+	 * (forgotten at once when a campaign is created, on any instance)
+	 * @param unknownMax most unknown ids remembered
+	 */
+	public record Campaigns(@DefaultValue("5s") @NotNull Duration refresh, @DefaultValue("10s") @NotNull Duration unknownTtl,
+			@DefaultValue("100000") @Min(0) long unknownMax) {
 	}
 
 	public boolean plays(Role role) {

@@ -41,7 +41,7 @@ class IssueScriptTests {
 	void whenGrantedThenTheOutboxHoldsTheEventInTheSameStep() {
 		String id = settings(3, 1, 0, 0);
 		UUID couponId = UUID.randomUUID();
-		IssueOutcome outcome = this.script.claim(CampaignKeys.of(id), "olga", "127.0.0.1", couponId).block(Duration.ofSeconds(5));
+		IssueOutcome outcome = this.script.claim(CampaignKeys.of(id), "olga", "127.0.0.1", couponId, false).block(Duration.ofSeconds(5));
 		var entries = this.redis.opsForStream().range(CampaignKeys.of(id).outbox(),
 				org.springframework.data.domain.Range.unbounded()).collectList().block(Duration.ofSeconds(5));
 		assertThat(entries).hasSize(1);
@@ -60,8 +60,8 @@ class IssueScriptTests {
 		// a command re-sent after a reconnect runs the script again with the same coupon id
 		String id = settings(5, 3, 0, 0);
 		UUID couponId = UUID.randomUUID();
-		IssueOutcome first = this.script.claim(CampaignKeys.of(id), "rita", "127.0.0.1", couponId).block(Duration.ofSeconds(5));
-		IssueOutcome again = this.script.claim(CampaignKeys.of(id), "rita", "127.0.0.1", couponId).block(Duration.ofSeconds(5));
+		IssueOutcome first = this.script.claim(CampaignKeys.of(id), "rita", "127.0.0.1", couponId, false).block(Duration.ofSeconds(5));
+		IssueOutcome again = this.script.claim(CampaignKeys.of(id), "rita", "127.0.0.1", couponId, false).block(Duration.ofSeconds(5));
 		assertThat(again.result()).isEqualTo(Result.GRANTED);
 		assertThat(again.granted()).isEqualTo(first.granted());
 		assertThat(again.outboxEntry()).isEmpty();
@@ -73,7 +73,7 @@ class IssueScriptTests {
 	void whenStockIsLeftThenGrantedAndRecorded() {
 		String id = settings(3, 1, 0, 0);
 		UUID couponId = UUID.randomUUID();
-		IssueOutcome outcome = this.script.claim(CampaignKeys.of(id), "alice", "127.0.0.1", couponId).block(Duration.ofSeconds(5));
+		IssueOutcome outcome = this.script.claim(CampaignKeys.of(id), "alice", "127.0.0.1", couponId, false).block(Duration.ofSeconds(5));
 		assertThat(outcome.result()).isEqualTo(Result.GRANTED);
 		Grant grant = outcome.granted();
 		assertThat(grant.couponId()).isEqualTo(couponId);
@@ -89,9 +89,9 @@ class IssueScriptTests {
 		String id = settings(5, 1, 0, 0);
 		this.redis.opsForHash().put(CampaignKeys.of(id).settings(), "seq", "3").block(Duration.ofSeconds(5));
 		this.redis.opsForList().rightPush(CampaignKeys.of(id).free(), "2").block(Duration.ofSeconds(5));
-		assertThat(this.script.claim(CampaignKeys.of(id), "u1", "127.0.0.1", UUID.randomUUID()).block(Duration.ofSeconds(5)).granted().sequence())
+		assertThat(this.script.claim(CampaignKeys.of(id), "u1", "127.0.0.1", UUID.randomUUID(), false).block(Duration.ofSeconds(5)).granted().sequence())
 			.isEqualTo(2);
-		assertThat(this.script.claim(CampaignKeys.of(id), "u2", "127.0.0.1", UUID.randomUUID()).block(Duration.ofSeconds(5)).granted().sequence())
+		assertThat(this.script.claim(CampaignKeys.of(id), "u2", "127.0.0.1", UUID.randomUUID(), false).block(Duration.ofSeconds(5)).granted().sequence())
 			.isEqualTo(4);
 		assertThat(issued(id)).isEqualTo("2");
 	}
@@ -101,12 +101,12 @@ class IssueScriptTests {
 		String id = settings(10, 2, 0, 0);
 		UUID first = UUID.randomUUID();
 		UUID second = UUID.randomUUID();
-		this.script.claim(CampaignKeys.of(id), "bob", "127.0.0.1", first).block(Duration.ofSeconds(5));
-		IssueOutcome slot2 = this.script.claim(CampaignKeys.of(id), "bob", "127.0.0.1", second).block(Duration.ofSeconds(5));
+		this.script.claim(CampaignKeys.of(id), "bob", "127.0.0.1", first, false).block(Duration.ofSeconds(5));
+		IssueOutcome slot2 = this.script.claim(CampaignKeys.of(id), "bob", "127.0.0.1", second, false).block(Duration.ofSeconds(5));
 		assertThat(slot2.granted().userSlot()).isEqualTo(2);
 		assertThat(slot2.granted().sequence()).isEqualTo(2);
 
-		IssueOutcome third = this.script.claim(CampaignKeys.of(id), "bob", "127.0.0.1", UUID.randomUUID()).block(Duration.ofSeconds(5));
+		IssueOutcome third = this.script.claim(CampaignKeys.of(id), "bob", "127.0.0.1", UUID.randomUUID(), false).block(Duration.ofSeconds(5));
 		assertThat(third.result()).isEqualTo(Result.ALREADY_ISSUED);
 		assertThat(third.grants()).extracting(Grant::couponId).containsExactly(first, second);
 		assertThat(third.grants()).extracting(Grant::userSlot).containsExactly(1, 2);
@@ -150,17 +150,44 @@ class IssueScriptTests {
 	void whenUserHoldsACouponOfAnEndedCampaignThenTheRetryStillGetsIt() {
 		String id = settings(1, 1, 0, Instant.now().plusSeconds(3600).toEpochMilli());
 		UUID couponId = UUID.randomUUID();
-		this.script.claim(CampaignKeys.of(id), "heidi", "127.0.0.1", couponId).block(Duration.ofSeconds(5));
+		this.script.claim(CampaignKeys.of(id), "heidi", "127.0.0.1", couponId, false).block(Duration.ofSeconds(5));
 		this.redis.<String, String>opsForHash()
 			.put(CampaignKeys.of(id).settings(), "ends", Long.toString(Instant.now().minusSeconds(1).toEpochMilli()))
 			.block();
-		IssueOutcome retry = this.script.claim(CampaignKeys.of(id), "heidi", "127.0.0.1", UUID.randomUUID()).block(Duration.ofSeconds(5));
+		IssueOutcome retry = this.script.claim(CampaignKeys.of(id), "heidi", "127.0.0.1", UUID.randomUUID(), false).block(Duration.ofSeconds(5));
 		assertThat(retry.result()).isEqualTo(Result.ALREADY_ISSUED);
 		assertThat(retry.grants()).extracting(Grant::couponId).containsExactly(couponId);
 	}
 
+	@Test
+	void whenTheStateWasCheckedOnAnotherServerThenUnknownAndNothingWritten() {
+		// what a restart or a failover shows: the state's fence names a server that is not this one
+		String id = settings(10, 1, 0, 0);
+		this.redis.<String, String>opsForHash().put(CampaignKeys.of(id).settings(), "verified", "0123456789abcdef").block();
+		expect(id, "ivan", Result.UNKNOWN_CAMPAIGN);
+		this.redis.<String, String>opsForHash().remove(CampaignKeys.of(id).settings(), "verified").block();
+		expect(id, "ivan", Result.UNKNOWN_CAMPAIGN);
+		assertThat(issued(id)).isEqualTo("0");
+		assertThat(grants(id, "ivan")).isNull();
+		assertThat(this.redis.opsForStream().size(CampaignKeys.of(id).outbox()).block()).isZero();
+	}
+
+	@Test
+	void whenTheCampaignHasAWaitingRoomThenOnlyAnAdmittedClaimIsGranted() {
+		String id = settings(10, 1, 0, 0);
+		this.redis.<String, String>opsForHash().put(CampaignKeys.of(id).settings(), "room", "1").block();
+		expect(id, "judy", Result.NOT_ADMITTED);
+		assertThat(issued(id)).isEqualTo("0");
+		assertThat(grants(id, "judy")).isNull();
+		assertThat(this.script.claim(CampaignKeys.of(id), "judy", "127.0.0.1", UUID.randomUUID(), true)
+			.block(Duration.ofSeconds(5))
+			.result()).isEqualTo(Result.GRANTED);
+		// a winner asking again without a ticket is told what they hold
+		expect(id, "judy", Result.ALREADY_ISSUED);
+	}
+
 	private void expect(String campaignId, String userId, Result result) {
-		StepVerifier.create(this.script.claim(CampaignKeys.of(campaignId), userId, "127.0.0.1", UUID.randomUUID()))
+		StepVerifier.create(this.script.claim(CampaignKeys.of(campaignId), userId, "127.0.0.1", UUID.randomUUID(), false))
 			.assertNext((outcome) -> assertThat(outcome.result()).isEqualTo(result))
 			.expectComplete()
 			.verify(Duration.ofSeconds(5));
@@ -172,9 +199,17 @@ class IssueScriptTests {
 		this.redis.<String, String>opsForHash()
 			.putAll(CampaignKeys.of(id).settings(), Map.of("total", Integer.toString(total), "limit",
 					Integer.toString(limit), "starts", Long.toString(starts), "ends", Long.toString(ends), "issued", "0",
-					"seq", "0"))
+					"seq", "0", "verified", runId()))
 			.block(Duration.ofSeconds(5));
 		return id;
+	}
+
+	/** The run id of the Redis server, as a check against PostgreSQL writes into the state's fence. */
+	private String runId() {
+		return this.redis.execute((connection) -> connection.serverCommands().info("server"))
+			.next()
+			.map((info) -> info.getProperty("run_id"))
+			.block(Duration.ofSeconds(5));
 	}
 
 	private String issued(String campaignId) {
