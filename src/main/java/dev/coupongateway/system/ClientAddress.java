@@ -9,8 +9,11 @@ import java.util.List;
 import java.util.Locale;
 
 import io.netty.util.NetUtil;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import reactor.netty.http.server.HttpServerRequest;
 
+import org.springframework.core.env.Environment;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.stereotype.Component;
@@ -30,10 +33,18 @@ public class ClientAddress {
 
 	static final String FORWARDED = "Forwarded";
 
+	private static final Log logger = LogFactory.getLog(ClientAddress.class);
+
 	private final List<Range> trusted;
 
-	public ClientAddress(CouponProperties properties) {
+	public ClientAddress(CouponProperties properties, Environment environment) {
 		this.trusted = properties.edge().trustedProxies().stream().map(Range::parse).toList();
+		String strategy = environment.getProperty("server.forward-headers-strategy", "none");
+		if (!this.trusted.isEmpty() && !strategy.equalsIgnoreCase("none")) {
+			// framework removes the headers before they get here: every client would count as the proxy
+			logger.warn("server.forward-headers-strategy=" + strategy + " is not used for client addresses and may "
+					+ "hide the proxies' headers from coupon.edge.trusted-proxies: leave it unset");
+		}
 	}
 
 	/** The address to count the request against, as text ({@code "unknown"} without a peer). */
@@ -164,14 +175,8 @@ public class ClientAddress {
 				throw new IllegalArgumentException("coupon.edge.trusted-proxies: '" + text
 						+ "' is not an IP address or CIDR block (names are not resolved)");
 			}
-			try {
-				// an IPv4-mapped IPv6 literal is the IPv4 address, as the JDK reports peers
-				network = InetAddress.getByAddress(network).getAddress();
-			}
-			catch (UnknownHostException ex) {
-				throw new IllegalArgumentException("coupon.edge.trusted-proxies: '" + text + "'", ex);
-			}
-			int prefix = network.length * 8;
+			int written = network.length * 8;
+			int prefix = written;
 			if (slash >= 0) {
 				try {
 					prefix = Integer.parseInt(trimmed.substring(slash + 1));
@@ -179,10 +184,18 @@ public class ClientAddress {
 				catch (NumberFormatException ex) {
 					prefix = -1;
 				}
-				if (prefix < 0 || prefix > network.length * 8) {
-					throw new IllegalArgumentException(
-							"coupon.edge.trusted-proxies: '" + text + "' has a prefix length that does not fit");
-				}
+			}
+			try {
+				// an IPv4-mapped IPv6 literal is the IPv4 address, as the JDK reports peers
+				network = InetAddress.getByAddress(network).getAddress();
+			}
+			catch (UnknownHostException ex) {
+				throw new IllegalArgumentException("coupon.edge.trusted-proxies: '" + text + "'", ex);
+			}
+			prefix -= written - network.length * 8;
+			if (prefix < 0 || prefix > network.length * 8) {
+				throw new IllegalArgumentException(
+						"coupon.edge.trusted-proxies: '" + text + "' has a prefix length that does not fit");
 			}
 			return new Range(network, prefix);
 		}
