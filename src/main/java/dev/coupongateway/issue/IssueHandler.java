@@ -1,6 +1,5 @@
 package dev.coupongateway.issue;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +12,7 @@ import dev.coupongateway.campaign.CampaignRepository;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.campaign.CampaignState;
 import dev.coupongateway.campaign.Grant;
+import dev.coupongateway.system.ClientAddress;
 import dev.coupongateway.system.CurrentUser;
 import dev.coupongateway.system.Problem;
 import reactor.core.publisher.Mono;
@@ -43,6 +43,8 @@ class IssueHandler {
 
 	private final CurrentUser currentUser;
 
+	private final ClientAddress clientAddress;
+
 	private final Cache<String, URI> instances = Caffeine.newBuilder().maximumSize(10_000).build();
 
 	private final Cache<String, byte[]> bodies = Caffeine.newBuilder().maximumSize(10_000).build();
@@ -62,13 +64,14 @@ class IssueHandler {
 		.unavailable("Coupons are being moved to where your claim is decided; nothing was granted. Retry shortly.");
 
 	IssueHandler(IssueService issues, CampaignService campaigns, CampaignState state, CampaignRepository repository,
-			JsonMapper json, CurrentUser currentUser) {
+			JsonMapper json, CurrentUser currentUser, ClientAddress clientAddress) {
 		this.issues = issues;
 		this.campaigns = campaigns;
 		this.state = state;
 		this.repository = repository;
 		this.json = json;
 		this.currentUser = currentUser;
+		this.clientAddress = clientAddress;
 	}
 
 	Mono<ServerResponse> claim(ServerRequest request) {
@@ -110,12 +113,11 @@ class IssueHandler {
 	}
 
 	/**
-	 * The client's address for the per-address rate limit: the connection's peer, or the client a trusted
-	 * proxy names when {@code server.forward-headers-strategy} is set (never trusted otherwise).
+	 * The client's address for the per-address rate limit: the connection's peer, or the client a proxy
+	 * of {@code coupon.edge.trusted-proxies} names (never what a client says of itself).
 	 */
-	private static String address(ServerRequest request) {
-		InetSocketAddress peer = request.exchange().getRequest().getRemoteAddress();
-		return (peer != null && peer.getAddress() != null) ? peer.getAddress().getHostAddress() : "unknown";
+	private String address(ServerRequest request) {
+		return this.clientAddress.of(request.exchange().getRequest());
 	}
 
 	/** The claim route's path, the {@code instance} of its problems; one URI per campaign. */

@@ -1,6 +1,8 @@
 package dev.coupongateway.system;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 import jakarta.validation.Valid;
@@ -31,6 +33,7 @@ import org.springframework.validation.annotation.Validated;
  * @param waitingRoom waiting rooms
  * @param rebuild checking a campaign's Redis state against PostgreSQL
  * @param campaigns the copies of campaigns each instance keeps
+ * @param edge what the gateway believes of the proxies in front of it
  */
 @Validated
 @ConfigurationProperties("coupon")
@@ -39,7 +42,8 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 		@Valid @DefaultValue Limits limits, @Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Issue issue,
 		@Valid @DefaultValue Redis redis, @Valid @DefaultValue Relay relay, @Valid @DefaultValue Stream stream,
 		@Valid @DefaultValue Buckets buckets, @Valid @DefaultValue WaitingRoom waitingRoom,
-		@Valid @DefaultValue Rebuild rebuild, @Valid @DefaultValue Campaigns campaigns) {
+		@Valid @DefaultValue Rebuild rebuild, @Valid @DefaultValue Campaigns campaigns,
+		@Valid @DefaultValue Edge edge) {
 
 	/** An instance without a way to tell callers apart, or an admin API anyone could use, does not start. */
 	public CouponProperties {
@@ -78,6 +82,10 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 
 		public static final int MIN_SECRET_BYTES = 32;
 
+		public Jwt {
+			refusePlaceholder("coupon.jwt.secret", secret);
+		}
+
 		boolean hasKey() {
 			return (this.secret != null && this.secret.length() >= MIN_SECRET_BYTES)
 					|| (this.jwkSetUri != null && !this.jwkSetUri.isBlank());
@@ -87,6 +95,12 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 
 	/** @param token bearer token of the admin API in {@code header} mode; no default outside dev services */
 	public record Admin(String token) {
+
+		public Admin {
+			// refused in jwt mode too: it is still the admin token one switch of coupon.identity away
+			refusePlaceholder("coupon.admin.token", token);
+		}
+
 	}
 
 	/**
@@ -196,6 +210,7 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 			@DefaultValue("2s") @NotNull Duration lease, @DefaultValue("250ms") @NotNull Duration poll) {
 
 		public WaitingRoom {
+			refusePlaceholder("coupon.waiting-room.secret", secret);
 			if (secret != null && !secret.isBlank() && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
 				throw new IllegalArgumentException("coupon.waiting-room.secret must be at least 32 bytes");
 			}
@@ -228,6 +243,46 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	 */
 	public record Campaigns(@DefaultValue("5s") @NotNull Duration refresh, @DefaultValue("10s") @NotNull Duration unknownTtl,
 			@DefaultValue("100000") @Min(0) long unknownMax) {
+	}
+
+	/**
+	 * The proxies in front. A client address (the per-address rate limit) is read from
+	 * {@code X-Forwarded-For} or {@code Forwarded} only on a connection from one of these, never from
+	 * anyone else; see {@link ClientAddress}. Leave {@code server.forward-headers-strategy} unset.
+	 *
+	 * @param trustedProxies addresses ({@code 172.31.250.250}, {@code ::1}) or CIDR blocks ({@code 10.0.0.0/8})
+	 * of the proxies that set (overwrite or append to) {@code X-Forwarded-For}; empty (the default): none, every
+	 * client is counted by its connection's address
+	 */
+	public record Edge(@DefaultValue @NotNull List<String> trustedProxies) {
+
+		public Edge {
+			// a typo or a host name must stop the start, not silently trust nobody (or everybody)
+			trustedProxies.forEach(ClientAddress.Range::parse);
+		}
+
+	}
+
+	/**
+	 * Values that were published as defaults (docker/compose.yaml's fallbacks before it required real ones)
+	 * or read as "put yours here": a gateway holding one would let anyone mint an admin token.
+	 */
+	private static final Set<String> PUBLISHED = Set.of("change-me-to-a-secret-of-at-least-32-bytes", "change-me",
+			"changeme", "change-it", "changeit", "replace-me", "replaceme", "your-secret", "my-secret");
+
+	/** Words that mark a placeholder wherever they stand in the value ({@code CHANGE_ME_...}, {@code ...-changeme}). */
+	private static final List<String> PLACEHOLDER_WORDS = List.of("-change-me-", "-changeme-",
+			"-change-it-", "-changeit-", "-replace-me-", "-replaceme-");
+
+	static void refusePlaceholder(String key, String value) {
+		if (value == null || value.isBlank()) {
+			return;
+		}
+		String normalized = value.trim().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+		String padded = "-" + normalized + "-";
+		if (PUBLISHED.contains(normalized) || PLACEHOLDER_WORDS.stream().anyMatch(padded::contains)) {
+			throw new IllegalArgumentException(key + " is a published placeholder; set a random value of your own");
+		}
 	}
 
 	public boolean plays(Role role) {

@@ -2,6 +2,7 @@ package dev.coupongateway.system;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,8 +21,12 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.security.authentication.ReactiveAuthenticationManager;
+import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.Authentication;
 import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
 import org.springframework.security.oauth2.core.OAuth2Error;
@@ -32,9 +37,11 @@ import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.security.web.authentication.preauth.PreAuthenticatedAuthenticationToken;
 import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
 import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
-import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -42,8 +49,9 @@ import org.springframework.web.server.ServerWebExchange;
  * bearer tokens (signature, {@code exp}/{@code nbf}, issuer, audience, a usable {@code sub}): claims and
  * the caller's coupons need a token, the admin API its scope, reads are public; every refusal is a
  * problem response with RFC 6750's {@code WWW-Authenticate}. In {@code header} mode the chain matches
- * nothing: the proxy in front authenticates, {@link CurrentUser} reads its header and {@link AdminToken}
- * guards the admin API.
+ * only the actuator, where the admin token makes the operator: the proxy in front authenticates,
+ * {@link CurrentUser} reads its header and {@link AdminToken} guards the admin API. Either way, health's
+ * details are the operator's alone ({@code management.endpoint.health.roles}); the status is anyone's.
  */
 @Configuration(proxyBeanMethods = false)
 class EdgeSecurity {
@@ -55,10 +63,14 @@ class EdgeSecurity {
 			.formLogin(ServerHttpSecurity.FormLoginSpec::disable)
 			.logout(ServerHttpSecurity.LogoutSpec::disable)
 			.anonymous(ServerHttpSecurity.AnonymousSpec::disable);
-		if (properties.identity() == Identity.HEADER) {
-			return http.securityMatcher((exchange) -> ServerWebExchangeMatcher.MatchResult.notMatch()).build();
-		}
 		Jwt jwt = properties.jwt();
+		if (properties.identity() == Identity.HEADER) {
+			// only the actuator: the admin token makes its caller the operator, who sees health's details
+			// (management.endpoint.health.roles); everything else is the proxy's, AdminToken's and CurrentUser's
+			return http.securityMatcher(ServerWebExchangeMatchers.pathMatchers("/actuator/**"))
+				.addFilterAt(operator(properties.admin().token(), jwt.adminScope()), SecurityWebFiltersOrder.AUTHENTICATION)
+				.build();
+		}
 		return http
 			.authorizeExchange((exchanges) -> exchanges.pathMatchers("/api/admin/**")
 				.hasAuthority("SCOPE_" + jwt.adminScope())
@@ -85,6 +97,24 @@ class EdgeSecurity {
 	ServerExchangeRejectedHandler rejectedAsProblem(JsonMapper json) {
 		return (exchange, rejected) -> refuse(exchange, json, HttpStatus.BAD_REQUEST, "INVALID_REQUEST",
 				"The request was refused: " + rejected.getMessage(), null);
+	}
+
+	/**
+	 * In {@code header} mode: {@code Authorization: Bearer <coupon.admin.token>} (compared in constant time)
+	 * is the operator, with the admin scope's authority, as an admin-scoped token is in {@code jwt} mode.
+	 * Anything else passes as no one in particular (an actuator read is never refused for a wrong token).
+	 */
+	private static AuthenticationWebFilter operator(String token, String adminScope) {
+		byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+		Authentication operator = new PreAuthenticatedAuthenticationToken("operator", null,
+				List.of(new SimpleGrantedAuthority("SCOPE_" + adminScope)));
+		AuthenticationWebFilter filter = new AuthenticationWebFilter((ReactiveAuthenticationManager) Mono::just);
+		filter.setServerAuthenticationConverter((exchange) -> {
+			String presented = exchange.getRequest().getHeaders().getFirst(HttpHeaders.AUTHORIZATION);
+			return (presented != null && MessageDigest.isEqual(expected, presented.getBytes(StandardCharsets.UTF_8)))
+					? Mono.just(operator) : Mono.empty();
+		});
+		return filter;
 	}
 
 	/** HS256 with the shared secret, or the issuer's keys from its JWK set; never {@code alg: none}. */

@@ -41,7 +41,7 @@ class RateLimitTests {
 	static void start() {
 		List<String> settings = new ArrayList<>(List.of(LIMITS));
 		plain = GatewayInstance.start(settings.toArray(String[]::new));
-		settings.add("server.forward-headers-strategy=native");
+		settings.add("coupon.edge.trusted-proxies=127.0.0.1,::1");
 		trusting = GatewayInstance.start(settings.toArray(String[]::new));
 	}
 

@@ -3,6 +3,7 @@ package dev.coupongateway.issue;
 import java.time.Duration;
 
 import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import org.junit.jupiter.api.Test;
 
@@ -47,9 +48,21 @@ class RedisUnavailableTests {
 
 	@Test
 	void whenRedisIsDownThenHealthIsDown() {
-		this.http.get().uri("/actuator/health").exchange()
+		this.http.get().uri("/actuator/health")
+			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
+			.exchange()
 			.expectStatus().isEqualTo(503)
 			.expectBody().jsonPath("$.components.redis.status").isEqualTo("DOWN");
+	}
+
+	@Test
+	void whenRedisIsDownThenTheGatewayIsNotReadyButAlive() {
+		// no claim can be decided without Redis: the load balancer should send them elsewhere
+		this.http.get().uri("/actuator/health/readiness").exchange()
+			.expectStatus().isEqualTo(503)
+			.expectBody().jsonPath("$.status").isEqualTo("DOWN");
+		// a restart would not bring Redis back
+		this.http.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
 	}
 
 }

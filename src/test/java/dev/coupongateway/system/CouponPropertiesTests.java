@@ -55,6 +55,55 @@ class CouponPropertiesTests {
 	}
 
 	@Test
+	void whenASecretIsAPublicPlaceholderThenStartupFails() {
+		// what docker/compose.yaml used to fall back to, and placeholders of the same kind
+		this.runner.withPropertyValues("coupon.jwt.secret=change-me-to-a-secret-of-at-least-32-bytes")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("coupon.jwt.secret is a published placeholder"));
+		this.runner.withPropertyValues("coupon.jwt.secret=CHANGE_ME_please_to_a_long_random_value_32")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("coupon.jwt.secret is a published placeholder"));
+		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token=change-me")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("coupon.admin.token is a published placeholder"));
+		// refused in jwt mode too: it is still in the environment, one switch of coupon.identity away
+		this.runner.withPropertyValues("coupon.jwt.secret=a-secret-of-at-least-thirty-two-bytes",
+				"coupon.admin.token=changeme")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("coupon.admin.token is a published placeholder"));
+		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token=secret",
+				"coupon.waiting-room.secret=change-me-to-a-secret-of-at-least-32-bytes")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("coupon.waiting-room.secret is a published placeholder"));
+		// a secret that merely mentions a word is fine
+		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token=9f2c1e7a-exchange-merit-41",
+				"coupon.waiting-room.secret=8c1f4b0e9d2a7c3f6e5b1a0d9c8e7f6a")
+			.run((context) -> assertThat(context).hasNotFailed());
+	}
+
+	@Test
+	void whenTrustedProxiesAreSetThenEachMustBeAnAddressOrARange() {
+		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token=secret",
+				"coupon.edge.trusted-proxies=10.0.0.0/8, 172.31.250.250, fd00::/8")
+			.run((context) -> assertThat(context.getBean(CouponProperties.class).edge().trustedProxies()).hasSize(3));
+		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token=secret",
+				"coupon.edge.trusted-proxies=lb.internal")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.hasStackTraceContaining("coupon.edge.trusted-proxies"));
+		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token=secret",
+				"coupon.edge.trusted-proxies=10.0.0.0/33")
+			.run((context) -> assertThat(context).hasFailed());
+		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token=secret")
+			.run((context) -> assertThat(context.getBean(CouponProperties.class).edge().trustedProxies()).isEmpty());
+	}
+
+	@Test
 	void whenOnlyTheTokenIsSetThenDefaultsApply() {
 		this.runner.withPropertyValues("coupon.identity=header", "coupon.admin.token=secret").run((context) -> {
 			CouponProperties properties = context.getBean(CouponProperties.class);

@@ -128,6 +128,23 @@ class JwtIdentityTests {
 		http.get().uri("/api/campaigns/{id}", id).exchange().expectStatus().isNotFound();
 	}
 
+	@Test
+	void whenTheTokenHasTheAdminScopeThenHealthShowsItsDetailsAndToNobodyElse() {
+		http.get().uri("/actuator/health")
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("ops").claim("scope", "coupon-admin")))
+			.exchange()
+			.expectStatus().isOk()
+			.expectBody().jsonPath("$.components.kafka.details.brokers").isEqualTo(1);
+		http.get().uri("/actuator/health")
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("jwt-bob")))
+			.exchange()
+			.expectStatus().isOk()
+			.expectBody().jsonPath("$.status").isEqualTo("UP").jsonPath("$.components").doesNotExist();
+		http.get().uri("/actuator/health").exchange()
+			.expectStatus().isOk()
+			.expectBody().jsonPath("$.status").isEqualTo("UP").jsonPath("$.components").doesNotExist();
+	}
+
 	/** A campaign, created with an admin-scoped token. */
 	private static String create(int stock) {
 		String id = Fixtures.uniqueId("jwt");
