@@ -17,6 +17,7 @@ import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.GatewayInstance;
 import dev.coupongateway.campaign.CampaignKeys;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -41,6 +42,8 @@ import static org.awaitility.Awaitility.await;
 @CouponGatewayTest
 class WaitingRoomTests {
 
+	private static final String SECRET = "coupon:waiting-room:secret";
+
 	@Autowired
 	private WebTestClient http;
 
@@ -49,6 +52,9 @@ class WaitingRoomTests {
 
 	@Autowired
 	private ReactiveStringRedisTemplate redis;
+
+	@Autowired
+	private MeterRegistry meters;
 
 	@Test
 	void whenManyJoinAtOnceThenEachGetsOnePlaceInArrivalOrderAndKeepsIt() throws Exception {
@@ -219,10 +225,97 @@ class WaitingRoomTests {
 		claim(campaign, "carl", null).expectStatus().isCreated();
 	}
 
+
+	@Test
+	void whenRedisLosesTheTicketKeyThenInstancesAgreeOnTheOneRemadeThere() {
+		String campaign = this.fixtures.withWaitingRoom(10, 1000, "PT1M");
+		// this instance has read the key (a line token is signed with it) ...
+		join(this.http, campaign, "early");
+		// ... which Redis then loses (a restart without persistence, a flush)
+		this.redis.delete(SECRET).block(Duration.ofSeconds(5));
+		try (ConfigurableApplicationContext second = GatewayInstance.start("coupon.roles=gateway")) {
+			WebTestClient other = client(second);
+			// the second instance finds no key and makes the new one
+			String fromOther = (String) awaitAdmitted(other, campaign, "bea").get("ticket");
+			assertThat(this.redis.hasKey(SECRET).block(Duration.ofSeconds(5))).isTrue();
+			// signed with a key this instance did not have: checked against the key Redis holds now
+			claim(this.http, campaign, "bea", fromOther).expectStatus().isCreated();
+			// admitted here after the key was remade there: the ticket claims on either instance
+			String ann = (String) awaitAdmitted(this.http, campaign, "ann").get("ticket");
+			String abe = (String) awaitAdmitted(this.http, campaign, "abe").get("ticket");
+			claim(other, campaign, "ann", ann).expectStatus().isCreated();
+			claim(this.http, campaign, "ann", ann).expectStatus().isEqualTo(409).expectBody().jsonPath("$.code")
+				.isEqualTo("ALREADY_ISSUED");
+			claim(this.http, campaign, "abe", abe).expectStatus().isCreated();
+		}
+	}
+
+	@Test
+	void whenACampaignIsFinishedThenItsLineLeavesTheSchedulerItsMetersGoAndItsKeysExpire() {
+		String campaign = this.fixtures.withWaitingRoom(1, 1000, "PT1M");
+		String ticket = (String) awaitAdmitted(this.http, campaign, "last").get("ticket");
+		// whether this instance's scheduler admitted (it holds the meters) or one of another test context
+		boolean admittedHere = this.meters.find("coupon.queue.admitted").tag("campaign", campaign).counter() != null;
+		claim(this.http, campaign, "last", ticket).expectStatus().isCreated();
+		// sold out now
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			assertThat(this.meters.find("coupon.queue.waiting").tag("campaign", campaign).meters()).isEmpty();
+			assertThat(this.meters.find("coupon.queue.admitted").tag("campaign", campaign).meters()).isEmpty();
+			assertThat(this.redis.opsForSet().isMember(CampaignKeys.WAITING_ROOMS, campaign).block(Duration.ofSeconds(5)))
+				.isFalse();
+		});
+		assertThat(admittedHere).as("this instance's scheduler admitted, so its meters were checked").isTrue();
+		for (String key : CampaignKeys.of(campaign).queueKeys()) {
+			Duration ttl = this.redis.getExpire(key).block(Duration.ofSeconds(5));
+			assertThat(ttl).as(key).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(10));
+		}
+
+		// an operator ends another one: the same
+		String ended = this.fixtures.withWaitingRoom(10, 1000, "PT1M");
+		awaitAdmitted(this.http, ended, "first");
+		this.http.post()
+			.uri("/api/admin/campaigns/{id}/end", ended)
+			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
+			.exchange()
+			.expectStatus()
+			.isOk();
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> !this.redis.opsForSet().isMember(CampaignKeys.WAITING_ROOMS, ended).block(Duration.ofSeconds(5)));
+		assertThat(this.redis.getExpire(CampaignKeys.of(ended).queueState()).block(Duration.ofSeconds(5))).isPositive();
+	}
+
+	@Test
+	void whenOneLinesAdmissionFailsThenTheLinesAfterItAreStillAdmitted() {
+		List<String> campaigns = IntStream.range(0, 4).mapToObj((i) -> this.fixtures.withWaitingRoom(10, 1000, "PT1M")).toList();
+		// the order the scheduler walks the rooms in: every line before the last of these is broken
+		List<String> order = this.redis.opsForSet()
+			.members(CampaignKeys.WAITING_ROOMS)
+			.filter(campaigns::contains)
+			.collectList()
+			.block(Duration.ofSeconds(5));
+		String healthy = order.get(order.size() - 1);
+		List<String> broken = order.subList(0, order.size() - 1);
+		try {
+			// the queue-state hash made a string: the line's script fails with WRONGTYPE
+			broken.forEach((id) -> this.redis.opsForValue().set(CampaignKeys.of(id).queueState(), "broken").block(Duration.ofSeconds(5)));
+			join(this.http, healthy, "patient");
+			await().atMost(Duration.ofSeconds(10)).until(() -> admitted(healthy) >= 1);
+		}
+		finally {
+			broken.forEach((id) -> this.redis.delete(CampaignKeys.of(id).queueState())
+				.then(this.redis.opsForSet().remove(CampaignKeys.WAITING_ROOMS, id))
+				.block(Duration.ofSeconds(5)));
+		}
+	}
+
 	private Map<String, Object> awaitAdmitted(String campaign, String user) {
+		return awaitAdmitted(this.http, campaign, user);
+	}
+
+	private static Map<String, Object> awaitAdmitted(WebTestClient http, String campaign, String user) {
 		List<Map<String, Object>> last = new ArrayList<>();
 		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-			Map<String, Object> body = join(this.http, campaign, user);
+			Map<String, Object> body = join(http, campaign, user);
 			last.add(0, body);
 			return body.get("ticket") != null;
 		});
@@ -230,7 +323,11 @@ class WaitingRoomTests {
 	}
 
 	private WebTestClient.ResponseSpec claim(String campaign, String user, String ticket) {
-		return this.http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", user).headers((h) -> {
+		return claim(this.http, campaign, user, ticket);
+	}
+
+	private static WebTestClient.ResponseSpec claim(WebTestClient http, String campaign, String user, String ticket) {
+		return http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", user).headers((h) -> {
 			if (ticket != null) {
 				h.set("X-Queue-Ticket", ticket);
 			}
@@ -239,7 +336,7 @@ class WaitingRoomTests {
 
 	/** A ticket signed as the gateway signs them, with the key the instances share through Redis. */
 	private String signed(String campaign, String user, long expiresAt) throws Exception {
-		String secret = this.redis.opsForValue().get("coupon:waiting-room:secret").block(Duration.ofSeconds(5));
+		String secret = this.redis.opsForValue().get(SECRET).block(Duration.ofSeconds(5));
 		Mac mac = Mac.getInstance("HmacSHA256");
 		mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
 		byte[] signature = mac.doFinal(("ticket\n" + campaign + "\n" + user + "\n" + expiresAt).getBytes(StandardCharsets.UTF_8));
