@@ -34,6 +34,16 @@ public class CampaignState {
 			redis.call('HSET', KEYS[1], 'starts', ARGV[1], 'ends', ARGV[2], 'paused', ARGV[3])
 			return 1""", Long.class);
 
+	/**
+	 * Sets a waiting room's rate and ticket time; a line the scheduler let go when the campaign finished
+	 * ({@code ended}, expiring) is taken up again: this runs on a rebuild too, which may put stock back.
+	 */
+	private final RedisScript<Long> roomScript = RedisScript.of("""
+			redis.call('HSET', KEYS[2], 'rate', ARGV[1], 'ttl', ARGV[2])
+			redis.call('HDEL', KEYS[2], 'ended')
+			for i = 1, 3 do redis.call('PERSIST', KEYS[i]) end
+			return 1""", Long.class);
+
 	public CampaignState(ReactiveStringRedisTemplate redis) {
 		this.redis = redis;
 		this.restoreScript = LuaScripts.of("restore.lua", Long.class);
@@ -141,7 +151,7 @@ public class CampaignState {
 
 	/**
 	 * Writes the campaign's waiting room (or its absence) where the scheduler and the line read it; the
-	 * line itself (who joined, who was admitted) stays as it is.
+	 * line itself (who joined, who was admitted) stays as it is (no longer marked ended or expiring).
 	 */
 	public Mono<Void> configureWaitingRoom(Campaign campaign) {
 		CampaignKeys keys = CampaignKeys.of(campaign.id());
@@ -152,9 +162,9 @@ public class CampaignState {
 				.then(this.redis.opsForSet().remove(CampaignKeys.WAITING_ROOMS, campaign.id()))
 				.then();
 		}
-		return this.redis.<String, String>opsForHash()
-			.putAll(keys.queueState(), Map.of("rate", Integer.toString(room.admitPerSecond()), "ttl",
-					Long.toString(room.ticketTtl().toMillis())))
+		return this.redis
+			.execute(this.roomScript, keys.queueKeys(),
+					List.of(Integer.toString(room.admitPerSecond()), Long.toString(room.ticketTtl().toMillis())))
 			.then(this.redis.opsForSet().add(CampaignKeys.WAITING_ROOMS, campaign.id()))
 			.then();
 	}

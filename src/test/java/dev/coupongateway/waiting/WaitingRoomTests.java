@@ -29,6 +29,7 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Flux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -270,18 +271,56 @@ class WaitingRoomTests {
 			assertThat(ttl).as(key).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(10));
 		}
 
-		// an operator ends another one: the same
-		String ended = this.fixtures.withWaitingRoom(10, 1000, "PT1M");
-		awaitAdmitted(this.http, ended, "first");
+		// the line gives no new places: the answer a claim would get
+		this.http.post().uri("/api/campaigns/{id}/queue", campaign).header("X-User-Id", "too-late").exchange()
+			.expectStatus().isEqualTo(410).expectBody().jsonPath("$.code").isEqualTo("SOLD_OUT");
+
+		// an operator ends another one while people wait: the same, and whoever watches their place is told
+		String ended = this.fixtures.withWaitingRoom(10, 1, "PT1M");
+		for (int i = 0; i < 4; i++) {
+			join(this.http, ended, "ahead-" + i);
+		}
+		Map<String, Object> waiting = join(this.http, ended, "waiting");
+		Flux<ServerSentEvent<Map<String, Object>>> watched = this.http.get()
+			.uri((uri) -> uri.path("/api/campaigns/{id}/queue/stream")
+				.queryParam("user", "waiting")
+				.queryParam("token", waiting.get("lineToken"))
+				.build(ended))
+			.accept(MediaType.TEXT_EVENT_STREAM)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.returnResult(new ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>>() {
+			})
+			.getResponseBody();
 		this.http.post()
 			.uri("/api/admin/campaigns/{id}/end", ended)
 			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.exchange()
 			.expectStatus()
 			.isOk();
-		await().atMost(Duration.ofSeconds(10))
-			.until(() -> !this.redis.opsForSet().isMember(CampaignKeys.WAITING_ROOMS, ended).block(Duration.ofSeconds(5)));
+		ServerSentEvent<Map<String, Object>> last = watched.filter((event) -> event.event() != null)
+			.takeUntil((event) -> !"queue".equals(event.event()))
+			.last()
+			.block(Duration.ofSeconds(20));
+		assertThat(last.event()).isEqualTo("ended");
+		assertThat(last.data()).containsEntry("status", "ENDED");
+		assertThat(this.redis.opsForSet().isMember(CampaignKeys.WAITING_ROOMS, ended).block(Duration.ofSeconds(5))).isFalse();
 		assertThat(this.redis.getExpire(CampaignKeys.of(ended).queueState()).block(Duration.ofSeconds(5))).isPositive();
+	}
+
+	@Test
+	void whenAdmissionsGoOnThenOnlyTheRecordsOfTicketsStillValidAreKept() {
+		String campaign = this.fixtures.withWaitingRoom(100, 20, "PT1S");
+		for (int i = 0; i < 60; i++) {
+			join(this.http, campaign, "steady-" + i);
+		}
+		// 20 a second for 3 s, in passes every 100 ms: about 30 admissions, of which the last second's matter
+		await().atMost(Duration.ofSeconds(15)).until(() -> admitted(campaign) >= 60);
+		Long records = this.redis.opsForZSet().size(CampaignKeys.of(campaign).admissions()).block(Duration.ofSeconds(5));
+		assertThat(records).isBetween(1L, 15L);
+		// a place whose record was dropped is still known to have expired: back of the line
+		assertThat(place(join(this.http, campaign, "steady-0"))).isGreaterThan(60);
 	}
 
 	@Test
