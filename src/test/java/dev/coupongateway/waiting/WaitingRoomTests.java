@@ -38,7 +38,10 @@ import static org.awaitility.Awaitility.await;
  * The waiting room on real servers: the line is arrival order, decided once in Redis, even under
  * concurrent joins; admissions keep the room's rate with two instances scheduling; a claim needs a ticket
  * signed for this campaign and this user and still valid; a restarted instance loses nobody's place; the
- * line is watched over Server-Sent Events until admission brings the ticket.
+ * line is watched over Server-Sent Events until admission brings the ticket. Over time and across
+ * instances: after Redis lost the ticket key, instances agree on the one made anew; a finished campaign's
+ * line leaves the scheduler, its meters go and its keys expire; admission records are kept only while
+ * their tickets may be valid; one room failing does not stop the others.
  */
 @CouponGatewayTest
 class WaitingRoomTests {
@@ -325,7 +328,9 @@ class WaitingRoomTests {
 
 	@Test
 	void whenOneLinesAdmissionFailsThenTheLinesAfterItAreStillAdmitted() {
-		List<String> campaigns = IntStream.range(0, 4).mapToObj((i) -> this.fixtures.withWaitingRoom(10, 1000, "PT1M")).toList();
+		List<String> campaigns = IntStream.range(0, 4)
+			.mapToObj((i) -> this.fixtures.withWaitingRoom(10, 1000, "PT1M"))
+			.toList();
 		// the order the scheduler walks the rooms in: every line before the last of these is broken
 		List<String> order = this.redis.opsForSet()
 			.members(CampaignKeys.WAITING_ROOMS)
@@ -336,7 +341,9 @@ class WaitingRoomTests {
 		List<String> broken = order.subList(0, order.size() - 1);
 		try {
 			// the queue-state hash made a string: the line's script fails with WRONGTYPE
-			broken.forEach((id) -> this.redis.opsForValue().set(CampaignKeys.of(id).queueState(), "broken").block(Duration.ofSeconds(5)));
+			broken.forEach((id) -> this.redis.opsForValue()
+				.set(CampaignKeys.of(id).queueState(), "broken")
+				.block(Duration.ofSeconds(5)));
 			join(this.http, healthy, "patient");
 			await().atMost(Duration.ofSeconds(10)).until(() -> admitted(healthy) >= 1);
 		}
