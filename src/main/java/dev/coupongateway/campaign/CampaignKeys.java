@@ -28,8 +28,12 @@ import java.util.zip.CRC32;
  * @param limiter prefix of the rate limiters' keys in this bucket's slot
  * @param queue hash: user id to the user's place in the waiting room's line (bucket 0 only, as the three below)
  * @param queueState hash: {@code joined} (places given), {@code admitted} (highest place admitted),
- * {@code credit} (the instant admissions are paid up to), {@code rate} and {@code ttl} (the room's settings)
- * @param admissions sorted set: each admission, scored by the highest place it admitted, as {@code place:atMs}
+ * {@code credit} (the instant admissions are paid up to), {@code rate} and {@code ttl} (the room's settings),
+ * {@code dropped} and {@code dropped-at} (the highest place whose admission record was dropped, and its
+ * time), {@code ended} ({@code SOLD_OUT} or {@code ENDED} once the scheduler let the line go; the line's
+ * three keys then expire)
+ * @param admissions sorted set: each admission whose tickets may still be valid, scored by the highest place
+ * it admitted, as {@code place:atMs}
  * @param admissionLease string: the instance whose scheduler admits people now
  */
 public record CampaignKeys(String campaignId, int bucket, String settings, String grants, String outbox,
@@ -45,7 +49,10 @@ public record CampaignKeys(String campaignId, int bucket, String settings, Strin
 	/** A pub/sub channel: the id of each campaign an operator created or changed, so every instance reads it again. */
 	public static final String CHANGED_CHANNEL = "coupon:changed";
 
-	/** A set (outside any campaign's slot) of the ids of campaigns with a waiting room, for the scheduler. */
+	/**
+	 * A set (outside any campaign's slot) of the ids of campaigns with a waiting room, for the scheduler;
+	 * a campaign leaves it when it sold out or ended.
+	 */
 	public static final String WAITING_ROOMS = "coupon:waiting-rooms";
 
 	/** The keys of a campaign's bucket 0 (all of them, for a campaign on one slot). */

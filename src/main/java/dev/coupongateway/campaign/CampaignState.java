@@ -39,6 +39,16 @@ public class CampaignState {
 	/** Most free numbers staged in one step of a check. */
 	private static final int GAPS_PER_STEP = 10_000;
 
+	/**
+	 * Sets a waiting room's rate and ticket time; a line the scheduler let go when the campaign finished
+	 * ({@code ended}, expiring) is taken up again: this runs on a rebuild too, which may put stock back.
+	 */
+	private final RedisScript<Long> roomScript = RedisScript.of("""
+			redis.call('HSET', KEYS[2], 'rate', ARGV[1], 'ttl', ARGV[2])
+			redis.call('HDEL', KEYS[2], 'ended')
+			for i = 1, 3 do redis.call('PERSIST', KEYS[i]) end
+			return 1""", Long.class);
+
 	public CampaignState(ReactiveStringRedisTemplate redis) {
 		this.redis = redis;
 	}
@@ -221,7 +231,7 @@ public class CampaignState {
 
 	/**
 	 * Writes the campaign's waiting room (or its absence) where the scheduler and the line read it; the
-	 * line itself (who joined, who was admitted) stays as it is.
+	 * line itself (who joined, who was admitted) stays as it is (no longer marked ended or expiring).
 	 */
 	public Mono<Void> configureWaitingRoom(Campaign campaign) {
 		CampaignKeys keys = CampaignKeys.of(campaign.id());
@@ -232,9 +242,9 @@ public class CampaignState {
 				.then(this.redis.opsForSet().remove(CampaignKeys.WAITING_ROOMS, campaign.id()))
 				.then();
 		}
-		return this.redis.<String, String>opsForHash()
-			.putAll(keys.queueState(), Map.of("rate", Integer.toString(room.admitPerSecond()), "ttl",
-					Long.toString(room.ticketTtl().toMillis())))
+		return this.redis
+			.execute(this.roomScript, keys.queueKeys(),
+					List.of(Integer.toString(room.admitPerSecond()), Long.toString(room.ticketTtl().toMillis())))
 			.then(this.redis.opsForSet().add(CampaignKeys.WAITING_ROOMS, campaign.id()))
 			.then();
 	}

@@ -205,14 +205,28 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	 * @param admitEvery how often the scheduler (one instance at a time, by lease) admits people
 	 * @param lease how long one instance's scheduler holds a campaign's admissions before another may
 	 * @param poll how often an instance reads a line's progress, once for all who watch it
+	 * @param secretRefresh without {@code secret}: how long an instance uses the key it read from Redis
+	 * before reading it again, so instances agree again this soon after Redis lost it (a ticket that fails
+	 * the check also has the key read again, at most every tenth of this)
+	 * @param stepTimeout longest one campaign's admission step (and its check for the campaign's end) may
+	 * take in a scheduler's pass: a campaign whose Redis does not answer does not hold up the others
+	 * @param retainAfterEnd how long a finished (sold out, ended) campaign's line stays in Redis after its
+	 * scheduler let it go, so late watchers are told it ended
 	 */
 	public record WaitingRoom(String secret, @DefaultValue("100ms") @NotNull Duration admitEvery,
-			@DefaultValue("2s") @NotNull Duration lease, @DefaultValue("250ms") @NotNull Duration poll) {
+			@DefaultValue("2s") @NotNull Duration lease, @DefaultValue("250ms") @NotNull Duration poll,
+			@DefaultValue("1s") @NotNull Duration secretRefresh, @DefaultValue("500ms") @NotNull Duration stepTimeout,
+			@DefaultValue("10m") @NotNull Duration retainAfterEnd) {
 
 		public WaitingRoom {
 			refusePlaceholder("coupon.waiting-room.secret", secret);
 			if (secret != null && !secret.isBlank() && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
 				throw new IllegalArgumentException("coupon.waiting-room.secret must be at least 32 bytes");
+			}
+			if (secretRefresh.isNegative() || secretRefresh.isZero() || stepTimeout.isNegative() || stepTimeout.isZero()
+					|| retainAfterEnd.isNegative() || retainAfterEnd.isZero()) {
+				throw new IllegalArgumentException(
+						"coupon.waiting-room.secret-refresh, .step-timeout and .retain-after-end must be positive");
 			}
 		}
 

@@ -1,8 +1,10 @@
 package dev.coupongateway.waiting;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
+import dev.coupongateway.campaign.Campaign;
 import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.system.LuaScripts;
 import reactor.core.publisher.Mono;
@@ -11,7 +13,7 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 
-/** A campaign's line in Redis ({@code scripts/queue.lua}): joining, one's place, admitting. */
+/** A campaign's line in Redis ({@code scripts/queue.lua}): joining, one's place, admitting, retiring. */
 @Component
 class Line {
 
@@ -40,9 +42,25 @@ class Line {
 			.map((reply) -> new Admission(number(reply, 0), number(reply, 1), number(reply, 2)));
 	}
 
+	/**
+	 * Marks the line of a finished campaign ended ({@code status}: sold out or ended), so its watchers are
+	 * told and nobody joins any more, and lets all of it expire in {@code retain}.
+	 */
+	Mono<Void> retire(String campaignId, Campaign.Status status, Duration retain) {
+		return this.redis
+			.execute(this.script, CampaignKeys.of(campaignId).queueKeys(),
+					List.of("retire", status.name(), Long.toString(retain.toMillis())))
+			.then();
+	}
+
 	private Mono<Place> place(String campaignId, String step, String userId) {
 		return run(campaignId, List.of(step, userId)).map((reply) -> new Place(number(reply, 0), number(reply, 1),
-				number(reply, 2), (number(reply, 3) > 0) ? Instant.ofEpochMilli(number(reply, 3)) : null));
+				number(reply, 2), (number(reply, 3) > 0) ? Instant.ofEpochMilli(number(reply, 3)) : null,
+				switch ((int) number(reply, 4)) {
+					case 1 -> Campaign.Status.SOLD_OUT;
+					case 2 -> Campaign.Status.ENDED;
+					default -> null;
+				}));
 	}
 
 	private Mono<List<?>> run(String campaignId, List<String> args) {
@@ -63,8 +81,10 @@ class Line {
 	 * @param admitted the highest number admitted so far
 	 * @param joined numbers given so far
 	 * @param admittedAt when their number was admitted, or {@code null} while they wait
+	 * @param ended {@code SOLD_OUT} or {@code ENDED} once the campaign finished and its line with it, else
+	 * {@code null}
 	 */
-	record Place(long place, long admitted, long joined, Instant admittedAt) {
+	record Place(long place, long admitted, long joined, Instant admittedAt, Campaign.Status ended) {
 
 		boolean isAdmitted() {
 			return this.place > 0 && this.place <= this.admitted;

@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.coupongateway.campaign.Campaign;
 import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.system.CouponProperties;
 import io.micrometer.core.instrument.Gauge;
@@ -48,9 +49,10 @@ class LineFeed {
 		Flux<Progress> feed = Flux.interval(java.time.Duration.ZERO, this.properties.waitingRoom().poll())
 			.onBackpressureDrop()
 			.concatMap((tick) -> this.redis.<String, String>opsForHash()
-				.multiGet(state, List.of("joined", "admitted", "rate"))
+				.multiGet(state, List.of("joined", "admitted", "rate", "ended"))
 				.filter((values) -> values.get(2) != null)
-				.map((values) -> new Progress(number(values.get(0)), number(values.get(1)), number(values.get(2))))
+				.map((values) -> new Progress(number(values.get(0)), number(values.get(1)), number(values.get(2)),
+						(values.get(3) != null) ? Campaign.Status.valueOf(values.get(3)) : null))
 				// a failed read (Redis away) is skipped: watchers keep the last value
 				.onErrorResume((ex) -> Mono.empty()), 1)
 			.distinctUntilChanged()
@@ -65,8 +67,11 @@ class LineFeed {
 		return (value != null) ? Long.parseLong(value) : 0;
 	}
 
-	/** How many joined the line, the highest place admitted, and the room's rate a second. */
-	record Progress(long joined, long admitted, long rate) {
+	/**
+	 * How many joined the line, the highest place admitted, the room's rate a second, and whether the
+	 * campaign finished ({@code SOLD_OUT}, {@code ENDED}; {@code null} while it runs).
+	 */
+	record Progress(long joined, long admitted, long rate, Campaign.Status ended) {
 	}
 
 }

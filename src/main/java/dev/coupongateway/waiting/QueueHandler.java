@@ -30,7 +30,8 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 /**
  * Joining a campaign's line ({@code POST /queue}) and watching one's place in it
  * ({@code GET /queue/stream}, Server-Sent Events: {@code queue} with the place and expected wait as it
- * changes, then {@code admitted} with the ticket, or {@code expired} when the ticket's time passed).
+ * changes, then {@code admitted} with the ticket, or {@code expired} when the ticket's time passed, or
+ * {@code ended} when the campaign sold out or ended before their turn).
  */
 @Component
 class QueueHandler {
@@ -49,6 +50,8 @@ class QueueHandler {
 
 	private final Duration heartbeat;
 
+	private final Duration retainAfterEnd;
+
 	private final Counter joins;
 
 	private final AtomicInteger watchers = new AtomicInteger();
@@ -62,6 +65,7 @@ class QueueHandler {
 		this.tickets = tickets;
 		this.clock = clock;
 		this.heartbeat = properties.stream().heartbeat();
+		this.retainAfterEnd = properties.waitingRoom().retainAfterEnd();
 		this.joins = Counter.builder("coupon.queue.joins").description("Joins of waiting-room lines").register(meters);
 		Gauge.builder("coupon.queue.watchers", this.watchers, AtomicInteger::get)
 			.description("Line streams (SSE) open on this instance")
@@ -73,6 +77,9 @@ class QueueHandler {
 		return this.currentUser.of(request)
 			.flatMap((userId) -> room(campaignId).flatMap((room) -> this.line.join(campaignId, userId)
 				.switchIfEmpty(Mono.error(() -> noWaitingRoom(campaignId)))
+				// a finished campaign's line gives no new places: the answer a claim would get
+				.flatMap((place) -> (place.ended() != null && !place.isAdmitted()) ? Mono.error(finished(place.ended()))
+						: Mono.just(place))
 				.doOnNext((place) -> this.joins.increment())
 				.flatMap((place) -> describe(campaignId, userId, room, place))))
 			.flatMap((body) -> ServerResponse.ok().bodyValue(body));
@@ -103,8 +110,17 @@ class QueueHandler {
 			long place) {
 		Flux<ServerSentEvent<Map<String, Object>>> updates = this.feed.of(campaignId)
 			.onBackpressureLatest()
-			.takeUntil((progress) -> progress.admitted() >= place)
+			.takeUntil((progress) -> progress.admitted() >= place || progress.ended() != null)
 			.concatMap((progress) -> {
+				if (progress.admitted() < place && progress.ended() != null) {
+					// nobody is admitted any more: told once, and a browser's EventSource asked not to come back soon
+					Map<String, Object> ended = new LinkedHashMap<>();
+					ended.put("campaignId", campaignId);
+					ended.put("place", place);
+					ended.put("status", progress.ended());
+					return Mono.just(
+							ServerSentEvent.<Map<String, Object>>builder(ended).event("ended").retry(this.retainAfterEnd).build());
+				}
 				if (progress.admitted() < place) {
 					Map<String, Object> waiting = waiting(campaignId, place, progress.admitted(), room);
 					return Mono.just(ServerSentEvent.<Map<String, Object>>builder(waiting).event("queue").build());
@@ -168,6 +184,12 @@ class QueueHandler {
 		return this.campaigns.findForClaim(campaignId)
 			.flatMap((campaign) -> Mono.justOrEmpty(campaign.waitingRoom()))
 			.switchIfEmpty(Mono.error(() -> noWaitingRoom(campaignId)));
+	}
+
+	private static ProblemException finished(Campaign.Status status) {
+		return new ProblemException((status == Campaign.Status.SOLD_OUT)
+				? Problem.of(HttpStatus.GONE, "SOLD_OUT", "All coupons are gone.")
+				: Problem.of(HttpStatus.CONFLICT, "ENDED", "The campaign has ended."));
 	}
 
 	private static ProblemException noWaitingRoom(String campaignId) {

@@ -17,6 +17,7 @@ import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.GatewayInstance;
 import dev.coupongateway.campaign.CampaignKeys;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -28,6 +29,7 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Flux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -36,10 +38,15 @@ import static org.awaitility.Awaitility.await;
  * The waiting room on real servers: the line is arrival order, decided once in Redis, even under
  * concurrent joins; admissions keep the room's rate with two instances scheduling; a claim needs a ticket
  * signed for this campaign and this user and still valid; a restarted instance loses nobody's place; the
- * line is watched over Server-Sent Events until admission brings the ticket.
+ * line is watched over Server-Sent Events until admission brings the ticket. Over time and across
+ * instances: after Redis lost the ticket key, instances agree on the one made anew; a finished campaign's
+ * line leaves the scheduler, its meters go and its keys expire; admission records are kept only while
+ * their tickets may be valid; one room failing does not stop the others.
  */
 @CouponGatewayTest
 class WaitingRoomTests {
+
+	private static final String SECRET = "coupon:waiting-room:secret";
 
 	@Autowired
 	private WebTestClient http;
@@ -49,6 +56,9 @@ class WaitingRoomTests {
 
 	@Autowired
 	private ReactiveStringRedisTemplate redis;
+
+	@Autowired
+	private MeterRegistry meters;
 
 	@Test
 	void whenManyJoinAtOnceThenEachGetsOnePlaceInArrivalOrderAndKeepsIt() throws Exception {
@@ -219,10 +229,139 @@ class WaitingRoomTests {
 		claim(campaign, "carl", null).expectStatus().isCreated();
 	}
 
+
+	@Test
+	void whenRedisLosesTheTicketKeyThenInstancesAgreeOnTheOneRemadeThere() {
+		String campaign = this.fixtures.withWaitingRoom(10, 1000, "PT1M");
+		// this instance has read the key (a line token is signed with it) ...
+		join(this.http, campaign, "early");
+		// ... which Redis then loses (a restart without persistence, a flush)
+		this.redis.delete(SECRET).block(Duration.ofSeconds(5));
+		try (ConfigurableApplicationContext second = GatewayInstance.start("coupon.roles=gateway")) {
+			WebTestClient other = client(second);
+			// the second instance finds no key and makes the new one
+			String fromOther = (String) awaitAdmitted(other, campaign, "bea").get("ticket");
+			assertThat(this.redis.hasKey(SECRET).block(Duration.ofSeconds(5))).isTrue();
+			// signed with a key this instance did not have: checked against the key Redis holds now
+			claim(this.http, campaign, "bea", fromOther).expectStatus().isCreated();
+			// admitted here after the key was remade there: the ticket claims on either instance
+			String ann = (String) awaitAdmitted(this.http, campaign, "ann").get("ticket");
+			String abe = (String) awaitAdmitted(this.http, campaign, "abe").get("ticket");
+			claim(other, campaign, "ann", ann).expectStatus().isCreated();
+			claim(this.http, campaign, "ann", ann).expectStatus().isEqualTo(409).expectBody().jsonPath("$.code")
+				.isEqualTo("ALREADY_ISSUED");
+			claim(this.http, campaign, "abe", abe).expectStatus().isCreated();
+		}
+	}
+
+	@Test
+	void whenACampaignIsFinishedThenItsLineLeavesTheSchedulerItsMetersGoAndItsKeysExpire() {
+		String campaign = this.fixtures.withWaitingRoom(1, 1000, "PT1M");
+		String ticket = (String) awaitAdmitted(this.http, campaign, "last").get("ticket");
+		// whether this instance's scheduler admitted (it holds the meters) or one of another test context
+		boolean admittedHere = this.meters.find("coupon.queue.admitted").tag("campaign", campaign).counter() != null;
+		claim(this.http, campaign, "last", ticket).expectStatus().isCreated();
+		// sold out now
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			assertThat(this.meters.find("coupon.queue.waiting").tag("campaign", campaign).meters()).isEmpty();
+			assertThat(this.meters.find("coupon.queue.admitted").tag("campaign", campaign).meters()).isEmpty();
+			assertThat(this.redis.opsForSet().isMember(CampaignKeys.WAITING_ROOMS, campaign).block(Duration.ofSeconds(5)))
+				.isFalse();
+		});
+		assertThat(admittedHere).as("this instance's scheduler admitted, so its meters were checked").isTrue();
+		for (String key : CampaignKeys.of(campaign).queueKeys()) {
+			Duration ttl = this.redis.getExpire(key).block(Duration.ofSeconds(5));
+			assertThat(ttl).as(key).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(10));
+		}
+
+		// the line gives no new places: the answer a claim would get
+		this.http.post().uri("/api/campaigns/{id}/queue", campaign).header("X-User-Id", "too-late").exchange()
+			.expectStatus().isEqualTo(410).expectBody().jsonPath("$.code").isEqualTo("SOLD_OUT");
+
+		// an operator ends another one while people wait: the same, and whoever watches their place is told
+		String ended = this.fixtures.withWaitingRoom(10, 1, "PT1M");
+		for (int i = 0; i < 4; i++) {
+			join(this.http, ended, "ahead-" + i);
+		}
+		Map<String, Object> waiting = join(this.http, ended, "waiting");
+		Flux<ServerSentEvent<Map<String, Object>>> watched = this.http.get()
+			.uri((uri) -> uri.path("/api/campaigns/{id}/queue/stream")
+				.queryParam("user", "waiting")
+				.queryParam("token", waiting.get("lineToken"))
+				.build(ended))
+			.accept(MediaType.TEXT_EVENT_STREAM)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.returnResult(new ParameterizedTypeReference<ServerSentEvent<Map<String, Object>>>() {
+			})
+			.getResponseBody();
+		this.http.post()
+			.uri("/api/admin/campaigns/{id}/end", ended)
+			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
+			.exchange()
+			.expectStatus()
+			.isOk();
+		ServerSentEvent<Map<String, Object>> last = watched.filter((event) -> event.event() != null)
+			.takeUntil((event) -> !"queue".equals(event.event()))
+			.last()
+			.block(Duration.ofSeconds(20));
+		assertThat(last.event()).isEqualTo("ended");
+		assertThat(last.data()).containsEntry("status", "ENDED");
+		assertThat(this.redis.opsForSet().isMember(CampaignKeys.WAITING_ROOMS, ended).block(Duration.ofSeconds(5))).isFalse();
+		assertThat(this.redis.getExpire(CampaignKeys.of(ended).queueState()).block(Duration.ofSeconds(5))).isPositive();
+	}
+
+	@Test
+	void whenAdmissionsGoOnThenOnlyTheRecordsOfTicketsStillValidAreKept() {
+		String campaign = this.fixtures.withWaitingRoom(100, 20, "PT1S");
+		for (int i = 0; i < 60; i++) {
+			join(this.http, campaign, "steady-" + i);
+		}
+		// 20 a second for 3 s, in passes every 100 ms: about 30 admissions, of which the last second's matter
+		await().atMost(Duration.ofSeconds(15)).until(() -> admitted(campaign) >= 60);
+		Long records = this.redis.opsForZSet().size(CampaignKeys.of(campaign).admissions()).block(Duration.ofSeconds(5));
+		assertThat(records).isBetween(1L, 15L);
+		// a place whose record was dropped is still known to have expired: back of the line
+		assertThat(place(join(this.http, campaign, "steady-0"))).isGreaterThan(60);
+	}
+
+	@Test
+	void whenOneLinesAdmissionFailsThenTheLinesAfterItAreStillAdmitted() {
+		List<String> campaigns = IntStream.range(0, 4)
+			.mapToObj((i) -> this.fixtures.withWaitingRoom(10, 1000, "PT1M"))
+			.toList();
+		// the order the scheduler walks the rooms in: every line before the last of these is broken
+		List<String> order = this.redis.opsForSet()
+			.members(CampaignKeys.WAITING_ROOMS)
+			.filter(campaigns::contains)
+			.collectList()
+			.block(Duration.ofSeconds(5));
+		String healthy = order.get(order.size() - 1);
+		List<String> broken = order.subList(0, order.size() - 1);
+		try {
+			// the queue-state hash made a string: the line's script fails with WRONGTYPE
+			broken.forEach((id) -> this.redis.opsForValue()
+				.set(CampaignKeys.of(id).queueState(), "broken")
+				.block(Duration.ofSeconds(5)));
+			join(this.http, healthy, "patient");
+			await().atMost(Duration.ofSeconds(10)).until(() -> admitted(healthy) >= 1);
+		}
+		finally {
+			broken.forEach((id) -> this.redis.delete(CampaignKeys.of(id).queueState())
+				.then(this.redis.opsForSet().remove(CampaignKeys.WAITING_ROOMS, id))
+				.block(Duration.ofSeconds(5)));
+		}
+	}
+
 	private Map<String, Object> awaitAdmitted(String campaign, String user) {
+		return awaitAdmitted(this.http, campaign, user);
+	}
+
+	private static Map<String, Object> awaitAdmitted(WebTestClient http, String campaign, String user) {
 		List<Map<String, Object>> last = new ArrayList<>();
 		await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
-			Map<String, Object> body = join(this.http, campaign, user);
+			Map<String, Object> body = join(http, campaign, user);
 			last.add(0, body);
 			return body.get("ticket") != null;
 		});
@@ -230,7 +369,11 @@ class WaitingRoomTests {
 	}
 
 	private WebTestClient.ResponseSpec claim(String campaign, String user, String ticket) {
-		return this.http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", user).headers((h) -> {
+		return claim(this.http, campaign, user, ticket);
+	}
+
+	private static WebTestClient.ResponseSpec claim(WebTestClient http, String campaign, String user, String ticket) {
+		return http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", user).headers((h) -> {
 			if (ticket != null) {
 				h.set("X-Queue-Ticket", ticket);
 			}
@@ -239,7 +382,7 @@ class WaitingRoomTests {
 
 	/** A ticket signed as the gateway signs them, with the key the instances share through Redis. */
 	private String signed(String campaign, String user, long expiresAt) throws Exception {
-		String secret = this.redis.opsForValue().get("coupon:waiting-room:secret").block(Duration.ofSeconds(5));
+		String secret = this.redis.opsForValue().get(SECRET).block(Duration.ofSeconds(5));
 		Mac mac = Mac.getInstance("HmacSHA256");
 		mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
 		byte[] signature = mac.doFinal(("ticket\n" + campaign + "\n" + user + "\n" + expiresAt).getBytes(StandardCharsets.UTF_8));
