@@ -41,11 +41,6 @@ public class Outbox {
 		this.redis = redis;
 	}
 
-	/** Settles an entry of a bucket's outbox: Kafka has its event. */
-	public Mono<Void> settle(CampaignKeys bucket, String entryId) {
-		return this.redis.opsForStream().delete(bucket.outbox(), RecordId.of(entryId)).then();
-	}
-
 	/**
 	 * Settles an entry with the next pass of {@link OutboxSettler}: one {@code XDEL} per campaign and pass
 	 * instead of one round trip per grant. An entry whose pass never comes (a crash, Redis away) only costs
@@ -78,11 +73,6 @@ public class Outbox {
 		return this.redis.opsForStream()
 			.delete(bucket.outbox(), entryIds.stream().map(RecordId::of).toArray(RecordId[]::new))
 			.then();
-	}
-
-	/** Entries of a bucket's outbox made before {@code before}, oldest first. */
-	public Flux<Entry> due(CampaignKeys bucket, Instant before, int count) {
-		return due(bucket, null, before, count);
 	}
 
 	/**

@@ -175,8 +175,10 @@ class OutboxRelay extends PeriodicTask {
 	 * judged in Redis ({@code scripts/finished.lua}, one atomic step per bucket) by the claim script's own
 	 * rules and clock: ended by the bucket's server clock, or sold out (the grants of all buckets add up to
 	 * the stock; each bucket's count only grows between rebuilds, so counts read one after another that
-	 * reach the stock did reach it). From then on no claim can add an outbox entry, so an outbox seen empty
-	 * stays empty. Not while a bucket is frozen (a rebuild) or has stock in transit.
+	 * reach the stock did reach it). Both last: an operator only ever moves {@code ends} earlier, and
+	 * every bucket is judged on its own server's clock. From then on no claim can add an outbox entry, so
+	 * an outbox seen empty stays empty. Not while a bucket is frozen (a rebuild) or has stock in transit
+	 * (the sweeper, which goes by the same registry, has a move to decide).
 	 * <p>
 	 * The registry is one key outside every campaign's slot, so the decision and the {@code SREM} cannot be
 	 * one script. What can make a done campaign live again (a rebuild or restore from PostgreSQL) writes
@@ -212,7 +214,10 @@ class OutboxRelay extends PeriodicTask {
 				boolean known = replies.size() == buckets.size()
 						&& replies.stream().allMatch((reply) -> ((Number) reply.get(0)).longValue() == 1L);
 				if (!known) {
-					long outboxed = replies.stream().filter((reply) -> reply.size() > 1).mapToLong((reply) -> number(reply, 4)).sum();
+					long outboxed = replies.stream()
+						.filter((reply) -> reply.size() > 1)
+						.mapToLong((reply) -> number(reply, 4))
+						.sum();
 					return new Finished(false, outboxed, List.of());
 				}
 				long issued = 0;
