@@ -41,11 +41,6 @@ public class Outbox {
 		this.redis = redis;
 	}
 
-	/** Settles an entry of a bucket's outbox: Kafka has its event. */
-	public Mono<Void> settle(CampaignKeys bucket, String entryId) {
-		return this.redis.opsForStream().delete(bucket.outbox(), RecordId.of(entryId)).then();
-	}
-
 	/**
 	 * Settles an entry with the next pass of {@link OutboxSettler}: one {@code XDEL} per campaign and pass
 	 * instead of one round trip per grant. An entry whose pass never comes (a crash, Redis away) only costs
@@ -70,9 +65,24 @@ public class Outbox {
 			.then();
 	}
 
-	/** Entries of a bucket's outbox made before {@code before}, oldest first. */
-	public Flux<Entry> due(CampaignKeys bucket, Instant before, int count) {
-		Range<String> range = Range.closed("-", Long.toString(before.toEpochMilli()));
+	/** Settles many entries of a bucket's outbox at once (one {@code XDEL}): Kafka has their events. */
+	public Mono<Void> settle(CampaignKeys bucket, List<String> entryIds) {
+		if (entryIds.isEmpty()) {
+			return Mono.empty();
+		}
+		return this.redis.opsForStream()
+			.delete(bucket.outbox(), entryIds.stream().map(RecordId::of).toArray(RecordId[]::new))
+			.then();
+	}
+
+	/**
+	 * Entries of a bucket's outbox made before {@code before} and after the entry {@code after} (from the
+	 * first when {@code null}), oldest first: a reader pages on past entries it could not settle.
+	 */
+	public Flux<Entry> due(CampaignKeys bucket, String after, Instant before, int count) {
+		Range.Bound<String> until = Range.Bound.inclusive(Long.toString(before.toEpochMilli()));
+		Range<String> range = (after != null) ? Range.of(Range.Bound.exclusive(after), until)
+				: Range.of(Range.Bound.inclusive("-"), until);
 		return this.redis.opsForStream()
 			.range(bucket.outbox(), range, Limit.limit().count(count))
 			.map((record) -> entry(bucket.campaignId(), record));

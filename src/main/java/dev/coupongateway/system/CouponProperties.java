@@ -170,9 +170,17 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	 * @param grace how old an unsettled entry must be before the relay re-sends it
 	 * @param lease how long one instance holds a campaign's outbox before another may drain it
 	 * @param sendTimeout how long the relay waits for Kafka's ack of a re-send (the producer's delivery timeout)
+	 * @param page most entries of one outbox read, sent, and settled (one {@code XDEL}) at a time; a drain
+	 * goes on page after page while the lease is held and entries are due
+	 * @param inFlight most re-sends of one outbox waiting for Kafka's ack at once
+	 * @param campaignsAtOnce campaigns one pass drains at the same time
+	 * @param redisTimeout longest wait for Redis on one of the relay's (and the stock-move sweeper's) commands:
+	 * a campaign whose shard does not answer is given up for this pass, the others go on
 	 */
 	public record Relay(@DefaultValue("1s") @NotNull Duration interval, @DefaultValue("10s") @NotNull Duration grace,
-			@DefaultValue("10s") @NotNull Duration lease, @DefaultValue("30s") @NotNull Duration sendTimeout) {
+			@DefaultValue("10s") @NotNull Duration lease, @DefaultValue("30s") @NotNull Duration sendTimeout,
+			@DefaultValue("1000") @Min(1) int page, @DefaultValue("512") @Min(1) int inFlight,
+			@DefaultValue("4") @Min(1) int campaignsAtOnce, @DefaultValue("5s") @NotNull Duration redisTimeout) {
 	}
 
 	/**

@@ -1,0 +1,81 @@
+package dev.coupongateway.campaign;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.Fixtures;
+import dev.coupongateway.system.LuaScripts;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The sweeper on the real servers: a campaign it cannot read does not keep it from the others. */
+@CouponGatewayTest
+class StockMoveSweeperTests {
+
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> move = LuaScripts.of("move.lua", List.class);
+
+	@Autowired
+	private Fixtures fixtures;
+
+	@Autowired
+	private ReactiveStringRedisTemplate redis;
+
+	@Test
+	void whenOneCampaignCannotBeReadThenTheOthersAreStillSwept() {
+		String healthy = this.fixtures.bucketed(Fixtures.uniqueId("sweep"), 10, 2);
+		List<String> broken = new ArrayList<>();
+		try {
+			// campaigns whose journal cannot be read (as when their shard is down), one at least before the
+			// healthy one in the order the sweeper goes through them
+			do {
+				String id = this.fixtures.bucketed(Fixtures.uniqueId("sweep"), 10, 2);
+				this.redis.opsForValue().set(CampaignKeys.of(id).journal(), "not a hash").block(Duration.ofSeconds(5));
+				broken.add(id);
+			}
+			while (!brokenFirst(healthy) && broken.size() < 50);
+			assertThat(brokenFirst(healthy)).isTrue();
+			// a move reserved in bucket 1 whose mover died before crediting bucket 0
+			CampaignKeys source = CampaignKeys.of(healthy, 1);
+			CampaignKeys target = CampaignKeys.of(healthy, 0);
+			String generation = this.redis.<String, String>opsForHash().get(target.settings(), "gen").block(Duration.ofSeconds(5));
+			List<?> reserved = this.redis
+				.execute(move, List.of(source.settings(), source.free(), source.journal()),
+						List.of("reserve", UUID.randomUUID().toString(), "2", "0", generation))
+				.next()
+				.block(Duration.ofSeconds(5));
+			assertThat(reserved).hasSize(2);
+			await().atMost(Duration.ofSeconds(30))
+				.until(() -> this.redis.opsForHash().size(source.journal()).block(Duration.ofSeconds(5)) == 0);
+		}
+		finally {
+			for (String id : broken) {
+				this.redis.delete(CampaignKeys.of(id).journal()).block(Duration.ofSeconds(5));
+			}
+		}
+	}
+
+	private boolean brokenFirst(String healthy) {
+		List<String> order = this.redis.opsForSet().members(CampaignKeys.ALL_CAMPAIGNS).collectList()
+			.block(Duration.ofSeconds(5));
+		for (String id : order) {
+			if (id.equals(healthy)) {
+				return false;
+			}
+			if ("string".equals(this.redis.type(CampaignKeys.of(id).journal()).block(Duration.ofSeconds(5)).code())) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+}
