@@ -23,8 +23,20 @@ public final class GatewayOnOwnRedis implements AutoCloseable {
 
 	public final Fixtures fixtures;
 
+	private final boolean ownsRedis;
+
 	public GatewayOnOwnRedis(String... properties) {
-		this.redis = new RestartableRedis().start();
+		this(new RestartableRedis().start(), true, properties);
+	}
+
+	/** Another instance on the same Redis (which the first one stops when closed). */
+	public GatewayOnOwnRedis(RestartableRedis redis, String... properties) {
+		this(redis, false, properties);
+	}
+
+	private GatewayOnOwnRedis(RestartableRedis redis, boolean ownsRedis, String... properties) {
+		this.redis = redis;
+		this.ownsRedis = ownsRedis;
 		String[] all = new String[properties.length + 1];
 		all[0] = "spring.data.redis.url=" + this.redis.url();
 		System.arraycopy(properties, 0, all, 1, properties.length);
@@ -40,7 +52,9 @@ public final class GatewayOnOwnRedis implements AutoCloseable {
 	@Override
 	public void close() {
 		this.context.close();
-		this.redis.close();
+		if (this.ownsRedis) {
+			this.redis.close();
+		}
 	}
 
 }

@@ -22,19 +22,74 @@ public final class RestartableRedis implements AutoCloseable {
 
 	private RedisServer server;
 
+	/** Where a snapshot ({@link #snapshot}) is written and read back from at start. */
+	private final java.nio.file.Path dir;
+
 	/** @param settings more {@code redis.conf} lines, such as {@code cluster-enabled yes} */
 	public RestartableRedis(String... settings) {
 		this.settings = List.of(settings);
+		try {
+			this.dir = java.nio.file.Files.createTempDirectory("restartable-redis");
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
 	}
 
 	/** Starts Redis on its port: fresh, no persistence. */
 	public synchronized RestartableRedis start() {
 		try {
+			java.nio.file.Files.deleteIfExists(this.dir.resolve("dump.rdb"));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		return launch();
+	}
+
+	/**
+	 * Saves what Redis holds now (an RDB file, as a host's last snapshot or AOF would keep it) and returns
+	 * it, for {@link #restartFrom}.
+	 */
+	public synchronized byte[] snapshot() {
+		try (var client = new java.net.Socket("127.0.0.1", this.port)) {
+			client.getOutputStream().write("SAVE\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+			byte[] reply = new byte[5];
+			int read = client.getInputStream().readNBytes(reply, 0, 5);
+			if (read != 5 || !new String(reply, java.nio.charset.StandardCharsets.US_ASCII).equals("+OK\r\n")) {
+				throw new IllegalStateException("SAVE failed: " + new String(reply, 0, read));
+			}
+			return java.nio.file.Files.readAllBytes(this.dir.resolve("dump.rdb"));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Stops Redis and starts it again from an older snapshot: what a host crash leaves when its AOF or RDB
+	 * is behind what PostgreSQL already stored.
+	 */
+	public synchronized void restartFrom(byte[] snapshot) {
+		stop();
+		try {
+			java.nio.file.Files.write(this.dir.resolve("dump.rdb"), snapshot);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		launch();
+	}
+
+	private RestartableRedis launch() {
+		try {
 			RedisServerBuilder builder = RedisServer.newRedisServer()
 				.port(this.port)
 				.bind("127.0.0.1")
 				.setting("save \"\"")
-				.setting("appendonly no");
+				.setting("appendonly no")
+				.setting("dir " + this.dir)
+				.setting("dbfilename dump.rdb");
 			this.settings.forEach(builder::setting);
 			this.server = builder.build();
 			this.server.start();

@@ -17,6 +17,7 @@ import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 import org.springframework.context.SmartLifecycle;
+import org.springframework.data.redis.connection.ReactiveSubscription;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
@@ -25,9 +26,14 @@ import org.springframework.stereotype.Component;
  * controls). Every change an operator makes, on any instance, is announced on a Redis channel and each
  * instance drops its copy at once; a copy is also read again in the background once older than
  * {@code coupon.campaigns.refresh}, and all are dropped whenever the channel's subscription is made
- * again (messages sent meanwhile are lost). Ids PostgreSQL does not know are remembered for
- * {@code coupon.campaigns.unknown-ttl}, so a client spraying made-up ids cannot drive a database query
- * per request; a creation anywhere drops that memory everywhere at once.
+ * again (messages sent meanwhile are lost).
+ * <p>
+ * A client spraying made-up ids must not drive a database query per request: each instance knows the id
+ * of every campaign (read whole when its subscription is made, then added to by each creation announced);
+ * an id it does not know is looked for in Redis first (a creation writes the campaign's Redis state before
+ * it answers, so a campaign just made elsewhere is found even before its announcement arrives), and only
+ * one Redis has is read from PostgreSQL. An id found nowhere is remembered for
+ * {@code coupon.campaigns.unknown-ttl}, so the same made-up id asked again costs neither store.
  */
 @Component
 class CampaignCopies implements SmartLifecycle {
@@ -46,10 +52,14 @@ class CampaignCopies implements SmartLifecycle {
 
 	private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
 
+	/** The id of every campaign PostgreSQL held when last read whole, and every one announced since. */
+	private final Set<String> known = ConcurrentHashMap.newKeySet();
+
+	/** Whether {@link #known} is complete: read whole since the subscription was (last) made. */
+	private volatile boolean complete;
+
 	/** Bumped by every change heard: a read of PostgreSQL begun before it may not be kept as "unknown". */
 	private final AtomicLong changes = new AtomicLong();
-
-	private volatile boolean listening;
 
 	private volatile Disposable subscription;
 
@@ -77,17 +87,24 @@ class CampaignCopies implements SmartLifecycle {
 		if (this.unknown.getIfPresent(campaignId) != null) {
 			return Mono.empty();
 		}
+		if (!this.complete || this.known.contains(campaignId)) {
+			return read(campaignId);
+		}
 		long seen = this.changes.get();
-		return read(campaignId).switchIfEmpty(Mono.fromRunnable(() -> {
-			if (this.listening && this.changes.get() == seen) {
-				this.unknown.put(campaignId, Boolean.TRUE);
-			}
-		}));
+		return this.redis.hasKey(CampaignKeys.of(campaignId).settings())
+			.onErrorReturn(true)
+			.flatMap((inRedis) -> inRedis ? read(campaignId) : Mono.empty())
+			.switchIfEmpty(Mono.fromRunnable(() -> {
+				if (this.complete && this.changes.get() == seen) {
+					this.unknown.put(campaignId, Boolean.TRUE);
+				}
+			}));
 	}
 
 	private Mono<Campaign> read(String campaignId) {
 		long seen = this.changes.get();
 		return this.repository.findById(campaignId).doOnNext((campaign) -> {
+			this.known.add(campaignId);
 			// a change heard while reading may be newer than what was read: not kept
 			if (this.changes.get() == seen) {
 				this.copies.put(campaignId, new Copy(campaign, System.nanoTime()));
@@ -103,6 +120,9 @@ class CampaignCopies implements SmartLifecycle {
 
 	private void forget(String campaignId) {
 		this.changes.incrementAndGet();
+		if (!campaignId.isEmpty()) {
+			this.known.add(campaignId);
+		}
 		this.copies.remove(campaignId);
 		this.unknown.invalidate(campaignId);
 	}
@@ -115,17 +135,25 @@ class CampaignCopies implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		// unknown ids are remembered only while this instance is sure to hear every creation: from the moment
-		// its subscription is confirmed; a subscription made again starts from nothing
+		// unknown ids are told without PostgreSQL only while this instance is sure to hear every creation:
+		// from the moment its subscription is confirmed; a subscription made again starts from nothing
 		this.subscription = Flux.defer(() -> {
-			this.listening = false;
+			this.complete = false;
 			return this.redis.listenToChannelLater(CampaignKeys.CHANGED_CHANNEL).flatMapMany((messages) -> {
 				forgetAll();
-				this.listening = true;
-				return messages;
+				// every id, read once the subscription hears every creation: none can fall between the two
+				Mono<ReactiveSubscription.Message<String, String>> everyId = this.repository.allIds()
+					.doOnNext(this.known::add)
+					.then(Mono.fromRunnable(() -> this.complete = true))
+					.onErrorResume((ex) -> {
+						logger.debug("Reading the campaign ids failed (each unknown id is read from PostgreSQL): " + ex);
+						return Mono.empty();
+					})
+					.then(Mono.empty());
+				return Flux.<ReactiveSubscription.Message<String, String>>merge(messages, everyId);
 			});
 		})
-			.doOnTerminate(() -> this.listening = false)
+			.doOnTerminate(() -> this.complete = false)
 			.retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(5)))
 			.repeatWhen((ended) -> ended.delayElements(Duration.ofMillis(200)))
 			.subscribe((message) -> forget(message.getMessage()));
@@ -135,7 +163,7 @@ class CampaignCopies implements SmartLifecycle {
 	public void stop() {
 		Disposable current = this.subscription;
 		this.subscription = null;
-		this.listening = false;
+		this.complete = false;
 		if (current != null) {
 			current.dispose();
 		}

@@ -141,7 +141,9 @@ public class CampaignRebuilds {
 		String campaignId = campaign.id();
 		return this.state.lease(campaignId, this.settings.lease())
 			.switchIfEmpty(Mono.error(() -> rebuilding(campaignId, "another instance is checking it")))
-			.flatMap((token) -> rebuild(campaign, token).flatMap((written) -> {
+			.flatMap((token) -> rebuild(campaign, token)
+				.flatMap((written) -> this.state.configureWaitingRoom(campaign).thenReturn(written))
+				.flatMap((written) -> {
 				if (written) {
 					logger.warn("Campaign " + campaignId + ": Redis state was missing, behind or unchecked on this server; "
 							+ "rebuilt from PostgreSQL" + ((campaign.buckets() > 1) ? " (all " + campaign.buckets()
@@ -174,7 +176,7 @@ public class CampaignRebuilds {
 	}
 
 	/** Writes a new campaign's Redis state, checked as of now. */
-	Mono<Boolean> initialize(Campaign campaign) {
+	public Mono<Boolean> initialize(Campaign campaign) {
 		return this.state.lease(campaign.id(), this.settings.lease())
 			.switchIfEmpty(Mono.error(() -> rebuilding(campaign.id(), "another instance is checking it")))
 			.flatMap((token) -> ((campaign.buckets() == 1)

@@ -105,6 +105,11 @@ public class CampaignRepository {
 			.all();
 	}
 
+	/** The id of every campaign, so an instance can tell an unknown id without asking again for each. */
+	public Flux<String> allIds() {
+		return this.db.sql("SELECT id FROM campaign").map((row) -> row.get("id", String.class)).all();
+	}
+
 	/** The newest campaigns, newest first. */
 	public Flux<Campaign> findRecent(int limit) {
 		return this.db

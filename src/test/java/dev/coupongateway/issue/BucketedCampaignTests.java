@@ -81,7 +81,8 @@ class BucketedCampaignTests {
 		assertThat(granted).hasSize(400);
 		assertThat(granted).extracting(BucketedCampaignTests::sequence)
 			.containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, 400).boxed().toList());
-		assertThat(answers).filteredOn((answer) -> !answer.granted()).extracting(Answer::status).containsOnly(410);
+		// a claim that met stock in transit at the very end was told to try again, never that it was sold out
+		assertThat(answers).filteredOn((answer) -> !answer.granted()).extracting(Answer::status).isSubsetOf(410, 503);
 		assertThat(moved() - movedBefore).as("units moved between buckets").isGreaterThanOrEqualTo(200);
 		await().atMost(Duration.ofSeconds(30)).until(() -> gateway.fixtures.storedRows(campaign) == 400);
 		assertThat(gateway.fixtures.usersWithMoreThan(campaign, 1)).isEmpty();
@@ -118,21 +119,57 @@ class BucketedCampaignTests {
 		assertThat(reserved).hasSize(3);
 		Instant crashed = Instant.now();
 
-		// bucket 1's three units go; then everyone is refused while bucket 0's units are in transit, until
-		// the sweep gives them back (move timeout 1 s + sweep every 500 ms) and the claims take them
+		// bucket 1's three units go; then claims are told to try again (503 with Retry-After, never 410) while
+		// bucket 0's units are in transit, until the sweep gives them back (move timeout 1 s + sweep every
+		// 500 ms) and the claims take them
 		List<Answer> answers = new ArrayList<>();
+		List<Answer> beforeTheLastGrant = new ArrayList<>();
 		await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
-			answers.addAll(claims.concurrently(IntStream.range(0, 8)
+			List<Answer> round = claims.concurrently(IntStream.range(0, 8)
 				.mapToObj((i) -> new Claim(campaign, "u-" + answers.size() + "-" + i))
-				.toList(), 8));
-			return answers.stream().filter(Answer::granted).count() == 6;
+				.toList(), 8);
+			answers.addAll(round);
+			boolean done = answers.stream().filter(Answer::granted).count() == 6;
+			if (!done) {
+				beforeTheLastGrant.addAll(round);
+			}
+			return done;
 		});
 		Duration stranded = Duration.between(crashed, Instant.now());
-		assertThat(answers).filteredOn((answer) -> answer.status() == 410).isNotEmpty();
+		assertThat(beforeTheLastGrant).filteredOn((answer) -> answer.status() == 503).isNotEmpty()
+			.allSatisfy((answer) -> assertThat(answer.retryAfter()).isNotNull());
+		assertThat(beforeTheLastGrant).as("sold out answered while stock remained").noneMatch((answer) -> answer.status() == 410);
 		assertThat(stranded).isLessThan(Duration.ofSeconds(10));
+		// once it is all granted: sold out, for good
+		assertThat(claims.concurrently(List.of(new Claim(campaign, "after-all")), 1).get(0).status()).isEqualTo(410);
 		await().atMost(Duration.ofSeconds(30)).until(() -> gateway.fixtures.storedRows(campaign) == 6);
 		assertThat(gateway.context.getBean(MeterRegistry.class).counter("coupon.stock.move.returned").count())
 			.isGreaterThanOrEqualTo(3);
+	}
+
+	@Test
+	void whenTheStockLeftIsInABucketFrozenByARebuildThenClaimsAreToldToTryAgainNotSoldOut() throws Exception {
+		String campaign = gateway.fixtures.bucketed(Fixtures.uniqueId("frozen"), 2, 2);
+		List<String> inBucket0 = IntStream.range(0, 100)
+			.mapToObj((i) -> "f-" + i)
+			.filter((user) -> CampaignKeys.bucketOf(user, 2) == 0)
+			.limit(2)
+			.toList();
+		assertThat(claims.claim(campaign, inBucket0.get(0)).status()).isEqualTo(201);
+		// bucket 1 holds the last unit, and a rebuild holds bucket 1
+		ReactiveStringRedisTemplate redis = gateway.context.getBean(ReactiveStringRedisTemplate.class);
+		CampaignKeys frozen = CampaignKeys.of(campaign, 1);
+		String generation = redis.<String, String>opsForHash().get(frozen.settings(), "gen").block(Duration.ofSeconds(5));
+		redis.<String, String>opsForHash().put(frozen.settings(), "gen", "frozen:test").block(Duration.ofSeconds(5));
+
+		Answer meanwhile = claims.claim(campaign, inBucket0.get(1));
+		assertThat(meanwhile.status()).isEqualTo(503);
+		assertThat(meanwhile.retryAfter()).isNotNull();
+
+		redis.<String, String>opsForHash().put(frozen.settings(), "gen", generation).block(Duration.ofSeconds(5));
+		await().atMost(Duration.ofSeconds(10))
+			.pollInterval(Duration.ofMillis(200))
+			.until(() -> claims.claim(campaign, inBucket0.get(1)).status() == 201);
 	}
 
 	@Test

@@ -12,7 +12,7 @@ import dev.coupongateway.GatewayOnOwnRedis;
 import dev.coupongateway.campaign.Campaign;
 import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.campaign.CampaignService;
-import dev.coupongateway.campaign.CampaignState;
+import dev.coupongateway.campaign.CampaignRebuilds;
 import dev.coupongateway.system.LuaScripts;
 import io.r2dbc.spi.Connection;
 import io.r2dbc.spi.ConnectionFactory;
@@ -61,7 +61,7 @@ class RelayRetireTests {
 			// created elsewhere, so the instance under test has not read the campaign from PostgreSQL yet
 			String id = this.fixtures.campaign(1);
 			Campaign campaign = this.campaigns.find(id).block(Duration.ofSeconds(10));
-			instance.context.getBean(CampaignState.class).restore(campaign, List.of()).block(Duration.ofSeconds(10));
+			instance.context.getBean(CampaignRebuilds.class).initialize(campaign).block(Duration.ofSeconds(10));
 			OutboxRelay relay = instance.context.getBean(OutboxRelay.class);
 			ReactiveStringRedisTemplate redis = instance.context.getBean(ReactiveStringRedisTemplate.class);
 			// a pass that reads PostgreSQL between its reads of Redis is held there
