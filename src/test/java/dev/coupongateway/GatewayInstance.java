@@ -22,6 +22,11 @@ public final class GatewayInstance {
 			// instances start often in tests: no claim-path warm-up unless a test asks for one
 			args.add("--coupon.issue.warmup-requests=0");
 		}
+		if (args.stream().noneMatch((arg) -> arg.startsWith("--coupon.rebuild.check-interval="))) {
+			// an instance on a Redis of its own would check every campaign the shared PostgreSQL holds (and
+			// write them all into its Redis): claims start the checks these tests need, unless one asks
+			args.add("--coupon.rebuild.check-interval=1h");
+		}
 		return new SpringApplicationBuilder(CouponGatewayApplication.class).initializers(new DevServicesInitializer())
 			.run(args.toArray(String[]::new));
 	}

@@ -179,7 +179,9 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 				throw new UncheckedIOException(ex);
 			}
 			this.server = new RestartableRedis("dir " + dir, "cluster-enabled yes", "cluster-config-file nodes.conf",
-					"cluster-node-timeout " + NODE_TIMEOUT_MS);
+					"cluster-node-timeout " + NODE_TIMEOUT_MS,
+					// as production should run it: the masters still up serve their slots while one fails over
+					"cluster-require-full-coverage no");
 			this.port = this.server.port();
 		}
 

@@ -18,7 +18,8 @@ import org.springframework.stereotype.Component;
  * every gateway: a campaign whose Redis state was not checked on the server it lives on now (missing,
  * restarted, failed over) is checked at once, not when its next claim comes (which may be the first
  * second of a sale); a bucket holding older controls than PostgreSQL (a write an operator's change
- * missed) gets them again. One campaign that fails (its shard away) does not hold up the others.
+ * missed) gets them again. A few checks at a time; a pass lasts until they are done (ticks meanwhile
+ * are skipped). One campaign that fails (its shard away) does not hold up the others.
  */
 @Component
 class CampaignChecks extends PeriodicTask {
@@ -38,12 +39,15 @@ class CampaignChecks extends PeriodicTask {
 
 	private final Duration timeout;
 
+	/** Checks run at once by one pass: after Redis lost everything, every campaign needs one. */
+	private static final int AT_ONCE = 4;
+
 	CampaignChecks(CampaignRepository repository, CampaignRebuilds rebuilds, Clock clock, CouponProperties properties) {
 		super(properties.rebuild().checkInterval(), properties.plays(Role.GATEWAY));
 		this.repository = repository;
 		this.rebuilds = rebuilds;
 		this.clock = clock;
-		this.timeout = properties.rebuild().checkInterval();
+		this.timeout = properties.rebuild().timeout();
 	}
 
 	@Override
@@ -54,7 +58,7 @@ class CampaignChecks extends PeriodicTask {
 					logger.warn("Checking campaign " + campaign.id() + " failed: " + ex);
 				}
 				return Mono.empty();
-			}), 8)
+			}), AT_ONCE)
 			.then();
 	}
 

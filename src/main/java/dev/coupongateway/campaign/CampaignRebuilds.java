@@ -186,20 +186,15 @@ public class CampaignRebuilds {
 	}
 
 	/**
-	 * Whether every bucket of the campaign was checked on the server it lives on now (and holds the
-	 * newest controls); when not, a check is started in the background.
+	 * Checks the campaign unless every bucket was checked on the server it lives on now and holds the
+	 * newest controls; completes when it is (or was) checked.
 	 */
-	Mono<Boolean> verify(Campaign campaign) {
-		return this.state.fences(campaign, markerTtl()).map((fences) -> {
-			boolean checked = fences.stream().allMatch((fence) -> fence.state() == FenceState.CHECKED
-					&& fence.version() >= campaign.version());
-			if (!checked) {
-				check(campaign.id()).subscribe((done) -> {
-				}, (ex) -> {
-				});
-			}
-			return checked;
-		});
+	Mono<Void> verify(Campaign campaign) {
+		return this.state.fences(campaign, markerTtl())
+			.map((fences) -> fences.stream()
+				.allMatch((fence) -> fence.state() == FenceState.CHECKED && fence.version() >= campaign.version()))
+			.flatMap((checked) -> checked ? Mono.empty() : check(campaign.id()))
+			.then();
 	}
 
 	/** Redis restarts this instance has seen; what was learned from Redis at an older epoch may be stale. */

@@ -59,7 +59,7 @@ class RedisBehindPostgresTests {
 
 	@Test
 	void whenRedisComesBackBehindUnderARunningInstanceThenItGrantsOnlyWhatIsLeft() throws Exception {
-		try (GatewayOnOwnRedis gateway = new GatewayOnOwnRedis()) {
+		try (GatewayOnOwnRedis gateway = new GatewayOnOwnRedis("coupon.rebuild.check-interval=500ms")) {
 			String campaign = gateway.fixtures.campaign(STOCK);
 			List<String> granted = new ArrayList<>(grant(gateway, campaign, "early", 10));
 			byte[] older = gateway.redis.snapshot();
@@ -67,12 +67,24 @@ class RedisBehindPostgresTests {
 			await().atMost(Duration.ofSeconds(30)).until(() -> gateway.fixtures.storedRows(campaign) == 20);
 
 			gateway.redis.restartFrom(older);
+			// checked in the background, before any claim asks (the fence names the new server)
+			await().atMost(Duration.ofSeconds(30)).until(() -> checkedOnThisServer(gateway, campaign));
 
 			List<Answer> answers = claimUntilDecided(gateway, campaign, users("new", 20));
 			assertThat(answers).filteredOn(Answer::granted).hasSize(STOCK - 20);
 			answers.stream().filter(Answer::granted).map(RedisBehindPostgresTests::couponId).forEach(granted::add);
 			assertEveryGrantStoredOnce(gateway, campaign, granted);
 		}
+	}
+
+	private static boolean checkedOnThisServer(GatewayOnOwnRedis gateway, String campaign) {
+		var redis = gateway.context.getBean(org.springframework.data.redis.core.ReactiveStringRedisTemplate.class);
+		String runId = redis.execute((connection) -> connection.serverCommands().info("server"))
+			.next()
+			.map((info) -> info.getProperty("run_id"))
+			.block(Duration.ofSeconds(5));
+		Object verified = redis.opsForHash().get(CampaignKeys.of(campaign).settings(), "verified").block(Duration.ofSeconds(5));
+		return runId.equals(verified);
 	}
 
 	/** Grants {@code count} users at once; every one must be a 201. */

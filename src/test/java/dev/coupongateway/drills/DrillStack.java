@@ -142,6 +142,24 @@ final class DrillStack implements AutoCloseable {
 		return id;
 	}
 
+	/**
+	 * An operator's control ({@code pause}, {@code resume}, {@code end}) through one instance's admin API;
+	 * fails unless it answers 200.
+	 */
+	void control(GatewayProcess instance, String campaignId, String action) {
+		HttpResponse<String> response = send(HttpRequest
+			.newBuilder(instance.baseUri().resolve("/api/admin/campaigns/" + campaignId + "/" + action))
+			.header("Authorization", "Bearer " + Drills.ADMIN_TOKEN)
+			.timeout(Duration.ofSeconds(20))
+			.POST(HttpRequest.BodyPublishers.noBody())
+			.build());
+		if (response == null || response.statusCode() != 200) {
+			throw new IllegalStateException(action + " of " + campaignId + " through " + instance.name() + " failed: "
+					+ ((response != null) ? response.statusCode() + " " + response.body() : "no answer"));
+		}
+		Drills.log("Campaign " + campaignId + ": " + action + " through " + instance.name());
+	}
+
 	/** The stock as a gateway shows it ({@code GET /api/campaigns/{id}/stock}), or null when none answers 200. */
 	Stock stock(String campaignId) {
 		for (URI uri : gatewayUris()) {

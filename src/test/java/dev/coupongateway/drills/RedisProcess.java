@@ -45,6 +45,45 @@ final class RedisProcess extends OsProcess {
 	}
 
 	void start() {
+		try {
+			Files.deleteIfExists(this.dir.resolve("dump.rdb"));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		launch();
+	}
+
+	/** Saves what Redis holds now ({@code SAVE}: an RDB file, as a host's last snapshot keeps it) and returns it. */
+	byte[] snapshot() {
+		try {
+			String reply = command("SAVE");
+			if (!"+OK".equals(reply)) {
+				throw new IllegalStateException("SAVE answered " + reply);
+			}
+			return Files.readAllBytes(this.dir.resolve("dump.rdb"));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * SIGKILL, then started again from an older snapshot: what a host crash leaves when its AOF or RDB is
+	 * behind what PostgreSQL already stored.
+	 */
+	void restartFrom(byte[] snapshot) {
+		kill();
+		try {
+			Files.write(this.dir.resolve("dump.rdb"), snapshot);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		launch();
+	}
+
+	private void launch() {
 		if (Files.isExecutable(SYSTEM_REDIS)) {
 			launch(List.of(SYSTEM_REDIS.toString(), "--port", Integer.toString(this.port), "--bind", "127.0.0.1",
 					"--save", "", "--appendonly", "no", "--dir", this.dir.toString(), "--daemonize", "no",
@@ -57,6 +96,7 @@ final class RedisProcess extends OsProcess {
 					.bind("127.0.0.1")
 					.setting("save \"\"")
 					.setting("appendonly no")
+					.setting("dir " + this.dir)
 					.build();
 				this.embedded.start();
 			}
