@@ -133,7 +133,7 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	public record Kafka(@DefaultValue("127.0.0.1:9092") @NotBlank String bootstrapServers,
 			@DefaultValue("coupon.issued") @NotBlank String topic, @DefaultValue("6") @Min(1) int partitions,
 			@DefaultValue("1") @Min(1) short replicationFactor, @DefaultValue("2s") @NotNull Duration ackTimeout,
-			@DefaultValue("5s") @NotNull Duration deliveryTimeout, @DefaultValue("coupon-writer") @NotBlank String consumerGroup, @DefaultValue("2000") @Min(1) int batchSize,
+			@DefaultValue("3s") @NotNull Duration deliveryTimeout, @DefaultValue("coupon-writer") @NotBlank String consumerGroup, @DefaultValue("2000") @Min(1) int batchSize,
 			@DefaultValue("100ms") @NotNull Duration batchWait, @DefaultValue("15s") @NotNull Duration startupTimeout) {
 	}
 
