@@ -104,6 +104,24 @@ public final class Claims {
 
 	}
 
+	/**
+	 * Claims, and again after each 503 (which must say when to retry: {@code Retry-After}), until the claim is
+	 * decided or {@code within} has passed.
+	 */
+	public Answer untilDecided(String campaignId, String userId, Duration within) throws IOException, InterruptedException {
+		long deadline = System.nanoTime() + within.toNanos();
+		while (true) {
+			Answer answer = claim(campaignId, userId);
+			if (answer.status() != 503 || System.nanoTime() > deadline) {
+				return answer;
+			}
+			if (answer.retryAfter() == null) {
+				throw new IllegalStateException("a 503 without Retry-After: " + answer.body());
+			}
+			Thread.sleep(200);
+		}
+	}
+
 	public Answer claim(String campaignId, String userId) throws IOException, InterruptedException {
 		HttpRequest request = HttpRequest
 			.newBuilder(URI.create(this.baseUrl + "/api/campaigns/" + campaignId + "/coupons"))

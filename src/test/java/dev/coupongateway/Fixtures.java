@@ -115,6 +115,15 @@ public class Fixtures {
 			.block(Duration.ofSeconds(10));
 	}
 
+	/** Records of the campaign PostgreSQL refused into {@code coupon_conflict} (answered, never stored). */
+	public long conflicts(String campaignId) {
+		return this.db.sql("SELECT count(*) AS n FROM coupon_conflict WHERE campaign_id = :id")
+			.bind("id", campaignId)
+			.map((row) -> row.get("n", Long.class))
+			.one()
+			.block(Duration.ofSeconds(10));
+	}
+
 	/** Users holding more than one row in the campaign (empty when one coupon per user held). */
 	public List<String> usersWithMoreThan(String campaignId, int limit) {
 		return this.db

@@ -10,7 +10,6 @@ import dev.coupongateway.Claims.Answer;
 import dev.coupongateway.GatewayOnOwnRedis;
 import org.junit.jupiter.api.Test;
 
-import org.springframework.r2dbc.core.DatabaseClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -59,14 +58,14 @@ class GrantsOnTheirWayTests {
 					network.resume();
 				}
 				if (second.status() == 503) {
-					second = claimUntilNot503(checker, campaign, "second");
+					second = new Claims(checker.port).untilDecided(campaign, "second", Duration.ofSeconds(60));
 				}
 				String firstCoupon = couponId(first);
 				await().atMost(Duration.ofSeconds(30))
 					.until(() -> checker.fixtures.storedCouponIds(campaign).stream().map(UUID::toString)
 						.collect(Collectors.toSet())
-						.contains(firstCoupon) || conflicts(checker, campaign) > 0);
-				assertThat(conflicts(checker, campaign)).as("coupons refused by PostgreSQL (a number handed out twice)")
+						.contains(firstCoupon) || checker.fixtures.conflicts(campaign) > 0);
+				assertThat(checker.fixtures.conflicts(campaign)).as("coupons refused by PostgreSQL (a number handed out twice)")
 					.isZero();
 				assertThat(second.status()).as("the only coupon is on its way to the first user").isEqualTo(410);
 				assertThat(checker.fixtures.storedRows(campaign)).isEqualTo(1);
@@ -82,23 +81,7 @@ class GrantsOnTheirWayTests {
 			.collect(Collectors.toSet());
 	}
 
-	private static Answer claimUntilNot503(GatewayOnOwnRedis instance, String campaign, String user) {
-		Answer[] last = new Answer[1];
-		await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-			last[0] = new Claims(instance.port).claim(campaign, user);
-			return last[0].status() != 503;
-		});
-		return last[0];
-	}
 
-	private static long conflicts(GatewayOnOwnRedis gateway, String campaign) {
-		return gateway.context.getBean(DatabaseClient.class)
-			.sql("SELECT count(*) AS n FROM coupon_conflict WHERE campaign_id = :id")
-			.bind("id", campaign)
-			.map((row) -> row.get("n", Long.class))
-			.one()
-			.block(Duration.ofSeconds(5));
-	}
 
 	private static String couponId(Answer answer) {
 		return answer.body().replaceAll(".*\"couponId\":\"([^\"]+)\".*", "$1");

@@ -51,11 +51,11 @@ class OperatorChangesAcrossInstancesTests {
 		a.redis.stop();
 		a.redis.start();
 
-		Answer after = claimUntilNot503(b, campaign, "after-restart");
+		Answer after = new Claims(b.port).untilDecided(campaign, "after-restart", Duration.ofSeconds(60));
 		assertThat(after.status()).isEqualTo(409);
 		assertThat(after.body()).contains("PAUSED");
 		admin(a.http, campaign, "resume").expectStatus().isOk();
-		assertThat(claimUntilNot503(b, campaign, "after-resume").status()).isEqualTo(201);
+		assertThat(new Claims(b.port).untilDecided(campaign, "after-resume", Duration.ofSeconds(60)).status()).isEqualTo(201);
 	}
 
 	@Test
@@ -67,7 +67,7 @@ class OperatorChangesAcrossInstancesTests {
 		a.redis.stop();
 		a.redis.start();
 
-		Answer after = claimUntilNot503(b, campaign, "after-restart");
+		Answer after = new Claims(b.port).untilDecided(campaign, "after-restart", Duration.ofSeconds(60));
 		assertThat(after.status()).isEqualTo(409);
 		assertThat(after.body()).contains("ENDED");
 	}
@@ -128,13 +128,5 @@ class OperatorChangesAcrossInstancesTests {
 		return new Claims(instance.port).claim(campaign, user);
 	}
 
-	private static Answer claimUntilNot503(GatewayOnOwnRedis instance, String campaign, String user) {
-		Answer[] last = new Answer[1];
-		await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
-			last[0] = claim(instance, campaign, user);
-			return last[0].status() != 503;
-		});
-		return last[0];
-	}
 
 }

@@ -100,6 +100,9 @@ public final class SpikeSpeedBench {
 			targets.put("sold-out (all 410)", new Target(combined.baseUri().toString(), claims(soldOut), null));
 			targets.put("duplicates: 100 users again and again (all 409)",
 					new Target(combined.baseUri().toString(), claims(dupes), "100"));
+			// a hostile client spraying an id that was never created: answered without PostgreSQL (issue 21)
+			targets.put("unknown campaign (all 404)",
+					new Target(combined.baseUri().toString(), claims("bench-never-created"), null));
 
 			Drills.log("Warm-up: " + this.warmup + " of load on each system");
 			wrk(noop.baseUri(), "/noop", "warmup", this.warmup, null);

@@ -101,7 +101,10 @@ class ClaimFactsTests {
 			.block(Duration.ofSeconds(10));
 		CampaignKeys keys = CampaignKeys.of(campaign);
 		redis().delete(keys.settings(), keys.grants(), keys.outbox(), keys.free()).block(Duration.ofSeconds(5));
-		// any read of the campaign on instance A finds its state gone and rebuilds it
+		// any read of the campaign on instance A finds its state gone and has it checked (503 meanwhile)
+		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+			.until(() -> a.http.get().uri("/api/campaigns/{id}/stock", campaign).exchange()
+				.returnResult(String.class).getStatus().value() == 200);
 		a.http.get().uri("/api/campaigns/{id}/stock", campaign).exchange().expectStatus().isOk()
 			.expectBody().jsonPath("$.remaining").isEqualTo(1);
 
