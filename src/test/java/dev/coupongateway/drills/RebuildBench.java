@@ -66,7 +66,7 @@ class RebuildBench {
 		long before = heap.stream().mapToLong((pool) -> pool.getUsage().getUsed()).sum();
 		heap.forEach(MemoryPoolMXBean::resetPeakUsage);
 		long started = System.nanoTime();
-		await().atMost(Duration.ofMinutes(10))
+		await().atMost(Duration.ofMinutes(Long.getLong("bench.minutes", 10)))
 			.pollInterval(Duration.ofMillis(100))
 			.ignoreExceptions()
 			.until(() -> this.campaigns.rebuild(campaign).block(Duration.ofSeconds(30)) != null);
