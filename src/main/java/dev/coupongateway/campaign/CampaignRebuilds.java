@@ -141,7 +141,10 @@ public class CampaignRebuilds {
 		String campaignId = campaign.id();
 		return this.state.lease(campaignId, this.settings.lease())
 			.switchIfEmpty(Mono.error(() -> rebuilding(campaignId, "another instance is checking it")))
-			.flatMap((token) -> rebuild(campaign, token)
+			.flatMap((token) -> this.state.fences(campaign, markerTtl())
+				// checked meanwhile (by another instance, or a creation that was still writing): nothing to do
+				.flatMap((fences) -> fences.stream().allMatch((fence) -> fence.state() == FenceState.CHECKED)
+						? Mono.just(false) : rebuild(campaign, token))
 				.flatMap((written) -> this.state.configureWaitingRoom(campaign).thenReturn(written))
 				.flatMap((written) -> {
 				if (written) {

@@ -33,6 +33,11 @@ public class CampaignState {
 	@SuppressWarnings("rawtypes")
 	private final RedisScript<List> fenceScript = LuaScripts.of("fence.lua", List.class);
 
+	/** Gives a lease back only if the token still holds it. */
+	private final RedisScript<Long> releaseScript = RedisScript.of("""
+			if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+			return 0""", Long.class);
+
 	/** Most users (with their coupons) sent in one step of a check; a million stored coupons take 500 steps. */
 	private static final int USERS_PER_STEP = 2_000;
 
@@ -125,10 +130,6 @@ public class CampaignState {
 		return this.redis.execute(this.releaseScript, List.of(CampaignKeys.of(campaignId).rebuildLease()), List.of(token))
 			.then();
 	}
-
-	private final RedisScript<Long> releaseScript = RedisScript.of("""
-			if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-			return 0""", Long.class);
 
 	/**
 	 * Whether each bucket's state was checked against PostgreSQL on the server it lives on now, and since
