@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.coupongateway.system.CouponProperties;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.Disposable;
@@ -63,9 +65,15 @@ class CampaignCopies implements SmartLifecycle {
 
 	private volatile Disposable subscription;
 
-	CampaignCopies(CampaignRepository repository, ReactiveStringRedisTemplate redis, CouponProperties properties) {
+	private final Counter reads;
+
+	CampaignCopies(CampaignRepository repository, ReactiveStringRedisTemplate redis, CouponProperties properties,
+			MeterRegistry meters) {
 		this.repository = repository;
 		this.redis = redis;
+		this.reads = Counter.builder("coupon.campaign.reads")
+			.description("Campaigns read from PostgreSQL by id: copies made or refreshed, ids looked for")
+			.register(meters);
 		this.refreshNanos = properties.campaigns().refresh().toNanos();
 		this.unknown = Caffeine.newBuilder()
 			.maximumSize(properties.campaigns().unknownMax())
@@ -103,7 +111,7 @@ class CampaignCopies implements SmartLifecycle {
 
 	private Mono<Campaign> read(String campaignId) {
 		long seen = this.changes.get();
-		return this.repository.findById(campaignId).doOnNext((campaign) -> {
+		return this.repository.findById(campaignId).doOnSubscribe((s) -> this.reads.increment()).doOnNext((campaign) -> {
 			this.known.add(campaignId);
 			// a change heard while reading may be newer than what was read: not kept
 			if (this.changes.get() == seen) {

@@ -53,7 +53,9 @@ class StockStreamStallTests {
 
 	private static final Pattern ID = Pattern.compile("^id:(.+)$", Pattern.MULTILINE);
 
-	private static final int STOCK = 1_500;
+	// enough frames (about 150 bytes each) to overflow the stalled connection many times over: with 1,500, the
+	// 10-20 KB that loopback buffers hold could take every frame of a fast run, and nothing was skipped
+	private static final int STOCK = 5_000;
 
 	@LocalServerPort
 	private int port;
