@@ -7,6 +7,7 @@ import java.util.UUID;
 
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
+import dev.coupongateway.RegistryOrder;
 import dev.coupongateway.system.LuaScripts;
 import org.junit.jupiter.api.Test;
 
@@ -42,8 +43,8 @@ class StockMoveSweeperTests {
 				this.redis.opsForValue().set(CampaignKeys.of(id).journal(), "not a hash").block(Duration.ofSeconds(5));
 				broken.add(id);
 			}
-			while (!brokenFirst(healthy) && broken.size() < 50);
-			assertThat(brokenFirst(healthy)).isTrue();
+			while (!RegistryOrder.brokenFirst(this.redis, healthy, CampaignKeys::journal) && broken.size() < 50);
+			assertThat(RegistryOrder.brokenFirst(this.redis, healthy, CampaignKeys::journal)).isTrue();
 			// a move reserved in bucket 1 whose mover died before crediting bucket 0
 			CampaignKeys source = CampaignKeys.of(healthy, 1);
 			CampaignKeys target = CampaignKeys.of(healthy, 0);
@@ -64,18 +65,5 @@ class StockMoveSweeperTests {
 		}
 	}
 
-	private boolean brokenFirst(String healthy) {
-		List<String> order = this.redis.opsForSet().members(CampaignKeys.ALL_CAMPAIGNS).collectList()
-			.block(Duration.ofSeconds(5));
-		for (String id : order) {
-			if (id.equals(healthy)) {
-				return false;
-			}
-			if ("string".equals(this.redis.type(CampaignKeys.of(id).journal()).block(Duration.ofSeconds(5)).code())) {
-				return true;
-			}
-		}
-		return false;
-	}
 
 }

@@ -7,6 +7,7 @@ import java.util.UUID;
 
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
+import dev.coupongateway.RegistryOrder;
 import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.issue.Outbox;
 import org.junit.jupiter.api.Test;
@@ -66,8 +67,8 @@ class RelayDrainTests {
 				this.redis.opsForValue().set(keys.outbox(), "not a stream").block(Duration.ofSeconds(5));
 				broken.add(id);
 			}
-			while (!brokenFirst(healthy) && broken.size() < 50);
-			assertThat(brokenFirst(healthy)).isTrue();
+			while (!RegistryOrder.brokenFirst(this.redis, healthy, CampaignKeys::settings) && broken.size() < 50);
+			assertThat(RegistryOrder.brokenFirst(this.redis, healthy, CampaignKeys::settings)).isTrue();
 			UUID couponId = UUID.randomUUID();
 			this.redis.opsForStream()
 				.add(StreamRecords.newRecord()
@@ -87,20 +88,6 @@ class RelayDrainTests {
 		}
 	}
 
-	/** Whether a campaign whose settings are not a hash comes before {@code healthy} in the relay's order. */
-	private boolean brokenFirst(String healthy) {
-		List<String> order = this.redis.opsForSet().members(CampaignKeys.ALL_CAMPAIGNS).collectList()
-			.block(Duration.ofSeconds(5));
-		for (String id : order) {
-			if (id.equals(healthy)) {
-				return false;
-			}
-			if ("string".equals(this.redis.type(CampaignKeys.of(id).settings()).block(Duration.ofSeconds(5)).code())) {
-				return true;
-			}
-		}
-		return false;
-	}
 
 	private void backlog(String campaign, int entries) {
 		String key = CampaignKeys.of(campaign).outbox();
