@@ -124,6 +124,16 @@ public class Fixtures {
 			.block(Duration.ofSeconds(10));
 	}
 
+	/** The records of the campaign kept in {@code coupon_conflict}: coupon id to the reason it was refused. */
+	public java.util.Map<String, String> conflictReasons(String campaignId) {
+		return this.db.sql("SELECT coupon_id::text AS id, reason FROM coupon_conflict WHERE campaign_id = :c")
+			.bind("c", campaignId)
+			.map((row) -> java.util.Map.entry(row.get("id", String.class), row.get("reason", String.class)))
+			.all()
+			.collectMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue)
+			.block(Duration.ofSeconds(10));
+	}
+
 	/** Users holding more than one row in the campaign (empty when one coupon per user held). */
 	public List<String> usersWithMoreThan(String campaignId, int limit) {
 		return this.db

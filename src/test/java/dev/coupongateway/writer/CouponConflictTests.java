@@ -71,9 +71,9 @@ class CouponConflictTests {
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedCouponIds(campaign).contains(fine.couponId()));
 		publish(List.of(beyondStock, beyondLimit, sequenceTaken));
 
-		await().atMost(Duration.ofSeconds(30)).until(() -> conflicts(campaign).size() == 3);
+		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.conflictReasons(campaign).size() == 3);
 		assertThat(this.fixtures.storedCouponIds(campaign)).containsExactly(fine.couponId());
-		assertThat(conflicts(campaign)).containsOnly(
+		assertThat(this.fixtures.conflictReasons(campaign)).containsOnly(
 				Map.entry(beyondStock.couponId().toString(), "sequence outside the stock"),
 				Map.entry(beyondLimit.couponId().toString(), "user slot outside the per-user limit"),
 				Map.entry(sequenceTaken.couponId().toString(), "sequence already stored for another coupon"));
@@ -138,14 +138,6 @@ class CouponConflictTests {
 			.block(Duration.ofSeconds(30));
 	}
 
-	private Map<String, String> conflicts(String campaign) {
-		return this.db.sql("SELECT coupon_id::text AS id, reason FROM coupon_conflict WHERE campaign_id = :c")
-			.bind("c", campaign)
-			.map((row) -> Map.entry(row.get("id", String.class), row.get("reason", String.class)))
-			.all()
-			.collectMap(Map.Entry::getKey, Map.Entry::getValue)
-			.block(Duration.ofSeconds(5));
-	}
 
 	private List<ConsumerRecord<String, byte[]>> deadLetters(int expected, String campaign) {
 		Properties config = new Properties();

@@ -17,7 +17,6 @@ import dev.coupongateway.writer.CouponRows.Stored;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.r2dbc.core.DatabaseClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.SoftAssertions.assertSoftly;
@@ -43,8 +42,6 @@ class CouponRowsTests {
 	@Autowired
 	private Fixtures fixtures;
 
-	@Autowired
-	private DatabaseClient db;
 
 	@Test
 	void whenTwoStatementsStoreTheSameBatchAtOnceThenEachCouponIsStoredOnceAndNoneIsAConflict() throws Exception {
@@ -67,7 +64,7 @@ class CouponRowsTests {
 		assertThat(inserted).isEqualTo(ROUNDS * BATCH);
 		// counts, not lists: a failure says how many of the rounds went wrong
 		assertSoftly((softly) -> {
-			softly.assertThat(conflicts(campaign).size()).as("stored coupons kept as conflicts").isZero();
+			softly.assertThat(this.fixtures.conflictReasons(campaign).size()).as("stored coupons kept as conflicts").isZero();
 			softly.assertThat(refused.size()).as("stored coupons owed to the DLT").isZero();
 			softly.assertThat(refused.stream().filter(Refusal::kept).count()).as("stored coupons counted as conflicts")
 				.isZero();
@@ -90,7 +87,7 @@ class CouponRowsTests {
 			}
 		}
 		assertThat(this.fixtures.storedRows(campaign)).isEqualTo(ROUNDS);
-		Map<String, String> conflicts = conflicts(campaign);
+		Map<String, String> conflicts = this.fixtures.conflictReasons(campaign);
 		assertThat(conflicts).hasSize(ROUNDS);
 		assertThat(conflicts.keySet()).doesNotContainAnyElementsOf(
 				this.fixtures.storedCouponIds(campaign).stream().map(UUID::toString).toList());
@@ -116,21 +113,13 @@ class CouponRowsTests {
 		String source = (refused == first) ? campaign + "-3@1" : campaign + "-3@2";
 		assertThat(stored.refused())
 			.containsExactly(new Refusal(refused.couponId().toString(), SEQUENCE_TAKEN, source, true));
-		assertThat(conflicts(campaign)).containsExactly(Map.entry(refused.couponId().toString(), SEQUENCE_TAKEN));
+		assertThat(this.fixtures.conflictReasons(campaign)).containsExactly(Map.entry(refused.couponId().toString(), SEQUENCE_TAKEN));
 	}
 
 	private Stored insert(List<Received> batch) {
 		return this.rows.insert(batch).block(Duration.ofSeconds(10));
 	}
 
-	private Map<String, String> conflicts(String campaign) {
-		return this.db.sql("SELECT coupon_id::text AS id, reason FROM coupon_conflict WHERE campaign_id = :c")
-			.bind("c", campaign)
-			.map((row) -> Map.entry(row.get("id", String.class), row.get("reason", String.class)))
-			.all()
-			.collectMap(Map.Entry::getKey, Map.Entry::getValue)
-			.block(Duration.ofSeconds(5));
-	}
 
 	private static Received received(CouponIssued event, String source) {
 		return new Received(event, event.campaignId() + ":" + event.userId(),
