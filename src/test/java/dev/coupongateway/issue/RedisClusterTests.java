@@ -100,12 +100,13 @@ class RedisClusterTests {
 			.toList(), 48);
 
 		assertThat(answers.stream().filter(Answer::granted)).hasSize(300);
-		// a claim that met the last units in transit between buckets was told to try again: it is sold out now
+		// a claim that met the last units in transit between buckets (if any did: it depends on the timing) was
+		// told to try again: it is sold out now
 		List<Answer> retried = claims.concurrently(answers.stream()
 			.filter((answer) -> answer.status() == 503)
 			.map((answer) -> new Claim(hot, answer.userId()))
 			.toList(), 8);
-		assertThat(retried).extracting(Answer::status).containsOnly(410);
+		assertThat(retried).allSatisfy((answer) -> assertThat(answer.status()).isEqualTo(410));
 		assertThat(answers.stream().filter((answer) -> answer.status() == 410)).hasSize(600 - retried.size());
 		await().atMost(Duration.ofSeconds(30)).until(() -> fixtures.storedRows(hot) == 300);
 		assertThat(new HashSet<>(fixtures.storedCouponIds(hot))).hasSize(300);
