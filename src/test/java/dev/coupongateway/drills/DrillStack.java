@@ -48,6 +48,9 @@ final class DrillStack implements AutoCloseable {
 
 	private final Path jar;
 
+	/** The jar of the next {@link #instance} only (a side-by-side benchmark of two builds), then the drill's own. */
+	private Path jarOverride;
+
 	private final List<String> overrides;
 
 	private final List<GatewayProcess> instances = new CopyOnWriteArrayList<>();
@@ -97,9 +100,17 @@ final class DrillStack implements AutoCloseable {
 				"--spring.r2dbc.password=postgres", "--coupon.kafka.bootstrap-servers=" + this.kafka.bootstrapServers()));
 		settings.addAll(this.overrides);
 		settings.addAll(List.of(extra));
-		GatewayProcess instance = new GatewayProcess(name, this.dir, this.jar, roles, settings);
+		GatewayProcess instance = new GatewayProcess(name, this.dir, (this.jarOverride != null) ? this.jarOverride : this.jar,
+				roles, settings);
+		this.jarOverride = null;
 		this.instances.add(instance);
 		return instance;
+	}
+
+	/** Makes the next {@link #instance} run another build of the gateway (a baseline to compare with). */
+	DrillStack nextFrom(Path jar) {
+		this.jarOverride = jar;
+		return this;
 	}
 
 	/** Launches the JVMs together (they share 2 cores: starting in parallel is quicker), waits for each. */

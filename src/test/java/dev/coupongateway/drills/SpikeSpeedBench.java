@@ -76,7 +76,17 @@ public final class SpikeSpeedBench {
 			GatewayProcess limits = stack.instance("gateway-limits", "gateway", warmup, "--coupon.limits.user-interval=1ms",
 					"--coupon.limits.address-interval=1ms", "--coupon.limits.address-burst=1000000000")
 				.jvm(this.gatewayJvm);
-			stack.start(combined, gatewayOnly, redisAck, limits);
+			// BASELINE_JAR: another build of the gateway (say, before an upgrade), measured in the same run on the
+			// answers that touch neither Kafka nor PostgreSQL, so both builds share the one stack
+			String baselineJar = env("BASELINE_JAR", "");
+			GatewayProcess baseline = baselineJar.isEmpty() ? null
+					: stack.nextFrom(Path.of(baselineJar)).instance("baseline", "gateway", warmup).jvm(this.gatewayJvm);
+			if (baseline != null) {
+				stack.start(combined, gatewayOnly, redisAck, limits, baseline);
+			}
+			else {
+				stack.start(combined, gatewayOnly, redisAck, limits);
+			}
 			noop.awaitUp();
 
 			String grants = stack.createCampaign("bench-grants", 10_000_000, 1);
@@ -103,6 +113,18 @@ public final class SpikeSpeedBench {
 			// a hostile client spraying an id that was never created: answered without PostgreSQL (issue 21)
 			targets.put("unknown campaign (all 404)",
 					new Target(combined.baseUri().toString(), claims("bench-never-created"), null));
+			if (baseline != null) {
+				wrk(baseline.baseUri().toString(), claims(soldOut), "warm", "1s", null);
+				targets.put("sold-out (all 410), BASELINE_JAR",
+						new Target(baseline.baseUri().toString(), claims(soldOut), null));
+				targets.put("duplicates (all 409), BASELINE_JAR",
+						new Target(baseline.baseUri().toString(), claims(dupes), "100"));
+			}
+			// ONLY: a regular expression on the rows' names, to run a few of them
+			String only = env("ONLY", "");
+			if (!only.isEmpty()) {
+				targets.keySet().removeIf((name) -> !java.util.regex.Pattern.compile(only).matcher(name).find());
+			}
 
 			Drills.log("Warm-up: " + this.warmup + " of load on each system");
 			wrk(noop.baseUri(), "/noop", "warmup", this.warmup, null);
@@ -110,6 +132,9 @@ public final class SpikeSpeedBench {
 			wrk(gatewayOnly.baseUri().toString(), claims(grantsOnly), "warmup", this.warmup, null);
 			wrk(redisAck.baseUri().toString(), claims(grantsRedisAck), "warmup", this.warmup, null);
 			wrk(limits.baseUri().toString(), claims(grantsLimits), "warmup", this.warmup, null);
+			if (baseline != null) {
+				wrk(baseline.baseUri().toString(), claims(soldOut), "warmup", this.warmup, null);
+			}
 
 			Map<String, List<Wrk.Result>> results = new LinkedHashMap<>();
 			for (int run = 1; run <= this.runs; run++) {
@@ -121,7 +146,12 @@ public final class SpikeSpeedBench {
 						jcmd(combined.pid(), "JFR.start", "name=bench", "settings=profile", "filename=" + recording);
 					}
 					Map<String, Long> pids = new LinkedHashMap<>();
-					for (OsProcess process : List.of(combined, gatewayOnly, redisAck, limits, noop, stack.redis, stack.kafka)) {
+					List<OsProcess> measured = new ArrayList<>(List.of(combined, gatewayOnly, redisAck, limits, noop, stack.redis,
+							stack.kafka));
+					if (baseline != null) {
+						measured.add(baseline);
+					}
+					for (OsProcess process : measured) {
 						pids.put(process.name(), pidOf(process));
 					}
 					Map<String, Long> before = new LinkedHashMap<>();
@@ -156,8 +186,10 @@ public final class SpikeSpeedBench {
 			combined.terminate(Duration.ofSeconds(30));
 			redisAck.terminate(Duration.ofSeconds(30));
 			limits.terminate(Duration.ofSeconds(30));
-			firstSeconds(stack, grants, Wrk.median(results.get("grants, gateway + writer in one JVM")));
-			drain(stack, gatewayOnly);
+			if (only.isEmpty()) {
+				firstSeconds(stack, grants, Wrk.median(results.get("grants, gateway + writer in one JVM")));
+				drain(stack, gatewayOnly);
+			}
 		}
 		Path out = Drills.root().resolve("spike-speed.md");
 		Drills.write(out, this.report.toString());
