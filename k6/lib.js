@@ -1,13 +1,15 @@
-// Helpers shared by the k6 scripts of this folder: settings from -e NAME=value, the admin API, and
-// reading the gateway's answers (JSON bodies, problem+json codes).
+// Helpers shared by the k6 scripts of this folder: settings from -e NAME=value, the admin API,
+// reading the gateway's answers (JSON bodies, problem+json codes), failing a run, and the end-of-test
+// summary (a JSON file under RESULTS_DIR and a text summary on stdout, without any remote module).
 import http from 'k6/http';
 import crypto from 'k6/crypto';
 import encoding from 'k6/encoding';
+import exec from 'k6/execution';
 
 /** The gateway (or the load balancer in front of it), without a trailing slash. */
 export const BASE_URL = (__ENV.BASE_URL || 'http://localhost:8080').replace(/\/+$/, '');
 
-/** Bearer token of the admin API (dev services default; compose default is change-me). */
+/** Bearer token of the admin API in `header` mode (the dev services' default; compose runs `jwt` mode). */
 export const ADMIN_TOKEN = __ENV.ADMIN_TOKEN || 'dev-admin-token';
 
 /**
@@ -184,4 +186,114 @@ export function stockViolations(stock, expectedTotal) {
 /** A short run id (base 36 time), to keep user ids of different runs apart. */
 export function runId() {
   return Date.now().toString(36);
+}
+
+/**
+ * Marks the run failed (exit code 110) even when thresholds are ignored (--no-thresholds); k6 versions
+ * without exec.test.fail abort it instead (exit code 108).
+ */
+export function failTest(message) {
+  console.error(message);
+  if (typeof exec.test.fail === 'function') {
+    exec.test.fail(message);
+  } else {
+    exec.test.abort(message);
+  }
+}
+
+/**
+ * What a script's handleSummary returns: k6's summary data as JSON in
+ * RESULTS_DIR/<script>-<UTC timestamp>.json (RESULTS_DIR defaults to k6/results, relative to the directory
+ * k6 runs in; k6 does not create it) and a text summary on stdout. k6 prints its own text summary only
+ * when handleSummary returns nothing, and its formatter is a remote jslib module (network at run time),
+ * so the text comes from textSummary below.
+ */
+export function summary(script, data) {
+  const dir = envString('RESULTS_DIR', 'k6/results').replace(/\/+$/, '');
+  const file = `${dir}/${script}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+  const result = { stdout: `${textSummary(data)}\n  summary: ${file}\n\n` };
+  result[file] = JSON.stringify(data, null, 2);
+  return result;
+}
+
+/** A plain-text end-of-test summary of k6's summary data: thresholds, checks, then every metric. */
+export function textSummary(data) {
+  const metrics = (data && data.metrics) || {};
+  const names = Object.keys(metrics).sort();
+  const stats = (data && data.options && data.options.summaryTrendStats) || ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'];
+  const lines = [''];
+  const thresholds = [];
+  names.forEach((name) => {
+    const t = metrics[name].thresholds || {};
+    Object.keys(t).forEach((expr) => thresholds.push(`  ${t[expr].ok ? '✓' : '✗'} ${name} ${expr}: ${metricText(metrics[name], stats)}`));
+  });
+  if (thresholds.length > 0) {
+    const crossed = thresholds.filter((l) => l.startsWith('  ✗')).length;
+    lines.push(`THRESHOLDS (${crossed === 0 ? 'all passed' : `${crossed} crossed`})`, ...thresholds, '');
+  }
+  const checks = [];
+  collectChecks(data && data.root_group, '', checks);
+  if (checks.length > 0) {
+    lines.push('CHECKS');
+    checks.forEach((c) => lines.push(`  ${c.fails === 0 ? '✓' : '✗'} ${c.name}: ${c.passes} passed, ${c.fails} failed`));
+    lines.push('');
+  }
+  const width = names.reduce((w, n) => Math.max(w, n.length), 0) + 3;
+  lines.push('METRICS');
+  names.forEach((name) => lines.push(`  ${(`${name} `).padEnd(width, '.')}: ${metricText(metrics[name], stats)}`));
+  const ms = data && data.state ? data.state.testRunDurationMs : undefined;
+  if (typeof ms === 'number') {
+    lines.push('', `  test run: ${formatValue(ms, 'time')}`);
+  }
+  return lines.join('\n');
+}
+
+function collectChecks(group, prefix, out) {
+  if (!group) {
+    return;
+  }
+  const path = group.name ? `${prefix}${group.name} / ` : prefix;
+  (group.checks || []).forEach((c) => out.push({ name: `${path}${c.name}`, passes: c.passes, fails: c.fails }));
+  (group.groups || []).forEach((g) => collectChecks(g, path, out));
+}
+
+function metricText(metric, stats) {
+  const v = metric.values || {};
+  const unit = metric.contains;
+  switch (metric.type) {
+    case 'counter':
+      return `${formatValue(v.count, unit)} (${formatValue(v.rate, 'default')}/s)`;
+    case 'gauge':
+      return `${formatValue(v.value, unit)} min=${formatValue(v.min, unit)} max=${formatValue(v.max, unit)}`;
+    case 'rate':
+      return `${formatValue(100 * v.rate, 'default')}% (${v.passes} of ${v.passes + v.fails})`;
+    case 'trend':
+      return stats.filter((s) => v[s] !== undefined).map((s) => `${s}=${formatValue(v[s], s === 'count' ? 'default' : unit)}`).join(' ');
+    default:
+      return JSON.stringify(v);
+  }
+}
+
+function formatValue(value, unit) {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    return String(value);
+  }
+  const round = (x) => String(Math.round(x * 100) / 100);
+  if (unit === 'time') {
+    if (value >= 1000) {
+      return `${round(value / 1000)}s`;
+    }
+    return value >= 1 ? `${round(value)}ms` : `${round(value * 1000)}µs`;
+  }
+  if (unit === 'data') {
+    const units = ['B', 'kB', 'MB', 'GB'];
+    let i = 0;
+    let x = value;
+    while (x >= 1000 && i < units.length - 1) {
+      x /= 1000;
+      i++;
+    }
+    return `${round(x)} ${units[i]}`;
+  }
+  return round(value);
 }

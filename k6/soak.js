@@ -4,10 +4,10 @@
 // a writer that keeps up (time to STORED stays flat), and consistent stock counts at the end.
 //
 //   k6 run k6/soak.js
-//   k6 run -e BASE_URL=http://localhost:8080 -e ADMIN_TOKEN=change-me -e RATE=300 -e DURATION=1h k6/soak.js
+//   k6 run -e BASE_URL=http://localhost:8080 -e IDENTITY=jwt -e JWT_SECRET=$COUPON_JWT_SECRET -e RATE=300 -e DURATION=1h k6/soak.js
 //
 // Settings (-e NAME=value), with their defaults:
-//   BASE_URL=http://localhost:8080  ADMIN_TOKEN=dev-admin-token
+//   BASE_URL=http://localhost:8080  ADMIN_TOKEN=dev-admin-token   RESULTS_DIR=k6/results (the JSON summary)
 //   IDENTITY=header   (jwt: bearer tokens minted per user with JWT_SECRET; JWT_ISSUER, JWT_AUDIENCE when checked)
 //   DURATION=10m  RATE=200 (iterations/s)  PRE_VUS=50  MAX_VUS=500
 //   CAMPAIGNS=3  STOCK=25000 (each; the last campaign gets STOCK/20, so it sells out during the soak)
@@ -22,7 +22,7 @@ import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import {
   BASE_URL, CLAIM_STATUSES, bodyJson, createCampaign, describe, envFloat, envInt, envString, problemCode,
-  readStock, runId, stockViolations, userHeaders,
+  failTest, readStock, runId, stockViolations, summary, userHeaders,
 } from './lib.js';
 
 const DURATION = envString('DURATION', '10m');
@@ -282,10 +282,11 @@ export function teardown(data) {
   console.log(`soak summary: ${lines.join(' | ')} -> ${problems.length === 0 ? 'OK' : `FAILED: ${problems.join('; ')}`}`);
   if (problems.length > 0) {
     const message = `stock invariant broken: ${problems.join('; ')}`;
-    if (typeof exec.test.fail === 'function') {
-      exec.test.fail(message);
-    } else {
-      exec.test.abort(message);
-    }
+    failTest(message);
   }
+}
+
+// The summary: JSON under RESULTS_DIR (k6/results) and the text on stdout (lib.js).
+export function handleSummary(data) {
+  return summary('soak', data);
 }

@@ -12,10 +12,10 @@
 // a request timeout after STREAM_TIMEOUT, and its checks fail.
 //
 //   k6 run k6/stock-stream.js
-//   k6 run -e BASE_URL=http://localhost:8080 -e ADMIN_TOKEN=change-me -e WATCHERS=200 -e STOCK=2000 k6/stock-stream.js
+//   k6 run -e BASE_URL=http://localhost:8080 -e IDENTITY=jwt -e JWT_SECRET=$COUPON_JWT_SECRET -e WATCHERS=200 -e STOCK=2000 k6/stock-stream.js
 //
 // Settings (-e NAME=value), with their defaults:
-//   BASE_URL=http://localhost:8080  ADMIN_TOKEN=dev-admin-token
+//   BASE_URL=http://localhost:8080  ADMIN_TOKEN=dev-admin-token   RESULTS_DIR=k6/results (the JSON summary)
 //   IDENTITY=header   (jwt: bearer tokens minted per user with JWT_SECRET; JWT_ISSUER, JWT_AUDIENCE when checked)
 //   WATCHERS=50  STOCK=500  CLAIM_VUS=20  CLAIM_DELAY=3s (lets the watchers connect first)
 //   STREAM_TIMEOUT=120s  FIRST_EVENT_MS=1000 (p95 of the time to the first byte of a stream)
@@ -27,7 +27,7 @@ import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import {
   BASE_URL, CLAIM_STATUSES, bodyJson, createCampaign, describe, envInt, envString, problemCode, readStock,
-  runId, stockViolations, userHeaders,
+  runId, stockViolations, summary, failTest, userHeaders,
 } from './lib.js';
 
 const WATCHERS = envInt('WATCHERS', 50);
@@ -228,10 +228,11 @@ export function teardown(data) {
     + `remaining=${s.remaining} -> ${problems.length === 0 ? 'OK' : `FAILED: ${problems.join('; ')}`}`);
   if (s.issued > s.total) {
     const message = `OVERSOLD ${data.campaignId}: issued ${s.issued} > total ${s.total}`;
-    if (typeof exec.test.fail === 'function') {
-      exec.test.fail(message);
-    } else {
-      exec.test.abort(message);
-    }
+    failTest(message);
   }
+}
+
+// The summary: JSON under RESULTS_DIR (k6/results) and the text on stdout (lib.js).
+export function handleSummary(data) {
+  return summary('stock-stream', data);
 }

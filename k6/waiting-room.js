@@ -1,28 +1,31 @@
 // A drop with a waiting room: people arrive faster than the room admits them; each joins the line
 // (POST /queue), asks for its place every POLL seconds until admitted (the answer carries a signed
 // ticket), then claims with it (X-Queue-Ticket). Some also try to claim without a ticket first, which
-// must be refused (403 NOT_ADMITTED). Checks: nobody claims without being admitted, nobody is admitted
-// before ADMIT_PER_SECOND could have reached their place (place <= rate x seconds since the line opened
-// + 1), places only come down while waiting, and the campaign never grants more than its stock.
+// must be refused (403 NOT_ADMITTED). Once the stock is gone, joining (and looking at one's place)
+// answers 410 SOLD_OUT, counted in sold_out like a claim's. Checks: nobody claims without being
+// admitted, nobody is admitted before ADMIT_PER_SECOND could have reached their place (place <= rate x
+// seconds since the line opened + 1), places only come down while waiting, and the campaign never
+// grants more than its stock.
 //
 //   k6 run k6/waiting-room.js
 //   k6 run -e ARRIVAL_RPS=40 -e ARRIVE_FOR=10s -e ADMIT_PER_SECOND=20 -e STOCK=200 k6/waiting-room.js
 //
 // Settings (-e NAME=value), with their defaults:
-//   BASE_URL=http://localhost:8080  ADMIN_TOKEN=dev-admin-token
-//   IDENTITY=header   (jwt: bearer tokens minted per user with JWT_SECRET)
+//   BASE_URL=http://localhost:8080  ADMIN_TOKEN=dev-admin-token   RESULTS_DIR=k6/results (the JSON summary)
+//   IDENTITY=header   (jwt: bearer tokens minted per user with JWT_SECRET; JWT_ISSUER, JWT_AUDIENCE when checked)
 //   CAMPAIGN=line-<timestamp>   STOCK=200   ADMIT_PER_SECOND=20   TICKET_TTL=PT1M
 //   ARRIVAL_RPS=40   ARRIVE_FOR=10s   (people joining a second, and for how long)
 //   POLL=1   seconds between a waiting person's looks at their place
 //   MAX_WAIT=120   seconds a person waits at most before giving up (counted, not an error)
 //   NO_TICKET_RATE=0.1   share of people who first try to claim without a ticket
 //   PRE_VUS=100  MAX_VUS=800
+// See k6/README.md for how to read the result.
 import http from 'k6/http';
 import { check, sleep } from 'k6';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import {
-  BASE_URL, bodyJson, createCampaign, describe, envFloat, envInt, envString, problemCode, readStock, runId,
-  stockViolations, userHeaders,
+  BASE_URL, bodyJson, createCampaign, describe, envFloat, envInt, envString, failTest, problemCode, readStock,
+  runId, stockViolations, summary, userHeaders,
 } from './lib.js';
 
 const STOCK = envInt('STOCK', 200);
@@ -45,6 +48,8 @@ const admittedAt = new Trend('admitted_at_ms');
 const placeRose = new Counter('place_rose');
 // a person admitted before the room's rate could have reached their place: place > rate x time + 1
 const admittedTooEarly = new Counter('admitted_too_early');
+// Written once, by teardown(): issued - total from /stock when positive.
+const oversold = new Counter('oversold');
 
 http.setResponseCallback(http.expectedStatuses({ min: 200, max: 204 }, 403, 409, 410, 503));
 
@@ -59,12 +64,20 @@ export const options = {
       maxVUs: envInt('MAX_VUS', 800),
     },
   },
+  // As in the other scripts (spike.js): almost no unexpected answer or failed request, every check
+  // passing, nothing oversold; and the room's own promises.
   thresholds: {
-    unexpected_answers: ['rate<0.01'],
+    unexpected_answers: ['rate<0.001'],
+    http_req_failed: ['rate<0.001'],
+    oversold: ['count<1'],
+    checks: ['rate>0.999'],
     place_rose: ['count==0'],
     admitted_too_early: ['count==0'],
   },
-  summaryTrendStats: ['min', 'med', 'p(90)', 'p(99)', 'max', 'count'],
+  // count: admitted_at_ms's count, min and max give the room's pace (k6/README.md)
+  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max', 'count'],
+  setupTimeout: '60s',
+  teardownTimeout: '60s',
 };
 
 export function setup() {
@@ -82,10 +95,19 @@ function join(campaign, user) {
     headers: userHeaders(user), tags: { name: 'queue' }, timeout: '10s',
   });
   const body = bodyJson(res);
-  const ok = check(res, { 'join answers 200 with a place': (r) => r.status === 200 && body && body.place > 0 });
+  // once the campaign is sold out the line gives no new places (and none to those still waiting):
+  // 410 SOLD_OUT, the answer a claim would get
+  const gone = res.status === 410 && problemCode(body) === 'SOLD_OUT';
+  const ok = check(res, {
+    'join answers 200 with a place, or 410 SOLD_OUT': (r) => (r.status === 200 && body && body.place > 0) || gone,
+  });
   unexpected.add(!ok);
   if (!ok) {
-    console.warn(`join ${user}: ${describe(res)}`);
+    console.error(`join ${user}: ${describe(res)}`);
+  }
+  if (gone) {
+    soldOut.add(1);
+    return null;
   }
   return ok ? body : null;
 }
@@ -135,7 +157,7 @@ export default function (data) {
   // seen is no earlier than the admission itself, so this can only catch a room that ran ahead
   if (place.place > ADMIT_PER_SECOND * (seen / 1000) + 1) {
     admittedTooEarly.add(1);
-    console.warn(`${user}: place ${place.place} admitted ${seen} ms after the line opened`);
+    console.error(`${user}: place ${place.place} admitted ${seen} ms after the line opened`);
   }
   const res = claim(data.campaign, user, place.ticket);
   const code = problemCode(bodyJson(res));
@@ -147,15 +169,27 @@ export default function (data) {
   } else if (res.status === 410) {
     soldOut.add(1);
   } else {
-    console.warn(`claim ${user} with a ticket: ${describe(res)}`);
+    console.error(`claim ${user} with a ticket: ${describe(res)}`);
   }
 }
 
 export function teardown(data) {
   const stock = readStock(data.campaign);
   const problems = stockViolations(stock, STOCK);
+  check(stock, {
+    'after the drop: issued <= total': (s) => s.issued <= s.total,
+    'after the drop: remaining == total - issued': (s) => s.remaining === s.total - s.issued,
+  });
+  oversold.add(Math.max(0, stock.issued - stock.total));
+  console.log(`waiting-room summary: campaign=${data.campaign} total=${stock.total} issued=${stock.issued} `
+    + `remaining=${stock.remaining} -> ${problems.length === 0 ? 'OK' : `FAILED: ${problems.join('; ')}`}`);
   if (problems.length > 0) {
-    throw new Error(`stock of ${data.campaign} broken: ${problems.join('; ')}`);
+    // Fail the run loudly even if thresholds are ignored (--no-thresholds): exit code 110 (fail) or 108 (abort).
+    failTest(`stock invariant broken for ${data.campaign}: ${problems.join('; ')}`);
   }
-  console.log(`campaign ${data.campaign}: issued ${stock.issued} of ${stock.total}`);
+}
+
+// The summary: JSON under RESULTS_DIR (k6/results) and the text on stdout (lib.js).
+export function handleSummary(data) {
+  return summary('waiting-room', data);
 }
