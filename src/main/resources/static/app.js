@@ -77,7 +77,7 @@ function useIdentity(mode) {
   $('token').disabled = !jwt;
   $('as-user').hidden = jwt;
   $('user').disabled = jwt;
-  if (jwt) {
+  if (jwt && !$('token').value) {
     try {
       $('token').value = sessionStorage.getItem(TOKEN_KEY) || '';
     } catch (e) {

@@ -217,6 +217,9 @@ class StockPageBrowserTests {
 			wait.until(ExpectedConditions.textMatches(By.id("outcome"), Pattern.compile("You got coupon #\\d+.*")));
 			wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#mine li.coupon"), 1));
 			assertAccessible("in jwt mode, after a claim");
+			// the token stays for this tab: after a reload the page still knows whose coupons to show
+			this.browser.navigate().refresh();
+			wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#mine li.coupon"), 1));
 			// the coupon is the token's subject's
 			jwt.get().uri("/api/campaigns/{id}/coupons/mine", campaign)
 				.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("page-jwt-user")))
