@@ -7,6 +7,10 @@ let source = null;
 // the waiting room: the line's own stream, and the ticket admission gave (sent with the claim)
 let line = null;
 let ticket = null;
+// how the gateway wants callers to say who they are (GET /api/identity): 'jwt' or 'header'
+let identity = 'header';
+// the pasted token lives in this tab only: sessionStorage, never localStorage or a cookie
+const TOKEN_KEY = 'coupon-gateway.token';
 
 function show(stock) {
   $('total').textContent = stock.total;
@@ -53,6 +57,58 @@ function watch(campaignId) {
       $('connection').textContent = 'reconnecting…';
     }
   });
+}
+
+async function loadIdentity() {
+  try {
+    const response = await fetch('/api/identity');
+    if (response.ok) {
+      useIdentity((await response.json()).identity);
+    }
+  } catch (e) {
+    // an older gateway, or none: keep the user id field
+  }
+}
+
+function useIdentity(mode) {
+  identity = mode === 'jwt' ? 'jwt' : 'header';
+  const jwt = identity === 'jwt';
+  $('as-token').hidden = !jwt;
+  $('token').disabled = !jwt;
+  $('as-user').hidden = jwt;
+  $('user').disabled = jwt;
+  if (jwt && !$('token').value) {
+    try {
+      $('token').value = sessionStorage.getItem(TOKEN_KEY) || '';
+    } catch (e) {
+      // storage refused (a private window): the token lives in the field only
+    }
+  }
+  document.body.dataset.identity = identity;
+  loadMine();
+}
+
+function keepToken() {
+  try {
+    sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
+  } catch (e) {
+    // storage refused: the token lives in the field only
+  }
+  loadMine();
+}
+
+// who is claiming, as the gateway wants it said; null when the visitor has not said yet
+function credentials() {
+  if (identity === 'jwt') {
+    const token = $('token').value.trim().replace(/^Bearer\s+/i, '');
+    return token ? { Authorization: 'Bearer ' + token } : null;
+  }
+  const user = $('user').value.trim();
+  return user ? { 'X-User-Id': user } : null;
+}
+
+function askForIdentity() {
+  return identity === 'jwt' ? 'Sign in first: paste your sign-in token.' : 'Enter your user id first.';
 }
 
 async function loadCampaigns() {
@@ -119,16 +175,16 @@ function admittedText(admission) {
 }
 
 async function join() {
-  const user = $('user').value.trim();
+  const who = credentials();
   const status = $('line-status');
-  if (!user) {
-    status.textContent = 'Enter your user id first.';
+  if (!who) {
+    status.textContent = askForIdentity();
     return;
   }
   leaveLine();
   const campaignId = $('campaign').value;
   const response = await fetch('/api/campaigns/' + encodeURIComponent(campaignId) + '/queue', {
-    method: 'POST', headers: { 'X-User-Id': user }
+    method: 'POST', headers: who
   });
   const place = await response.json().catch(() => ({}));
   if (!response.ok) {
@@ -141,8 +197,9 @@ async function join() {
     return;
   }
   status.textContent = waitText(place);
+  // EventSource sends no headers: the line token stands in for the identity the gateway named
   line = new EventSource('/api/campaigns/' + encodeURIComponent(campaignId) + '/queue/stream?user='
-    + encodeURIComponent(user) + '&token=' + encodeURIComponent(place.lineToken));
+    + encodeURIComponent(place.userId) + '&token=' + encodeURIComponent(place.lineToken));
   line.addEventListener('queue', (e) => { status.textContent = waitText(JSON.parse(e.data)); });
   line.addEventListener('admitted', (e) => {
     const admission = JSON.parse(e.data);
@@ -158,8 +215,8 @@ async function join() {
 
 async function claim(event) {
   event.preventDefault();
-  const user = $('user').value.trim();
-  if (!user) {
+  const who = credentials();
+  if (!who) {
     return;
   }
   const button = $('claim');
@@ -168,7 +225,7 @@ async function claim(event) {
   outcome.className = '';
   outcome.textContent = 'Claiming…';
   try {
-    const headers = { 'X-User-Id': user };
+    const headers = { ...who };
     if (ticket) {
       headers['X-Queue-Ticket'] = ticket;
     }
@@ -202,22 +259,24 @@ function message(problem) {
     case 'PAUSED': return 'The campaign is paused; try again soon.';
     case 'RATE_LIMITED': return 'Too many tries; wait a moment.';
     case 'UNAVAILABLE': return 'The shop is busy; try again in a moment.';
-    case 'UNAUTHENTICATED': return 'Enter a valid user id.';
+    case 'UNAUTHENTICATED': return identity === 'jwt'
+      ? 'Your sign-in was refused (expired or not valid here): sign in again and paste the new token.'
+      : 'Enter a valid user id.';
     case 'NOT_ADMITTED': return 'Not your turn yet: join the line and claim once you are admitted.';
     default: return problem.detail || 'Something went wrong.';
   }
 }
 
 async function loadMine() {
-  const user = $('user').value.trim();
+  const who = credentials();
   const list = $('mine');
-  if (!user || !$('campaign').value) {
+  if (!who || !$('campaign').value) {
     list.replaceChildren();
     $('mine-empty').hidden = false;
     return;
   }
   const response = await fetch('/api/campaigns/' + encodeURIComponent($('campaign').value) + '/coupons/mine',
-    { headers: { 'X-User-Id': user } });
+    { headers: who });
   const coupons = response.ok ? (await response.json()).coupons : [];
   list.replaceChildren(...coupons.map((c) => {
     const item = document.createElement('li');
@@ -233,5 +292,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('claim-form').addEventListener('submit', claim);
   $('join').addEventListener('click', join);
   $('user').addEventListener('change', loadMine);
+  $('token').addEventListener('change', keepToken);
+  loadIdentity();
   loadCampaigns();
 });

@@ -30,6 +30,12 @@ public class CurrentUser {
 		this.fromToken = properties.identity() == Identity.JWT;
 	}
 
+	/** How a caller says who they are here, for a page or a client to ask before it claims. */
+	public Scheme scheme() {
+		return this.fromToken ? new Scheme("jwt", "Authorization: Bearer <token>")
+				: new Scheme("header", HEADER + ": <user id>");
+	}
+
 	/** The caller's user id; a {@link ProblemException} (401, or 400 for two ids) when there is no usable one. */
 	public Mono<String> of(ServerRequest request) {
 		if (this.fromToken) {
@@ -47,6 +53,15 @@ public class CurrentUser {
 			return Mono.error(unauthenticated("Send " + HEADER + ": 1 to 64 printable ASCII characters."));
 		}
 		return Mono.just(ids.get(0));
+	}
+
+	/**
+	 * The answer of {@code GET /api/identity}.
+	 *
+	 * @param identity {@code jwt} or {@code header}, as {@code coupon.identity}
+	 * @param send what a claim must carry
+	 */
+	public record Scheme(String identity, String send) {
 	}
 
 	private static ProblemException unauthenticated(String detail) {

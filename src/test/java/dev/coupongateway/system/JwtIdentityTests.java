@@ -107,6 +107,21 @@ class JwtIdentityTests {
 	}
 
 	@Test
+	void whenThePageAsksHowToSignInThenTheAnswerIsPublicAndSaysBearer() {
+		http.get().uri("/api/identity")
+			.exchange()
+			.expectStatus().isOk()
+			.expectBody().jsonPath("$.identity").isEqualTo("jwt")
+			.jsonPath("$.send").isEqualTo("Authorization: Bearer <token>");
+		http.post().uri("/api/identity")
+			.exchange()
+			.expectStatus().isEqualTo(405)
+			.expectHeader().valueEquals("Allow", "GET")
+			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody().jsonPath("$.code").isEqualTo("METHOD_NOT_ALLOWED");
+	}
+
+	@Test
 	void whenTheTokenLacksTheAdminScopeThenTheAdminApiIsForbidden() {
 		String id = Fixtures.uniqueId("jwt");
 		String body = "{\"id\":\"" + id + "\",\"name\":\"Jwt\",\"totalStock\":5}";
