@@ -63,7 +63,7 @@ public final class DevServices {
 
 	@SuppressWarnings("resource")
 	private static Map<String, Object> startContainers() {
-		GenericContainer<?> redis = new GenericContainer<>("redis:6.2-alpine").withExposedPorts(6379);
+		GenericContainer<?> redis = new GenericContainer<>("redis:7-alpine").withExposedPorts(6379);
 		PostgreSQLContainer postgres = new PostgreSQLContainer("postgres:16-alpine");
 		KafkaContainer kafka = new KafkaContainer("apache/kafka:4.1.1");
 		redis.start();
@@ -74,7 +74,7 @@ public final class DevServices {
 				"r2dbc:postgresql://" + postgres.getHost() + ":" + postgres.getMappedPort(5432) + "/"
 						+ postgres.getDatabaseName(),
 				"spring.r2dbc.username", postgres.getUsername(), "spring.r2dbc.password", postgres.getPassword(),
-				"coupon.kafka.bootstrap-servers", kafka.getBootstrapServers());
+				"spring.kafka.bootstrap-servers", kafka.getBootstrapServers());
 	}
 
 	private static Map<String, Object> startEmbedded() {
@@ -107,7 +107,7 @@ public final class DevServices {
 		Map<String, Object> properties() {
 			return Map.of("spring.data.redis.url", this.redis.url(), "spring.r2dbc.url",
 					"r2dbc:postgresql://127.0.0.1:" + this.postgres.getPort() + "/postgres", "spring.r2dbc.username",
-					"postgres", "spring.r2dbc.password", "postgres", "coupon.kafka.bootstrap-servers",
+					"postgres", "spring.r2dbc.password", "postgres", "spring.kafka.bootstrap-servers",
 					this.kafka.getBrokersAsString());
 		}
 

@@ -38,13 +38,12 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 	private final Duration startupTimeout;
 
 	/** Takes the {@link Topics} so the topic is created before the producer warms up. */
-	CouponPublisher(CouponProperties properties, JsonMapper json, Topics topics) {
+	CouponPublisher(CouponProperties properties, KafkaClients clients, JsonMapper json, Topics topics) {
 		this.topic = properties.kafka().topic();
 		this.json = json;
 		this.startupTimeout = properties.kafka().startupTimeout();
 		long deliveryTimeout = properties.kafka().deliveryTimeout().toMillis();
-		Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-				properties.kafka().bootstrapServers(), ProducerConfig.CLIENT_ID_CONFIG, "coupon-gateway",
+		Map<String, Object> config = clients.producer(Map.of(ProducerConfig.CLIENT_ID_CONFIG, "coupon-gateway",
 				ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
 				ProducerConfig.LINGER_MS_CONFIG, LINGER_MS, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
 				(int) deliveryTimeout - LINGER_MS,
@@ -52,7 +51,7 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 				// so a rebuild knows how long a grant of a state Redis lost may still be on its way
 				ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout,
 				// sends run on reactor-kafka's own thread, never on an event loop; bound its wait for metadata
-				ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
+				ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000));
 		// results arrive on Kafka's I/O thread (nothing downstream blocks); close does not wait forever
 		this.sender = KafkaSender.create(SenderOptions.<String, byte[]>create(config)
 			.withKeySerializer(new StringSerializer())

@@ -3,7 +3,6 @@ package dev.coupongateway.event;
 import java.time.Duration;
 import java.util.Map;
 
-import dev.coupongateway.system.CouponProperties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
@@ -19,11 +18,10 @@ class KafkaAdminClient implements DisposableBean {
 
 	final Admin admin;
 
-	KafkaAdminClient(CouponProperties properties) {
-		this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-				properties.kafka().bootstrapServers(), AdminClientConfig.CLIENT_ID_CONFIG, "coupon-admin",
+	KafkaAdminClient(KafkaClients clients) {
+		this.admin = Admin.create(clients.admin(Map.of(AdminClientConfig.CLIENT_ID_CONFIG, "coupon-admin",
 				AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-				10_000));
+				10_000)));
 	}
 
 	@Override

@@ -118,7 +118,6 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	}
 
 	/**
-	 * @param bootstrapServers the brokers
 	 * @param topic the grants topic; poison records go to the same name + {@code .DLT}
 	 * @param partitions partitions of the topic when the gateway creates it
 	 * @param replicationFactor replication of the topic when the gateway creates it
@@ -130,8 +129,7 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	 * @param batchWait longest wait to fill a batch
 	 * @param startupTimeout longest wait at startup to create the topics and warm the producer up
 	 */
-	public record Kafka(@DefaultValue("127.0.0.1:9092") @NotBlank String bootstrapServers,
-			@DefaultValue("coupon.issued") @NotBlank String topic, @DefaultValue("6") @Min(1) int partitions,
+	public record Kafka(@DefaultValue("coupon.issued") @NotBlank String topic, @DefaultValue("6") @Min(1) int partitions,
 			@DefaultValue("1") @Min(1) short replicationFactor, @DefaultValue("2s") @NotNull Duration ackTimeout,
 			@DefaultValue("3s") @NotNull Duration deliveryTimeout, @DefaultValue("coupon-writer") @NotBlank String consumerGroup, @DefaultValue("2000") @Min(1) int batchSize,
 			@DefaultValue("100ms") @NotNull Duration batchWait, @DefaultValue("15s") @NotNull Duration startupTimeout) {

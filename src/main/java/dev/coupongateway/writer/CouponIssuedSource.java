@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.coupongateway.event.CouponIssued;
+import dev.coupongateway.event.KafkaClients;
 import dev.coupongateway.system.CouponProperties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -35,16 +36,15 @@ class CouponIssuedSource {
 
 	private final JsonMapper json;
 
-	CouponIssuedSource(CouponProperties properties, JsonMapper json) {
+	CouponIssuedSource(CouponProperties properties, KafkaClients clients, JsonMapper json) {
 		this.kafka = properties.kafka();
 		this.json = json;
-		Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, this.kafka.bootstrapServers(),
-				ConsumerConfig.GROUP_ID_CONFIG, this.kafka.consumerGroup(), ConsumerConfig.CLIENT_ID_CONFIG,
+		Map<String, Object> config = clients.consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG, this.kafka.consumerGroup(), ConsumerConfig.CLIENT_ID_CONFIG,
 				"coupon-writer", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
 				ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
 				this.kafka.batchSize(),
 				// a writer that died hands its partitions over in seconds, not the default 45 s
-				ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000);
+				ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000));
 		this.options = ReceiverOptions.<String, byte[]>create(config)
 			.withKeyDeserializer(new StringDeserializer())
 			.withValueDeserializer(new ByteArrayDeserializer())

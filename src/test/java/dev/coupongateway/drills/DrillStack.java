@@ -97,7 +97,7 @@ final class DrillStack implements AutoCloseable {
 				: "--spring.data.redis.url=" + this.redis.url();
 		List<String> settings = new ArrayList<>(List.of(redis,
 				"--spring.r2dbc.url=" + this.postgres.r2dbcUrl(), "--spring.r2dbc.username=postgres",
-				"--spring.r2dbc.password=postgres", "--coupon.kafka.bootstrap-servers=" + this.kafka.bootstrapServers()));
+				"--spring.r2dbc.password=postgres", "--spring.kafka.bootstrap-servers=" + this.kafka.bootstrapServers()));
 		settings.addAll(this.overrides);
 		settings.addAll(List.of(extra));
 		GatewayProcess instance = new GatewayProcess(name, this.dir, (this.jarOverride != null) ? this.jarOverride : this.jar,

@@ -1,10 +1,14 @@
 package dev.coupongateway.drills;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -25,7 +29,8 @@ class GatewayKilledDrill {
 			stack.startServers();
 			GatewayProcess writer = stack.instance("writer", "writer");
 			GatewayProcess a = stack.instance("gateway-a", "gateway");
-			GatewayProcess b = stack.instance("gateway-b", "gateway");
+			// gateway-b logs as operators who ship logs set it: one JSON object a line (Boot's ECS format)
+			GatewayProcess b = stack.instance("gateway-b", "gateway", "--logging.structured.format.console=ecs");
 			stack.start(writer, a, b);
 			String campaign = stack.createCampaign("gateway-killed", STOCK, 1);
 
@@ -51,7 +56,23 @@ class GatewayKilledDrill {
 								+ " answers 202, broker thawed; the rest retried at gateway-b");
 				verdict.assertPromisesHeld();
 			}
+			assertEveryLineIsJson(b);
 		}
+	}
+
+	/** What the application logged (not the JVM's own warnings) is JSON, with the fields a shipper reads. */
+	private static void assertEveryLineIsJson(GatewayProcess gateway) throws Exception {
+		JsonMapper json = JsonMapper.builder().build();
+		List<String> lines = Files.readAllLines(gateway.log());
+		assertThat(lines).as("plain-text log lines of " + gateway.name())
+			.noneMatch((line) -> line.matches("^\\d{4}-\\d{2}-\\d{2}T.*"));
+		List<JsonNode> events = lines.stream().filter((line) -> line.startsWith("{")).map(json::readTree).toList();
+		assertThat(events).hasSizeGreaterThan(5)
+			.allSatisfy((event) -> assertThat(event.has("@timestamp") && event.has("message")
+					&& (event.has("log.level") || event.path("log").has("level")))
+				.as(event.toString())
+				.isTrue());
+		assertThat(events).anySatisfy((event) -> assertThat(event.get("message").asString()).startsWith("Started"));
 	}
 
 }

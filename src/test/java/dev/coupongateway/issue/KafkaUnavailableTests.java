@@ -23,7 +23,7 @@ import static org.awaitility.Awaitility.await;
  * once the ack timeout passes, and the miss is counted. A retry gets the same coupon, never a second
  * one. When a node that reaches Kafka runs, its outbox relay delivers the grant: exactly one row.
  */
-@CouponGatewayTest(properties = { "coupon.kafka.bootstrap-servers=127.0.0.1:1", "coupon.kafka.ack-timeout=300ms",
+@CouponGatewayTest(properties = { "spring.kafka.bootstrap-servers=127.0.0.1:1", "coupon.kafka.ack-timeout=300ms",
 		"coupon.kafka.startup-timeout=1s", "coupon.roles=gateway" })
 @DirtiesContext
 class KafkaUnavailableTests {

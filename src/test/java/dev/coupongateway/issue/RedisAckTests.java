@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * outbox entry, without waiting for Kafka, which here is unreachable (and the ack timeout long): the
  * answer comes at once, the entry waits in the outbox for the relay.
  */
-@CouponGatewayTest(properties = { "coupon.issue.ack=redis", "coupon.kafka.bootstrap-servers=127.0.0.1:1",
+@CouponGatewayTest(properties = { "coupon.issue.ack=redis", "spring.kafka.bootstrap-servers=127.0.0.1:1",
 		"coupon.kafka.ack-timeout=20s", "coupon.kafka.startup-timeout=1s", "coupon.roles=gateway" })
 @DirtiesContext
 class RedisAckTests {

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * KafkaUnavailableTests), so its readiness, what the load balancer routes by, stays UP; the full health
  * is DOWN, and says why only to the operator, never Kafka's error text to anyone.
  */
-@CouponGatewayTest(properties = { "coupon.kafka.bootstrap-servers=127.0.0.1:1", "coupon.kafka.startup-timeout=1s",
+@CouponGatewayTest(properties = { "spring.kafka.bootstrap-servers=127.0.0.1:1", "coupon.kafka.startup-timeout=1s",
 		"coupon.roles=gateway" })
 @DirtiesContext
 class HealthWithoutKafkaTests {

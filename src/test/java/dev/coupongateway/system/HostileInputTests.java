@@ -287,7 +287,7 @@ class HostileInputTests {
 		}
 
 		private static long endOffsets() throws Exception {
-			String bootstrap = (String) DevServices.properties().get("coupon.kafka.bootstrap-servers");
+			String bootstrap = (String) DevServices.properties().get("spring.kafka.bootstrap-servers");
 			try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
 				String topic = TOPIC;
 				int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();

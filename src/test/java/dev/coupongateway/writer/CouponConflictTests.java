@@ -167,7 +167,7 @@ class CouponConflictTests {
 	}
 
 	private static String bootstrap() {
-		return (String) DevServices.properties().get("coupon.kafka.bootstrap-servers");
+		return (String) DevServices.properties().get("spring.kafka.bootstrap-servers");
 	}
 
 	private static String header(ConsumerRecord<String, byte[]> record, String name) {

@@ -123,7 +123,7 @@ class DeadLetterRetryTests {
 	}
 
 	private static Object bootstrap() {
-		return DevServices.properties().get("coupon.kafka.bootstrap-servers");
+		return DevServices.properties().get("spring.kafka.bootstrap-servers");
 	}
 
 	/** Every record of the campaign on the DLT, read to the end of the topic. */
