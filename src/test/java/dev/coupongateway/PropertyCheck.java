@@ -32,7 +32,7 @@ import org.junit.platform.commons.annotation.Testable;
  * tries asked for, for the same reason. {@code -Dcoupon.property.report=true} prints one line per
  * property that passed (tries, seed, time).
  * <p>
- * The generators keep the distributions the tests had with jqwik: lengths mostly below a cutoff of
+ * The generators keep the distributions the properties had before: lengths mostly below a cutoff of
  * about the square root of the budget, sometimes up to the maximum, now and then exactly the maximum;
  * integers biased towards their smallest magnitude (uniform within ever larger partitions); the ends of
  * every range and the empty string mixed in as edge cases. No shrinking: the failing input is reported
