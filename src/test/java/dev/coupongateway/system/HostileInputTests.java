@@ -14,37 +14,42 @@ import java.util.Map;
 import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.GatewayInstance;
+import dev.coupongateway.PropertyCheck;
+import dev.coupongateway.PropertyCheck.Gen;
 import dev.coupongateway.campaign.CampaignKeys;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.AfterProperty;
-import net.jqwik.api.lifecycle.BeforeContainer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.r2dbc.core.DatabaseClient;
 
+import static dev.coupongateway.PropertyCheck.integers;
+import static dev.coupongateway.PropertyCheck.just;
+import static dev.coupongateway.PropertyCheck.of;
+import static dev.coupongateway.PropertyCheck.oneOf;
+import static dev.coupongateway.PropertyCheck.strings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Hostile input, property-based (jqwik), over raw HTTP against an instance on the real servers: every
- * input gets a 4xx problem response (or, for broken HTTP, a 4xx or a closed connection) within a bounded
- * time, and after each property Redis, Kafka and PostgreSQL hold what they held before. A fixed seed and
- * {@code jqwik.tries.default} tries each in {@code ./mvnw verify}; {@code bench/hostile-input.sh} runs the
- * same properties with 100,000 inputs and more.
+ * Hostile input, property-based ({@link PropertyCheck}), over raw HTTP against an instance on the real
+ * servers: every input gets a 4xx problem response (or, for broken HTTP, a 4xx or a closed connection)
+ * within a bounded time, and after each property Redis, Kafka and PostgreSQL hold what they held before.
+ * A fixed seed and 250 tries each in {@code ./mvnw verify}; {@code bench/hostile-input.sh} runs the same
+ * properties with 100,000 inputs and more ({@code -Dcoupon.property.tries}).
  */
 class HostileInputTests {
 
-	private static final String SEED = "20261130";
+	private static final long SEED = 20261130L;
+
+	private static final int TRIES = 250;
 
 	private static final String TOPIC = "coupon.issued.hostile";
 
@@ -59,7 +64,7 @@ class HostileInputTests {
 
 	private static State before;
 
-	@BeforeContainer
+	@BeforeAll
 	static void start() throws Exception {
 		// a topic of its own: what this instance sends is all that the topic's end offsets count
 		instance = GatewayInstance.start("coupon.roles=gateway", "server.netty.idle-timeout=2s",
@@ -72,35 +77,50 @@ class HostileInputTests {
 		before = State.now();
 	}
 
-	@AfterContainer
+	@AfterAll
 	static void stop() {
 		instance.close();
 	}
 
-	@AfterProperty
+	@AfterEach
 	void nothingChanged() throws Exception {
 		assertThat(State.now()).as("Redis, Kafka and PostgreSQL after the hostile inputs").isEqualTo(before);
 	}
 
-	@Property(seed = SEED)
-	void claimsWithHostileIdsAndUsersAreRefused(@ForAll("hostileCampaignIds") String campaignId,
-			@ForAll("hostileUserIds") String userId) throws IOException {
+	@Test
+	void claimsWithHostileIdsAndUsersAreRefused() {
+		Gen<String> campaignIds = hostileCampaignIds();
+		Gen<String> userIds = hostileUserIds();
+		Gen<Claim> claims = (source) -> new Claim(campaignIds.next(source), userIds.next(source));
+		PropertyCheck.check(TRIES, SEED, claims, (claim) -> claimWithHostileIdAndUserIsRefused(claim.campaignId(),
+				claim.userId()));
+	}
+
+	private static void claimWithHostileIdAndUserIsRefused(String campaignId, String userId) throws IOException {
 		String path = "/api/campaigns/" + URLEncoder.encode(campaignId, StandardCharsets.UTF_8) + "/coupons";
 		Answer answer = exchange(request("POST", path, Map.of("X-User-Id", userId), null));
 		assertThat(answer.status).as(answer.toString()).isBetween(400, 499);
 		assertThat(answer.isProblemOrTooLarge()).as(answer.toString()).isTrue();
 	}
 
-	@Property(seed = SEED)
-	void claimsOnTheRealCampaignWithHostileUsersAreRefused(@ForAll("hostileUserIds") String userId) throws IOException {
+	@Test
+	void claimsOnTheRealCampaignWithHostileUsersAreRefused() {
+		PropertyCheck.check(TRIES, SEED, hostileUserIds(), HostileInputTests::claimOnTheRealCampaignIsRefused);
+	}
+
+	private static void claimOnTheRealCampaignIsRefused(String userId) throws IOException {
 		Answer answer = exchange(request("POST", "/api/campaigns/" + campaign + "/coupons", Map.of("X-User-Id", userId),
 				null));
 		assertThat(answer.status).as(answer.toString()).isIn(400, 401, 431);
 		assertThat(answer.isProblemOrTooLarge()).as(answer.toString()).isTrue();
 	}
 
-	@Property(seed = SEED)
-	void hostileCampaignBodiesAreRefused(@ForAll("hostileBodies") String body) throws IOException {
+	@Test
+	void hostileCampaignBodiesAreRefused() {
+		PropertyCheck.check(TRIES, SEED, hostileBodies(), HostileInputTests::hostileCampaignBodyIsRefused);
+	}
+
+	private static void hostileCampaignBodyIsRefused(String body) throws IOException {
 		Answer answer = exchange(request("POST", "/api/admin/campaigns",
 				Map.of("Authorization", "Bearer " + DevServices.ADMIN_TOKEN, "Content-Type", "application/json"), body));
 		if (body.length() > 16 * 1024 && answer.status == 0) {
@@ -112,41 +132,38 @@ class HostileInputTests {
 		assertThat(answer.isProblem()).as(answer.toString()).isTrue();
 	}
 
-	@Property(seed = SEED)
-	void brokenHttpIsRefusedOrClosed(@ForAll("brokenHttp") byte[] bytes) throws IOException {
+	@Test
+	void brokenHttpIsRefusedOrClosed() {
+		PropertyCheck.check(TRIES, SEED, brokenHttp(), HostileInputTests::brokenRequestIsRefusedOrClosed);
+	}
+
+	private static void brokenRequestIsRefusedOrClosed(byte[] bytes) throws IOException {
 		Answer answer = exchange(bytes, true);
 		assertThat(answer.status).as(answer.toString()).satisfiesAnyOf((status) -> assertThat(status).isZero(),
 				(status) -> assertThat(status).isBetween(400, 499));
 	}
 
-	@Provide
-	Arbitrary<String> hostileCampaignIds() {
-		return Arbitraries.oneOf(Arbitraries.strings().ofMinLength(0).ofMaxLength(300),
-				Arbitraries.strings().withCharRange('\u0080', '\ud7ff').ofMinLength(1).ofMaxLength(40),
-				Arbitraries.of("..", "../../etc/passwd", "%2e%2e", "x' OR '1'='1", "x;DROP TABLE campaign", "*", "{x}",
+	private static Gen<String> hostileCampaignIds() {
+		return oneOf(strings(0, 300), strings(1, 40, '\u0080', '\ud7ff'),
+				of("..", "../../etc/passwd", "%2e%2e", "x' OR '1'='1", "x;DROP TABLE campaign", "*", "{x}",
 						"coupon:{x}:settings", "a".repeat(65), "A", "-a", "a b", "\u0000"),
 				// well-formed ids of campaigns that do not exist: 404, and still nothing changes
-				Arbitraries.strings().withChars("abcdefghijklmnopqrstuvwxyz0123456789-").ofMinLength(1).ofMaxLength(64)
-					.filter((id) -> Character.isLetterOrDigit(id.charAt(0)))
+				strings(1, 64, "abcdefghijklmnopqrstuvwxyz0123456789-").filter((id) -> Character.isLetterOrDigit(id.charAt(0)))
 					.map((id) -> "none-" + id.substring(0, Math.min(id.length(), 58))));
 	}
 
-	@Provide
-	Arbitrary<String> hostileUserIds() {
-		return Arbitraries.oneOf(Arbitraries.just(""), Arbitraries.strings().withChars(' ', '\t').ofMinLength(1).ofMaxLength(5),
-				Arbitraries.strings().withCharRange('!', '~').ofMinLength(65).ofMaxLength(9_000),
+	private static Gen<String> hostileUserIds() {
+		return oneOf(just(""), strings(1, 5, " \t"), strings(65, 9_000, '!', '~'),
 				// below the surrogates: a lone one has no UTF-8 form and Java's encoder sends "?" for it, a valid id
-				Arbitraries.strings().withCharRange('\u00a0', '\ud7ff').ofMinLength(1).ofMaxLength(64),
+				strings(1, 64, '\u00a0', '\ud7ff'),
 				// leading and trailing blanks are HTTP's optional whitespace, not part of the id; control
 				// characters make the request broken HTTP (brokenHttp)
-				Arbitraries.strings().withCharRange('!', '~').ofMinLength(1).ofMaxLength(30).map((id) -> id + "," + id));
+				strings(1, 30, '!', '~').map((id) -> id + "," + id));
 	}
 
-	@Provide
-	Arbitrary<String> hostileBodies() {
-		Arbitrary<String> id = Arbitraries.strings().withChars("abcdefghijklmnopqrstuvwxyz0123456789").ofLength(12)
-			.map((s) -> "\"id\":\"hostile-" + s + "\"");
-		Arbitrary<String> defect = Arbitraries.of("\"totalStock\":0", "\"totalStock\":-1", "\"totalStock\":10000001",
+	private static Gen<String> hostileBodies() {
+		Gen<String> id = strings(12, 12, "abcdefghijklmnopqrstuvwxyz0123456789").map((s) -> "\"id\":\"hostile-" + s + "\"");
+		Gen<String> defect = of("\"totalStock\":0", "\"totalStock\":-1", "\"totalStock\":10000001",
 				"\"totalStock\":2147483648", "\"totalStock\":1e309", "\"totalStock\":5.7", "\"totalStock\":\"5\"",
 				"\"totalStock\":true", "\"totalStock\":null", "\"totalStock\":[5]", "\"totalStock\":{\"n\":5}",
 				"\"perUserLimit\":0", "\"perUserLimit\":101", "\"perUserLimit\":1.5", "\"perUserLimit\":\"1\"",
@@ -155,23 +172,21 @@ class HostileInputTests {
 				"\"startsAt\":\"yesterday\"", "\"startsAt\":12345", "\"endsAt\":\"2030-13-01T00:00:00Z\"",
 				"\"startsAt\":\"2030-01-02T00:00:00Z\",\"endsAt\":\"2030-01-01T00:00:00Z\"",
 				"\"totalStock\":5,\"totalStock\":6", "\"name\":\"a\",\"name\":\"b\"");
-		Arbitrary<String> defective = Arbitraries.oneOf(defect.list().ofMinSize(1).ofMaxSize(3), defect.list().ofSize(1))
+		Gen<String> defective = oneOf(defect.list(1, 3), defect.list(1, 1))
 			.flatMap((defects) -> id.map((i) -> "{" + i + ",\"name\":\"Hostile\",\"totalStock\":5,"
 					+ String.join(",", defects) + "}"));
-		Arbitrary<String> malformed = Arbitraries.oneOf(Arbitraries.strings().ofMaxLength(200),
-				Arbitraries.integers().between(1, 5000).map((depth) -> "[".repeat(depth) + "]".repeat(depth)),
-				Arbitraries.integers().between(1, 5000).map((depth) -> "{\"a\":".repeat(depth) + "1" + "}".repeat(depth)),
-				Arbitraries.integers().between(17_000, 200_000).map((size) -> "{\"name\":\"" + "x".repeat(size) + "\"}"),
-				Arbitraries.of("", "null", "[]", "{}", "\"campaign\"", "{\"totalStock\":5", "{'name':'x'}"));
-		return Arbitraries.oneOf(defective, malformed);
+		Gen<String> malformed = oneOf(strings(0, 200),
+				integers(1, 5000).map((depth) -> "[".repeat(depth) + "]".repeat(depth)),
+				integers(1, 5000).map((depth) -> "{\"a\":".repeat(depth) + "1" + "}".repeat(depth)),
+				integers(17_000, 200_000).map((size) -> "{\"name\":\"" + "x".repeat(size) + "\"}"),
+				of("", "null", "[]", "{}", "\"campaign\"", "{\"totalStock\":5", "{'name':'x'}"));
+		return oneOf(defective, malformed);
 	}
 
-	@Provide
-	Arbitrary<byte[]> brokenHttp() {
-		return Arbitraries.oneOf(Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(2000),
-				Arbitraries.strings().ofMinLength(1).ofMaxLength(200)
-					.map((line) -> (line + "\r\n\r\n").getBytes(StandardCharsets.UTF_8)),
-				Arbitraries.of("POST /api/campaigns/x/coupons HTTP/9.9\r\n\r\n", "GET / HTTP/1.1\r\nHost\r\n\r\n",
+	private static Gen<byte[]> brokenHttp() {
+		return oneOf(PropertyCheck.bytes(1, 2000),
+				strings(1, 200).map((line) -> (line + "\r\n\r\n").getBytes(StandardCharsets.UTF_8)),
+				of("POST /api/campaigns/x/coupons HTTP/9.9\r\n\r\n", "GET / HTTP/1.1\r\nHost\r\n\r\n",
 						"POST /api/admin/campaigns HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
 						"POST /api/admin/campaigns HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n",
 						"POST /api/admin/campaigns HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
@@ -182,9 +197,13 @@ class HostileInputTests {
 						"POST /api/campaigns/x/coupons HTTP/1.1\r\nHost: x\r\nX-User-Id: a\rX-User-Id: b\r\n\r\n")
 					.map((text) -> text.getBytes(StandardCharsets.UTF_8)),
 				// a body that never arrives: the idle timeout closes the connection
-				Arbitraries.just("POST /api/admin/campaigns HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+				just("POST /api/admin/campaigns HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
 						+ "Authorization: Bearer " + DevServices.ADMIN_TOKEN + "\r\nContent-Length: 100\r\n\r\n{\"na")
 					.map((text) -> text.getBytes(StandardCharsets.UTF_8)));
+	}
+
+	/** A claim's two hostile parts. */
+	private record Claim(String campaignId, String userId) {
 	}
 
 	private static byte[] request(String method, String path, Map<String, String> headers, String body) {
