@@ -71,7 +71,7 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	}
 
 	/**
-	 * @param secret HMAC key of HS256 tokens (at least 32 bytes); or
+	 * @param secret HMAC key of HS256 tokens (at least 32 bytes); set this or {@code jwk-set-uri}
 	 * @param jwkSetUri where the issuer publishes its public keys (RS256, ES256, ...)
 	 * @param issuer the {@code iss} every token must carry (unchecked when empty)
 	 * @param audience the {@code aud} every token must include (unchecked when empty)

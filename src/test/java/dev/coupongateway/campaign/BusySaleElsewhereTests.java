@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.coupongateway.Claims;
 import dev.coupongateway.Claims.Answer;
 import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.event.CouponIssued;
 import dev.coupongateway.system.CouponProperties;
@@ -82,7 +83,7 @@ class BusySaleElsewhereTests {
 	/** About 4,000 grants' events a second for {@link #SALE}, each a valid coupon of {@code campaign}. */
 	private void sell(String campaign, AtomicBoolean selling, AtomicInteger sent) {
 		Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-				this.properties.kafka().bootstrapServers(), ProducerConfig.LINGER_MS_CONFIG, 5);
+				DevServices.properties().get("spring.kafka.bootstrap-servers"), ProducerConfig.LINGER_MS_CONFIG, 5);
 		long end = System.nanoTime() + SALE.toNanos();
 		try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
 				new ByteArraySerializer())) {
