@@ -15,6 +15,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
@@ -54,7 +56,9 @@ class ApiDocument {
 	private static final List<MediaType> JSON = List.of(MediaType.APPLICATION_JSON,
 			MediaType.parseMediaType("application/vnd.oai.openapi+json"));
 
+	/** Last of the routers: a claim never tests its path first. */
 	@Bean
+	@Order(Ordered.LOWEST_PRECEDENCE)
 	RouterFunction<ServerResponse> apiDocumentRouter(JsonMapper json) {
 		byte[] yaml = read();
 		// a safe loader: plain maps, lists and scalars, as JSON has them
