@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.List;
 
 import dev.coupongateway.system.Problem;
+import dev.coupongateway.system.ProblemCode;
 import dev.coupongateway.system.ProblemException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -11,7 +12,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 /**
@@ -46,7 +46,7 @@ public class CampaignService {
 	public Mono<Campaign> create(Campaign campaign) {
 		return this.repository.insert(campaign)
 			.onErrorMap(DuplicateKeyException.class, (ex) -> new ProblemException(Problem
-				.of(HttpStatus.CONFLICT, "CAMPAIGN_EXISTS", "A campaign with id '" + campaign.id() + "' exists.")))
+				.of(ProblemCode.CAMPAIGN_EXISTS, "A campaign with id '" + campaign.id() + "' exists.")))
 			.flatMap((created) -> this.rebuilds.initialize(created)
 				.then(this.state.configureWaitingRoom(created))
 				.then(this.copies.changed(created))
@@ -153,7 +153,7 @@ public class CampaignService {
 
 	public static ProblemException notFound(String campaignId) {
 		return new ProblemException(
-				Problem.of(HttpStatus.NOT_FOUND, "CAMPAIGN_NOT_FOUND", "No campaign '" + campaignId + "'."));
+				Problem.of(ProblemCode.CAMPAIGN_NOT_FOUND, "No campaign '" + campaignId + "'."));
 	}
 
 }

@@ -15,6 +15,7 @@ import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.system.ClientAddress;
 import dev.coupongateway.system.CurrentUser;
 import dev.coupongateway.system.Problem;
+import dev.coupongateway.system.ProblemCode;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -49,14 +50,14 @@ class IssueHandler {
 
 	private final Cache<String, byte[]> bodies = Caffeine.newBuilder().maximumSize(10_000).build();
 
-	private static final Problem NOT_STARTED = Problem.of(HttpStatus.CONFLICT, "NOT_STARTED",
+	private static final Problem NOT_STARTED = Problem.of(ProblemCode.NOT_STARTED,
 			"The campaign has not started yet.");
 
-	private static final Problem ENDED = Problem.of(HttpStatus.CONFLICT, "ENDED", "The campaign has ended.");
+	private static final Problem ENDED = Problem.of(ProblemCode.ENDED, "The campaign has ended.");
 
-	private static final Problem SOLD_OUT = Problem.of(HttpStatus.GONE, "SOLD_OUT", "All coupons are gone.");
+	private static final Problem SOLD_OUT = Problem.of(ProblemCode.SOLD_OUT, "All coupons are gone.");
 
-	private static final Problem PAUSED = Problem.of(HttpStatus.CONFLICT, "PAUSED",
+	private static final Problem PAUSED = Problem.of(ProblemCode.PAUSED,
 			"The campaign is paused by its operator; claims resume when it does.");
 
 
@@ -94,7 +95,7 @@ class IssueHandler {
 						.bodyValue(coupon);
 				}
 				case ALREADY_ISSUED -> Problem
-					.of(HttpStatus.CONFLICT, "ALREADY_ISSUED", "You hold as many coupons of this campaign as allowed.")
+					.of(ProblemCode.ALREADY_ISSUED, "You hold as many coupons of this campaign as allowed.")
 					.with("couponIds", outcome.grants().stream().map(Grant::couponId).toList())
 					.respond(instance);
 				case NOT_STARTED -> rendered(campaignId, NOT_STARTED);
@@ -103,7 +104,7 @@ class IssueHandler {
 				case BUCKET_EMPTY -> BUCKET_EMPTY.respond(instance);
 				case NOT_ADMITTED -> rendered(campaignId, notAdmitted(campaignId));
 				case PAUSED -> rendered(campaignId, PAUSED);
-				case RATE_LIMITED -> new Problem(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
+				case RATE_LIMITED -> new Problem(ProblemCode.RATE_LIMITED,
 						"Too many claims from you; nothing was granted. Retry after the time given.", Map.of(),
 						outcome.retryAfter())
 					.respond(instance);
@@ -136,7 +137,7 @@ class IssueHandler {
 	}
 
 	private static Problem notAdmitted(String campaignId) {
-		return Problem.of(HttpStatus.FORBIDDEN, "NOT_ADMITTED", "This campaign has a waiting room: join the line (POST "
+		return Problem.of(ProblemCode.NOT_ADMITTED, "This campaign has a waiting room: join the line (POST "
 				+ "/api/campaigns/" + campaignId + "/queue) and claim with the ticket you get when admitted, in the "
 				+ TICKET + " header, before it expires.");
 	}

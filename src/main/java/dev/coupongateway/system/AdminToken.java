@@ -6,7 +6,6 @@ import java.security.MessageDigest;
 import dev.coupongateway.system.CouponProperties.Identity;
 
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.HandlerFilterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -33,7 +32,7 @@ public class AdminToken {
 			String presented = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
 			if (presented == null
 					|| !MessageDigest.isEqual(this.expected, presented.getBytes(StandardCharsets.UTF_8))) {
-				return Problem.of(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED", "Send Authorization: Bearer <admin token>.")
+				return Problem.of(ProblemCode.UNAUTHENTICATED, "Send Authorization: Bearer <admin token>.")
 					.respond(request.uri());
 			}
 			return next.handle(request);

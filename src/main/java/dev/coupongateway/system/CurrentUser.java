@@ -7,7 +7,6 @@ import java.util.regex.Pattern;
 import dev.coupongateway.system.CouponProperties.Identity;
 import reactor.core.publisher.Mono;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
 
@@ -65,7 +64,7 @@ public class CurrentUser {
 	}
 
 	private static ProblemException unauthenticated(String detail) {
-		return new ProblemException(Problem.of(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED", detail));
+		return new ProblemException(Problem.of(ProblemCode.UNAUTHENTICATED, detail));
 	}
 
 }

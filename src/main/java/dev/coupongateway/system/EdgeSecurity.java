@@ -18,7 +18,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.security.authentication.ReactiveAuthenticationManager;
@@ -81,9 +80,9 @@ class EdgeSecurity {
 				.anyExchange()
 				.permitAll())
 			.oauth2ResourceServer((server) -> server.jwt((token) -> token.jwtDecoder(decoder(jwt)))
-				.authenticationEntryPoint((exchange, ex) -> refuse(exchange, json, HttpStatus.UNAUTHORIZED,
-						"UNAUTHENTICATED", detail(ex), challenge(ex, null)))
-				.accessDeniedHandler((exchange, denied) -> refuse(exchange, json, HttpStatus.FORBIDDEN, "FORBIDDEN",
+				.authenticationEntryPoint((exchange, ex) -> refuse(exchange, json,
+						ProblemCode.UNAUTHENTICATED, detail(ex), challenge(ex, null)))
+				.accessDeniedHandler((exchange, denied) -> refuse(exchange, json, ProblemCode.FORBIDDEN,
 						"This needs the scope " + jwt.adminScope() + ".",
 						"Bearer error=\"insufficient_scope\", scope=\"" + jwt.adminScope() + "\"")))
 			.build();
@@ -95,7 +94,7 @@ class EdgeSecurity {
 	 */
 	@Bean
 	ServerExchangeRejectedHandler rejectedAsProblem(JsonMapper json) {
-		return (exchange, rejected) -> refuse(exchange, json, HttpStatus.BAD_REQUEST, "INVALID_REQUEST",
+		return (exchange, rejected) -> refuse(exchange, json, ProblemCode.INVALID_REQUEST,
 				"The request was refused: " + rejected.getMessage(), null);
 	}
 
@@ -158,16 +157,16 @@ class EdgeSecurity {
 		return header.toString();
 	}
 
-	private static Mono<Void> refuse(ServerWebExchange exchange, JsonMapper json, HttpStatus status, String code,
-			String detail, String challenge) {
+	private static Mono<Void> refuse(ServerWebExchange exchange, JsonMapper json, ProblemCode code, String detail,
+			String challenge) {
 		ServerHttpResponse response = exchange.getResponse();
-		response.setStatusCode(status);
+		response.setStatusCode(code.status());
 		if (challenge != null) {
 			response.getHeaders().set(HttpHeaders.WWW_AUTHENTICATE, challenge);
 		}
 		response.getHeaders().setContentType(MediaType.APPLICATION_PROBLEM_JSON);
 		URI instance = URI.create(exchange.getRequest().getPath().value());
-		byte[] body = json.writeValueAsBytes(Problem.of(status, code, detail).toMap(instance));
+		byte[] body = json.writeValueAsBytes(Problem.of(code, detail).toMap(instance));
 		DataBuffer buffer = response.bufferFactory().wrap(body);
 		return response.writeWith(Mono.just(buffer));
 	}

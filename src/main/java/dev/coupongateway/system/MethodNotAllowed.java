@@ -5,7 +5,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.springframework.http.HttpMethod;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.RequestPredicate;
 import org.springframework.web.reactive.function.server.RequestPredicates;
@@ -28,7 +27,7 @@ public final class MethodNotAllowed {
 			.reduce(RequestPredicate::or)
 			.orElseThrow();
 		String allow = allowed.stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
-		Problem problem = Problem.of(HttpStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
+		Problem problem = Problem.of(ProblemCode.METHOD_NOT_ALLOWED,
 				"This resource allows " + allow + ".");
 		return RouterFunctions.route(paths, (request) -> ServerResponse.status(problem.status())
 			.header("Allow", allow)

@@ -15,41 +15,44 @@ import reactor.core.publisher.Mono;
 /**
  * The one place that builds RFC 9457 problem responses; every answer outside 2xx goes through here.
  *
- * @param status the HTTP status
- * @param code the stable machine-readable code of the contract
+ * @param code the stable machine-readable code of the contract, which decides the HTTP status
  * @param detail a sentence for a person
  * @param extra further members ({@code errors}, {@code couponIds})
  * @param retryAfter the {@code Retry-After} to send, or {@code null}
  */
-public record Problem(HttpStatus status, String code, String detail, Map<String, Object> extra, Duration retryAfter) {
+public record Problem(ProblemCode code, String detail, Map<String, Object> extra, Duration retryAfter) {
 
 	/** When a client should try again after a 503: every {@code UNAVAILABLE} answer says the same. */
 	static final Duration RETRY_AFTER = Duration.ofSeconds(1);
 
-	public static Problem of(HttpStatus status, String code, String detail) {
-		return new Problem(status, code, detail, Map.of(), null);
+	public static Problem of(ProblemCode code, String detail) {
+		return new Problem(code, detail, Map.of(), null);
 	}
 
 	public static Problem invalid(List<String> errors) {
-		return new Problem(HttpStatus.BAD_REQUEST, "INVALID_REQUEST", "The request is not valid.",
+		return new Problem(ProblemCode.INVALID_REQUEST, "The request is not valid.",
 				Map.of("errors", errors), null);
 	}
 
 	/** 503 {@code UNAVAILABLE}: nothing was changed, or a retry returns what was; says when to retry. */
 	public static Problem unavailable(String detail) {
-		return new Problem(HttpStatus.SERVICE_UNAVAILABLE, "UNAVAILABLE", detail, Map.of(), RETRY_AFTER);
+		return new Problem(ProblemCode.UNAVAILABLE, detail, Map.of(), RETRY_AFTER);
 	}
 
 	public Problem with(String member, Object value) {
 		var members = new java.util.LinkedHashMap<>(this.extra);
 		members.put(member, value);
-		return new Problem(this.status, this.code, this.detail, Map.copyOf(members), this.retryAfter);
+		return new Problem(this.code, this.detail, Map.copyOf(members), this.retryAfter);
+	}
+
+	public HttpStatus status() {
+		return this.code.status();
 	}
 
 	public ProblemDetail toDetail(URI instance) {
-		ProblemDetail detail = ProblemDetail.forStatusAndDetail(this.status, this.detail);
+		ProblemDetail detail = ProblemDetail.forStatusAndDetail(status(), this.detail);
 		detail.setInstance(instance);
-		detail.setProperty("code", this.code);
+		detail.setProperty("code", this.code.name());
 		this.extra.forEach(detail::setProperty);
 		return detail;
 	}
@@ -58,17 +61,17 @@ public record Problem(HttpStatus status, String code, String detail, Map<String,
 	public Map<String, Object> toMap(URI instance) {
 		Map<String, Object> members = new java.util.LinkedHashMap<>();
 		members.put("type", "about:blank");
-		members.put("title", this.status.getReasonPhrase());
-		members.put("status", this.status.value());
+		members.put("title", status().getReasonPhrase());
+		members.put("status", status().value());
 		members.put("detail", this.detail);
 		members.put("instance", instance.toString());
-		members.put("code", this.code);
+		members.put("code", this.code.name());
 		members.putAll(this.extra);
 		return members;
 	}
 
 	public Mono<ServerResponse> respond(URI instance) {
-		ServerResponse.BodyBuilder builder = ServerResponse.status(this.status)
+		ServerResponse.BodyBuilder builder = ServerResponse.status(status())
 			.contentType(MediaType.APPLICATION_PROBLEM_JSON);
 		if (this.retryAfter != null) {
 			// whole seconds, rounded up: a client that waits exactly this long is not turned away again

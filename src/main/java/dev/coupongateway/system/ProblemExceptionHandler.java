@@ -12,7 +12,6 @@ import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.codec.HttpMessageWriter;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.stereotype.Component;
@@ -80,24 +79,22 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 			return problemException.problem();
 		}
 		if (isPayloadTooLarge(error)) {
-			return Problem.of(HttpStatus.PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "The request body is too large.");
+			return Problem.of(ProblemCode.PAYLOAD_TOO_LARGE, "The request body is too large.");
 		}
 		if (error instanceof UnsupportedMediaTypeStatusException) {
-			return Problem.of(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE",
-					"Send the body as application/json.");
+			return Problem.of(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json.");
 		}
 		if (error instanceof MethodNotAllowedException) {
-			return Problem.of(HttpStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
-					"This method is not allowed on this resource.");
+			return Problem.of(ProblemCode.METHOD_NOT_ALLOWED, "This method is not allowed on this resource.");
 		}
 		if (error instanceof NotAcceptableStatusException) {
-			return Problem.of(HttpStatus.NOT_ACCEPTABLE, "NOT_ACCEPTABLE", "Accept application/json.");
+			return Problem.of(ProblemCode.NOT_ACCEPTABLE, "Accept application/json.");
 		}
 		if (error instanceof ServerWebInputException || error instanceof DecodingException) {
 			return Problem.invalid(List.of(whatIsWrongWithTheBody(error)));
 		}
 		if (error instanceof ResponseStatusException status && status.getStatusCode().value() == 404) {
-			return Problem.of(HttpStatus.NOT_FOUND, "NOT_FOUND", "No such resource.");
+			return Problem.of(ProblemCode.NOT_FOUND, "No such resource.");
 		}
 		if (RedisFailures.isUnavailable(error)) {
 			if (outages.due("redis")) {
@@ -112,12 +109,12 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 			}
 			return Problem.unavailable("The coupon database is unavailable; retry later.");
 		}
-		if (error instanceof ResponseStatusException status) {
-			HttpStatus httpStatus = HttpStatus.valueOf(status.getStatusCode().value());
-			return Problem.of(httpStatus, httpStatus.name(), httpStatus.getReasonPhrase());
+		if (error instanceof ResponseStatusException status && status.getStatusCode().is4xxClientError()) {
+			// any other refusal of the framework's: the codes stay the closed list clients switch on
+			return Problem.invalid(List.of("request: refused (" + status.getStatusCode().value() + ")"));
 		}
 		logger.error("Unexpected error, answered 500: " + error, error);
-		return Problem.of(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL", "Something went wrong on our side.");
+		return Problem.of(ProblemCode.INTERNAL, "Something went wrong on our side.");
 	}
 
 	/** {@code field: reason} for a body Jackson refused, as precise as its exception allows. */

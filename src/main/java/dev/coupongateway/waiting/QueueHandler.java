@@ -12,6 +12,7 @@ import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.CurrentUser;
 import dev.coupongateway.system.Problem;
+import dev.coupongateway.system.ProblemCode;
 import dev.coupongateway.system.ProblemException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -19,7 +20,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.stereotype.Component;
@@ -91,11 +91,11 @@ class QueueHandler {
 		String token = request.queryParam("token").orElse(null);
 		return this.tickets.watches(token, campaignId, userId)
 			.flatMap((valid) -> valid ? room(campaignId)
-					: Mono.error(new ProblemException(Problem.of(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED",
+					: Mono.error(new ProblemException(Problem.of(ProblemCode.UNAUTHENTICATED,
 							"Send the user and the line token that joining the line gave (?user=...&token=...)."))))
 			.flatMap((room) -> this.line.place(campaignId, userId)
 				.filter((place) -> place.place() > 0)
-				.switchIfEmpty(Mono.error(() -> new ProblemException(Problem.of(HttpStatus.CONFLICT, "NOT_IN_LINE",
+				.switchIfEmpty(Mono.error(() -> new ProblemException(Problem.of(ProblemCode.NOT_IN_LINE,
 						"Join the line first: POST /api/campaigns/" + campaignId + "/queue."))))
 				.map((place) -> events(campaignId, userId, room, place.place())))
 			.flatMap((events) -> ServerResponse.ok()
@@ -188,12 +188,12 @@ class QueueHandler {
 
 	private static ProblemException finished(Campaign.Status status) {
 		return new ProblemException((status == Campaign.Status.SOLD_OUT)
-				? Problem.of(HttpStatus.GONE, "SOLD_OUT", "All coupons are gone.")
-				: Problem.of(HttpStatus.CONFLICT, "ENDED", "The campaign has ended."));
+				? Problem.of(ProblemCode.SOLD_OUT, "All coupons are gone.")
+				: Problem.of(ProblemCode.ENDED, "The campaign has ended."));
 	}
 
 	private static ProblemException noWaitingRoom(String campaignId) {
-		return new ProblemException(Problem.of(HttpStatus.CONFLICT, "NO_WAITING_ROOM",
+		return new ProblemException(Problem.of(ProblemCode.NO_WAITING_ROOM,
 				"Campaign '" + campaignId + "' has no waiting room: claim directly."));
 	}
 

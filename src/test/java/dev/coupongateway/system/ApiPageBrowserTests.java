@@ -1,0 +1,96 @@
+package dev.coupongateway.system;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.time.Duration;
+
+import dev.coupongateway.CouponGatewayTest;
+import dev.coupongateway.Fixtures;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+/**
+ * The API page in a real headless Chromium: Swagger UI, served by the gateway, lists every operation of
+ * the document and its "Try it out" calls this gateway. Skipped, saying why, where Chromium is not
+ * installed (as {@code StockPageBrowserTests}); {@code .ci/run} installs it.
+ */
+@CouponGatewayTest
+class ApiPageBrowserTests {
+
+	private static final File CHROMIUM = new File("/usr/bin/chromium");
+
+	private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+
+	@LocalServerPort
+	private int port;
+
+	@Autowired
+	private Fixtures fixtures;
+
+	private WebDriver browser;
+
+	@BeforeEach
+	void startBrowser() throws Exception {
+		boolean installed = CHROMIUM.canExecute() && CHROMEDRIVER.canExecute();
+		String missing = "Chromium not installed: apt-get install chromium chromium-driver to run the browser test";
+		assertThat(installed || !"true".equals(System.getenv("CI"))).as(missing + " (CI must run it)").isTrue();
+		assumeThat(installed).as(missing).isTrue();
+		ChromeOptions options = new ChromeOptions();
+		options.setBinary(CHROMIUM);
+		options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+				"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+				"--disable-sync", "--user-data-dir=" + Files.createTempDirectory("chromium"));
+		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
+			.usingAnyFreePort()
+			.build();
+		this.browser = new ChromeDriver(service, options);
+	}
+
+	@AfterEach
+	void stopBrowser() {
+		if (this.browser != null) {
+			this.browser.quit();
+		}
+	}
+
+	@Test
+	void whenThePageIsOpenedThenEveryOperationIsListedAndTryItOutCallsTheGateway() {
+		String campaign = this.fixtures.campaign(7);
+		this.browser.get("http://127.0.0.1:" + this.port + "/swagger-ui.html");
+		WebDriverWait wait = new WebDriverWait(this.browser, Duration.ofSeconds(20));
+		wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".info .title"), "coupon-gateway"));
+		// 16 operations in the document: one block each
+		wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector(".opblock"), 16));
+
+		WebElement stock = this.browser.findElement(By.id("operations-campaigns-getStock"));
+		stock.findElement(By.cssSelector(".opblock-summary-control")).click();
+		wait.until((driver) -> !stock.findElements(By.cssSelector(".try-out__btn")).isEmpty());
+		stock.findElement(By.cssSelector(".try-out__btn")).click();
+		WebElement id = wait.until((driver) -> stock.findElement(By.cssSelector("input[placeholder='id']")));
+		id.sendKeys(campaign);
+		stock.findElement(By.cssSelector(".execute")).click();
+		wait.until((driver) -> stock.findElements(By.cssSelector(".live-responses-table .response-col_status"))
+			.stream()
+			.anyMatch((status) -> status.getText().equals("200")));
+		// the body the gateway answered, as the page shows it
+		assertThat(stock.findElement(By.cssSelector(".live-responses-table .highlight-code")).getText())
+			.contains("\"campaignId\": \"" + campaign + "\"")
+			.contains("\"remaining\": 7");
+	}
+
+}
