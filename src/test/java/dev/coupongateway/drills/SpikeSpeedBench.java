@@ -80,7 +80,11 @@ public final class SpikeSpeedBench {
 			// answers that touch neither Kafka nor PostgreSQL, so both builds share the one stack
 			String baselineJar = env("BASELINE_JAR", "");
 			GatewayProcess baseline = baselineJar.isEmpty() ? null
-					: stack.nextFrom(Path.of(baselineJar)).instance("baseline", "gateway", warmup).jvm(this.gatewayJvm);
+					: stack.nextFrom(Path.of(baselineJar))
+						// builds before Kafka took Boot's spring.kafka.* keys read coupon.kafka.bootstrap-servers
+						.instance("baseline", "gateway", warmup,
+								"--coupon.kafka.bootstrap-servers=" + stack.kafka.bootstrapServers())
+						.jvm(this.gatewayJvm);
 			if (baseline != null) {
 				stack.start(combined, gatewayOnly, redisAck, limits, baseline);
 			}

@@ -271,6 +271,7 @@ class ApiDocumentTests {
 
 		// the document itself
 		call(HttpMethod.GET, ApiDocument.PATH, none, null, 200);
+		call(HttpMethod.GET, "/api/identity", none, null, 200);
 		call(HttpMethod.GET, ApiDocument.PATH, (headers) -> headers.setAccept(List.of(org.springframework.http.MediaType.TEXT_HTML)),
 				null, 406);
 
