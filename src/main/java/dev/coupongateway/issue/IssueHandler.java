@@ -60,9 +60,14 @@ class IssueHandler {
 	private static final Problem PAUSED = Problem.of(ProblemCode.PAUSED,
 			"The campaign is paused by its operator; claims resume when it does.");
 
-
 	private static final Problem BUCKET_EMPTY = Problem
 		.unavailable("Coupons are being moved to where your claim is decided; nothing was granted. Retry shortly.");
+
+	private static final Problem SHED = Problem
+		.unavailable("Too many claims at once; nothing was granted. Retry shortly.");
+
+	private static final Problem REBUILDING = Problem
+		.unavailable("The campaign's state is being checked; nothing was granted. Retry shortly.");
 
 	IssueHandler(IssueService issues, CampaignService campaigns, CampaignState state, CampaignRepository repository,
 			JsonMapper json, CurrentUser currentUser, ClientAddress clientAddress) {
@@ -78,10 +83,16 @@ class IssueHandler {
 	Mono<ServerResponse> claim(ServerRequest request) {
 		String campaignId = CampaignService.validId(request.pathVariable("id"));
 		String ticket = request.headers().firstHeader(TICKET);
-		return this.currentUser.of(request).flatMap((userId) -> claim(campaignId, userId, address(request), ticket));
+		URI requested = request.exchange().getRequest().getURI();
+		return this.currentUser.of(request)
+			.flatMap((userId) -> claim(campaignId, userId, address(request), ticket, requested));
 	}
 
-	private Mono<ServerResponse> claim(String campaignId, String userId, String address, String ticket) {
+	/**
+	 * The claim's answer; {@code requested} (the request's URI) is the {@code instance} of the two 503s
+	 * answered before the script decided, as every error's problem names it.
+	 */
+	Mono<ServerResponse> claim(String campaignId, String userId, String address, String ticket, URI requested) {
 		return this.issues.claim(campaignId, userId, address, ticket).flatMap((claim) -> {
 			IssueOutcome outcome = claim.outcome();
 			URI instance = instance(campaignId);
@@ -109,6 +120,8 @@ class IssueHandler {
 						outcome.retryAfter())
 					.respond(instance);
 				case UNKNOWN_CAMPAIGN -> Mono.error(CampaignService.notFound(campaignId));
+				case SHED -> SHED.respond(requested);
+				case REBUILDING -> REBUILDING.respond(requested);
 			};
 		});
 	}
