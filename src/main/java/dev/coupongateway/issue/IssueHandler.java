@@ -1,16 +1,11 @@
 package dev.coupongateway.issue;
 
 import java.net.URI;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.coupongateway.campaign.CampaignRepository;
 import dev.coupongateway.campaign.CampaignService;
-import dev.coupongateway.campaign.CampaignState;
 import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.system.ClientAddress;
 import dev.coupongateway.system.CurrentUser;
@@ -34,11 +29,7 @@ class IssueHandler {
 
 	private final IssueService issues;
 
-	private final CampaignService campaigns;
-
-	private final CampaignState state;
-
-	private final CampaignRepository repository;
+	private final MyCoupons coupons;
 
 	private final JsonMapper json;
 
@@ -69,12 +60,10 @@ class IssueHandler {
 	private static final Problem REBUILDING = Problem
 		.unavailable("The campaign's state is being checked; nothing was granted. Retry shortly.");
 
-	IssueHandler(IssueService issues, CampaignService campaigns, CampaignState state, CampaignRepository repository,
-			JsonMapper json, CurrentUser currentUser, ClientAddress clientAddress) {
+	IssueHandler(IssueService issues, MyCoupons coupons, JsonMapper json, CurrentUser currentUser,
+			ClientAddress clientAddress) {
 		this.issues = issues;
-		this.campaigns = campaigns;
-		this.state = state;
-		this.repository = repository;
+		this.coupons = coupons;
 		this.json = json;
 		this.currentUser = currentUser;
 		this.clientAddress = clientAddress;
@@ -99,10 +88,10 @@ class IssueHandler {
 			return switch (outcome.result()) {
 				case GRANTED -> {
 					CouponView coupon = CouponView.of(campaignId, userId, outcome.granted(),
-							claim.acked() ? "ISSUED" : "PENDING");
+							claim.acked() ? CouponState.ISSUED : CouponState.PENDING);
 					yield ServerResponse
 						.status(claim.acked() ? HttpStatus.CREATED : HttpStatus.ACCEPTED)
-						.location(URI.create("/api/campaigns/" + campaignId + "/coupons/mine"))
+						.location(URI.create(IssueRoutes.MINE_PATH.replace("{id}", campaignId)))
 						.bodyValue(coupon);
 				}
 				case ALREADY_ISSUED -> Problem
@@ -136,7 +125,7 @@ class IssueHandler {
 
 	/** The claim route's path, the {@code instance} of its problems; one URI per campaign. */
 	private URI instance(String campaignId) {
-		return this.instances.get(campaignId, (id) -> URI.create("/api/campaigns/" + id + "/coupons"));
+		return this.instances.get(campaignId, (id) -> URI.create(IssueRoutes.CLAIM_PATH.replace("{id}", id)));
 	}
 
 	/**
@@ -162,21 +151,7 @@ class IssueHandler {
 	}
 
 	private Mono<ServerResponse> mine(String campaignId, String userId) {
-		Mono<List<CampaignRepository.StoredCoupon>> stored = this.repository.storedCoupons(campaignId, userId)
-			.collectList();
-		return this.campaigns.find(campaignId)
-			.flatMap((campaign) -> Mono.zip(this.state.grants(campaign, userId), stored))
-			.map((both) -> {
-				Map<UUID, CouponView> coupons = new LinkedHashMap<>();
-				for (Grant grant : both.getT1()) {
-					coupons.put(grant.couponId(), CouponView.of(campaignId, userId, grant, "PENDING"));
-				}
-				for (CampaignRepository.StoredCoupon row : both.getT2()) {
-					coupons.put(row.couponId(), CouponView.of(campaignId, userId,
-							new Grant(row.couponId(), row.sequence(), row.userSlot(), row.issuedAt()), "STORED"));
-				}
-				return List.copyOf(coupons.values());
-			})
+		return this.coupons.of(campaignId, userId)
 			.flatMap((coupons) -> ServerResponse.ok().bodyValue(Map.of("campaignId", campaignId, "userId", userId,
 					"coupons", coupons)));
 	}
