@@ -1,5 +1,6 @@
 package dev.coupongateway.issue;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -13,18 +14,18 @@ import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Flux;
 
 import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ApplicationListener;
 import org.springframework.stereotype.Component;
-import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Warms the claim path up before the instance reports ready: the JIT compiles what a spike runs, so
  * the first seconds after a deploy, when a sale opens, are not the slowest. Sends claims for a
- * campaign that does not exist through the instance's own HTTP port (routing, identity, the claim
- * script through Lettuce, the rebuild check against PostgreSQL, problem rendering), then lets Boot
- * mark the instance ready. Nothing is granted or written. Runs on the startup thread, never on an
- * event loop; {@code coupon.issue.warmup-requests=0} turns it off.
+ * campaign that does not exist through the claim route's handler in-process, timed as the route times
+ * them (the handler's switch, the service, the campaign look-up against PostgreSQL, problem rendering),
+ * then lets Boot mark the instance ready. In-process, not over HTTP, because a warm-up has no identity
+ * to show: in {@code jwt} mode its requests would be refused before the claim path. Nothing is granted
+ * or written. Runs on the startup thread, never on an event loop; {@code coupon.issue.warmup-requests=0}
+ * turns it off.
  */
 @Component
 class ClaimPathWarmup implements ApplicationListener<ApplicationReadyEvent> {
@@ -33,29 +34,33 @@ class ClaimPathWarmup implements ApplicationListener<ApplicationReadyEvent> {
 
 	private static final Duration LIMIT = Duration.ofSeconds(60);
 
+	private final IssueHandler handler;
+
+	private final ClaimTimer timer;
+
 	private final int requests;
 
 	private final boolean enabled;
 
-	ClaimPathWarmup(CouponProperties properties) {
+	ClaimPathWarmup(IssueHandler handler, ClaimTimer timer, CouponProperties properties) {
+		this.handler = handler;
+		this.timer = timer;
 		this.requests = properties.issue().warmupRequests();
 		this.enabled = properties.plays(Role.GATEWAY) && this.requests > 0;
 	}
 
 	@Override
 	public void onApplicationEvent(ApplicationReadyEvent event) {
-		if (!this.enabled || !(event.getApplicationContext() instanceof WebServerApplicationContext web)) {
+		if (!this.enabled) {
 			return;
 		}
 		long started = System.nanoTime();
 		String campaign = "warmup-" + UUID.randomUUID();
-		WebClient client = WebClient.create("http://127.0.0.1:" + web.getWebServer().getPort());
+		URI requested = URI.create(IssueRoutes.CLAIM_PATH.replace("{id}", campaign));
 		try {
 			Flux.range(0, this.requests)
-				.flatMap((i) -> client.post()
-					.uri("/api/campaigns/{id}/coupons", campaign)
-					.header("X-User-Id", "warmup-" + i)
-					.exchangeToMono((response) -> response.releaseBody()), 32)
+				.flatMap((i) -> this.timer.timed(
+						() -> this.handler.claim(campaign, "warmup-" + i, "127.0.0.1", null, requested), requested), 32)
 				.then()
 				.toFuture()
 				.get(LIMIT.toMillis(), TimeUnit.MILLISECONDS);

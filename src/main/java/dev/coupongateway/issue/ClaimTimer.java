@@ -1,8 +1,10 @@
 package dev.coupongateway.issue;
 
+import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import dev.coupongateway.system.ProblemExceptionHandler;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -18,6 +20,8 @@ import org.springframework.web.reactive.function.server.HandlerFilterFunction;
 import org.springframework.web.reactive.function.server.HandlerFunction;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.util.pattern.PathPattern;
+import org.springframework.web.util.pattern.PathPatternParser;
 
 /**
  * The claim route's latency by answer status, {@code coupon.claim} (Prometheus
@@ -30,7 +34,8 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 @Component
 class ClaimTimer implements HandlerFilterFunction<ServerResponse, ServerResponse> {
 
-	static final String CLAIM_PATH = "/api/campaigns/{id}/coupons";
+	/** The claim route's own pattern, parsed as the router parses it. */
+	private static final PathPattern CLAIM = PathPatternParser.defaultInstance.parse(IssueRoutes.CLAIM_PATH);
 
 	private final MeterRegistry meters;
 
@@ -42,16 +47,21 @@ class ClaimTimer implements HandlerFilterFunction<ServerResponse, ServerResponse
 
 	@Override
 	public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
+		return timed(() -> next.handle(request), request.exchange().getRequest().getURI());
+	}
+
+	/** The claim's answer, timed; an error becomes its problem response, {@code requested} its instance. */
+	Mono<ServerResponse> timed(Supplier<Mono<ServerResponse>> claim, URI requested) {
 		long started = System.nanoTime();
 		Mono<ServerResponse> response;
 		try {
-			response = next.handle(request);
+			response = claim.get();
 		}
 		catch (RuntimeException ex) {
 			response = Mono.error(ex);
 		}
 		return response
-			.onErrorResume((ex) -> ProblemExceptionHandler.problemFor(ex).respond(request.exchange().getRequest().getURI()))
+			.onErrorResume((ex) -> ProblemExceptionHandler.problemFor(ex).respond(requested))
 			.doOnNext((answer) -> timer(answer.statusCode().value()).record(System.nanoTime() - started,
 					TimeUnit.NANOSECONDS));
 	}
@@ -74,8 +84,7 @@ class ClaimTimer implements HandlerFilterFunction<ServerResponse, ServerResponse
 	}
 
 	private static boolean isClaim(ServerHttpRequest request) {
-		String path = request.getPath().value();
-		return request.getMethod() == HttpMethod.POST && path.startsWith("/api/campaigns/") && path.endsWith("/coupons");
+		return request.getMethod() == HttpMethod.POST && CLAIM.matches(request.getPath().pathWithinApplication());
 	}
 
 }

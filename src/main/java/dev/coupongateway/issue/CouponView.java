@@ -8,12 +8,11 @@ import dev.coupongateway.campaign.Grant;
 /**
  * A coupon as the claim and {@code /coupons/mine} show it.
  *
- * @param state {@code ISSUED} (Kafka has it, on its way to storage), {@code PENDING} (granted, delivery
- * not confirmed yet) or {@code STORED} (a row in PostgreSQL)
+ * @param state {@code ISSUED}, {@code PENDING} or {@code STORED} (see {@link CouponState})
  */
-record CouponView(UUID couponId, String campaignId, String userId, int sequence, Instant issuedAt, String state) {
+record CouponView(UUID couponId, String campaignId, String userId, int sequence, Instant issuedAt, CouponState state) {
 
-	static CouponView of(String campaignId, String userId, Grant grant, String state) {
+	static CouponView of(String campaignId, String userId, Grant grant, CouponState state) {
 		return new CouponView(grant.couponId(), campaignId, userId, grant.sequence(), grant.issuedAt(), state);
 	}
 

@@ -1,16 +1,11 @@
 package dev.coupongateway.issue;
 
 import java.net.URI;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.coupongateway.campaign.CampaignRepository;
 import dev.coupongateway.campaign.CampaignService;
-import dev.coupongateway.campaign.CampaignState;
 import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.system.ClientAddress;
 import dev.coupongateway.system.CurrentUser;
@@ -34,11 +29,7 @@ class IssueHandler {
 
 	private final IssueService issues;
 
-	private final CampaignService campaigns;
-
-	private final CampaignState state;
-
-	private final CampaignRepository repository;
+	private final MyCoupons coupons;
 
 	private final JsonMapper json;
 
@@ -60,16 +51,19 @@ class IssueHandler {
 	private static final Problem PAUSED = Problem.of(ProblemCode.PAUSED,
 			"The campaign is paused by its operator; claims resume when it does.");
 
-
 	private static final Problem BUCKET_EMPTY = Problem
 		.unavailable("Coupons are being moved to where your claim is decided; nothing was granted. Retry shortly.");
 
-	IssueHandler(IssueService issues, CampaignService campaigns, CampaignState state, CampaignRepository repository,
-			JsonMapper json, CurrentUser currentUser, ClientAddress clientAddress) {
+	private static final Problem SHED = Problem
+		.unavailable("Too many claims at once; nothing was granted. Retry shortly.");
+
+	private static final Problem REBUILDING = Problem
+		.unavailable("The campaign's state is being checked; nothing was granted. Retry shortly.");
+
+	IssueHandler(IssueService issues, MyCoupons coupons, JsonMapper json, CurrentUser currentUser,
+			ClientAddress clientAddress) {
 		this.issues = issues;
-		this.campaigns = campaigns;
-		this.state = state;
-		this.repository = repository;
+		this.coupons = coupons;
 		this.json = json;
 		this.currentUser = currentUser;
 		this.clientAddress = clientAddress;
@@ -78,20 +72,26 @@ class IssueHandler {
 	Mono<ServerResponse> claim(ServerRequest request) {
 		String campaignId = CampaignService.validId(request.pathVariable("id"));
 		String ticket = request.headers().firstHeader(TICKET);
-		return this.currentUser.of(request).flatMap((userId) -> claim(campaignId, userId, address(request), ticket));
+		URI requested = request.exchange().getRequest().getURI();
+		return this.currentUser.of(request)
+			.flatMap((userId) -> claim(campaignId, userId, address(request), ticket, requested));
 	}
 
-	private Mono<ServerResponse> claim(String campaignId, String userId, String address, String ticket) {
+	/**
+	 * The claim's answer; {@code requested} (the request's URI) is the {@code instance} of the two 503s
+	 * answered before the script decided, as every error's problem names it.
+	 */
+	Mono<ServerResponse> claim(String campaignId, String userId, String address, String ticket, URI requested) {
 		return this.issues.claim(campaignId, userId, address, ticket).flatMap((claim) -> {
 			IssueOutcome outcome = claim.outcome();
 			URI instance = instance(campaignId);
 			return switch (outcome.result()) {
 				case GRANTED -> {
 					CouponView coupon = CouponView.of(campaignId, userId, outcome.granted(),
-							claim.acked() ? "ISSUED" : "PENDING");
+							claim.acked() ? CouponState.ISSUED : CouponState.PENDING);
 					yield ServerResponse
 						.status(claim.acked() ? HttpStatus.CREATED : HttpStatus.ACCEPTED)
-						.location(URI.create("/api/campaigns/" + campaignId + "/coupons/mine"))
+						.location(URI.create(IssueRoutes.MINE_PATH.replace("{id}", campaignId)))
 						.bodyValue(coupon);
 				}
 				case ALREADY_ISSUED -> Problem
@@ -109,6 +109,8 @@ class IssueHandler {
 						outcome.retryAfter())
 					.respond(instance);
 				case UNKNOWN_CAMPAIGN -> Mono.error(CampaignService.notFound(campaignId));
+				case SHED -> SHED.respond(requested);
+				case REBUILDING -> REBUILDING.respond(requested);
 			};
 		});
 	}
@@ -123,7 +125,7 @@ class IssueHandler {
 
 	/** The claim route's path, the {@code instance} of its problems; one URI per campaign. */
 	private URI instance(String campaignId) {
-		return this.instances.get(campaignId, (id) -> URI.create("/api/campaigns/" + id + "/coupons"));
+		return this.instances.get(campaignId, (id) -> URI.create(IssueRoutes.CLAIM_PATH.replace("{id}", id)));
 	}
 
 	/**
@@ -149,21 +151,7 @@ class IssueHandler {
 	}
 
 	private Mono<ServerResponse> mine(String campaignId, String userId) {
-		Mono<List<CampaignRepository.StoredCoupon>> stored = this.repository.storedCoupons(campaignId, userId)
-			.collectList();
-		return this.campaigns.find(campaignId)
-			.flatMap((campaign) -> Mono.zip(this.state.grants(campaign, userId), stored))
-			.map((both) -> {
-				Map<UUID, CouponView> coupons = new LinkedHashMap<>();
-				for (Grant grant : both.getT1()) {
-					coupons.put(grant.couponId(), CouponView.of(campaignId, userId, grant, "PENDING"));
-				}
-				for (CampaignRepository.StoredCoupon row : both.getT2()) {
-					coupons.put(row.couponId(), CouponView.of(campaignId, userId,
-							new Grant(row.couponId(), row.sequence(), row.userSlot(), row.issuedAt()), "STORED"));
-				}
-				return List.copyOf(coupons.values());
-			})
+		return this.coupons.of(campaignId, userId)
 			.flatMap((coupons) -> ServerResponse.ok().bodyValue(Map.of("campaignId", campaignId, "userId", userId,
 					"coupons", coupons)));
 	}

@@ -6,7 +6,7 @@ import java.util.List;
 import dev.coupongateway.campaign.Grant;
 
 /**
- * What the claim script decided.
+ * How a claim was answered: what the claim script decided, or why it was not asked.
  *
  * @param result the decision
  * @param grants the new grant ({@code GRANTED}) or the user's existing ones ({@code ALREADY_ISSUED}); else empty
@@ -19,7 +19,7 @@ record IssueOutcome(Result result, List<Grant> grants, String outboxEntry, Durat
 		this(result, grants, outboxEntry, null);
 	}
 
-	/** The script's decisions, one per return code of {@code issue.lua}. */
+	/** The script's decisions, one per return code of {@code issue.lua}, and the answers given without one. */
 	enum Result {
 
 		GRANTED, UNKNOWN_CAMPAIGN, ALREADY_ISSUED, NOT_STARTED, ENDED, SOLD_OUT, RATE_LIMITED, PAUSED,
@@ -32,7 +32,13 @@ record IssueOutcome(Result result, List<Grant> grants, String outboxEntry, Durat
 		 * though the campaign still has some (in another bucket, in transit, or in a bucket being checked).
 		 * Answered "try again" (503 with Retry-After), never as sold out.
 		 */
-		BUCKET_EMPTY
+		BUCKET_EMPTY,
+
+		/** Too many claims in flight on this instance ({@code coupon.issue.max-in-flight}): shed before the script ran. */
+		SHED,
+
+		/** Redis had no checked state for the campaign, and the check took longer than a claim waits. */
+		REBUILDING
 
 	}
 

@@ -17,14 +17,20 @@ import static org.springframework.web.reactive.function.server.RouterFunctions.r
 @Configuration(proxyBeanMethods = false)
 class IssueRoutes {
 
+	/** The claim route; also the {@code instance} of its problems. */
+	static final String CLAIM_PATH = "/api/campaigns/{id}/coupons";
+
+	/** The caller's coupons of a campaign; also where a grant's {@code Location} points. */
+	static final String MINE_PATH = CLAIM_PATH + "/mine";
+
 	@Bean
 	RouterFunction<ServerResponse> issueRouter(IssueHandler handler, ClaimTimer timer) {
-		return route().POST(ClaimTimer.CLAIM_PATH, handler::claim)
+		return route().POST(CLAIM_PATH, handler::claim)
 			.filter(timer)
 			.build()
-			.and(route().GET("/api/campaigns/{id}/coupons/mine", handler::mine).build())
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), ClaimTimer.CLAIM_PATH))
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/campaigns/{id}/coupons/mine"));
+			.and(route().GET(MINE_PATH, handler::mine).build())
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), CLAIM_PATH))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), MINE_PATH));
 	}
 
 	@Bean

@@ -52,7 +52,7 @@ class KafkaUnavailableTests {
 			.expectBody(CouponView.class)
 			.returnResult()
 			.getResponseBody();
-		assertThat(pending.state()).isEqualTo("PENDING");
+		assertThat(pending.state()).isEqualTo(CouponState.PENDING);
 		assertThat(this.meters.counter("coupon.publish.pending").count()).isEqualTo(missedBefore + 1);
 
 		this.http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", "alice").exchange()

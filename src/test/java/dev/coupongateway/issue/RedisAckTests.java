@@ -51,7 +51,7 @@ class RedisAckTests {
 			.expectBody(CouponView.class)
 			.returnResult()
 			.getResponseBody();
-		assertThat(issued.state()).isEqualTo("ISSUED");
+		assertThat(issued.state()).isEqualTo(CouponState.ISSUED);
 		assertThat(this.outbox.size(CampaignKeys.of(campaign)).block(Duration.ofSeconds(5))).isEqualTo(1);
 		assertThat(this.meters.counter("coupon.publish.pending").count()).isZero();
 	}
