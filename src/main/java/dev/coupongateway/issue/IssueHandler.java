@@ -8,10 +8,10 @@ import java.util.UUID;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.coupongateway.campaign.CampaignRepository;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.campaign.CampaignState;
 import dev.coupongateway.campaign.Grant;
+import dev.coupongateway.campaign.StoredCoupon;
 import dev.coupongateway.system.ClientAddress;
 import dev.coupongateway.system.CurrentUser;
 import dev.coupongateway.system.Problem;
@@ -38,8 +38,6 @@ class IssueHandler {
 
 	private final CampaignState state;
 
-	private final CampaignRepository repository;
-
 	private final JsonMapper json;
 
 	private final CurrentUser currentUser;
@@ -64,12 +62,11 @@ class IssueHandler {
 	private static final Problem BUCKET_EMPTY = Problem
 		.unavailable("Coupons are being moved to where your claim is decided; nothing was granted. Retry shortly.");
 
-	IssueHandler(IssueService issues, CampaignService campaigns, CampaignState state, CampaignRepository repository,
+	IssueHandler(IssueService issues, CampaignService campaigns, CampaignState state,
 			JsonMapper json, CurrentUser currentUser, ClientAddress clientAddress) {
 		this.issues = issues;
 		this.campaigns = campaigns;
 		this.state = state;
-		this.repository = repository;
 		this.json = json;
 		this.currentUser = currentUser;
 		this.clientAddress = clientAddress;
@@ -149,7 +146,7 @@ class IssueHandler {
 	}
 
 	private Mono<ServerResponse> mine(String campaignId, String userId) {
-		Mono<List<CampaignRepository.StoredCoupon>> stored = this.repository.storedCoupons(campaignId, userId)
+		Mono<List<StoredCoupon>> stored = this.campaigns.storedCoupons(campaignId, userId)
 			.collectList();
 		return this.campaigns.find(campaignId)
 			.flatMap((campaign) -> Mono.zip(this.state.grants(campaign, userId), stored))
@@ -158,9 +155,8 @@ class IssueHandler {
 				for (Grant grant : both.getT1()) {
 					coupons.put(grant.couponId(), CouponView.of(campaignId, userId, grant, "PENDING"));
 				}
-				for (CampaignRepository.StoredCoupon row : both.getT2()) {
-					coupons.put(row.couponId(), CouponView.of(campaignId, userId,
-							new Grant(row.couponId(), row.sequence(), row.userSlot(), row.issuedAt()), "STORED"));
+				for (StoredCoupon row : both.getT2()) {
+					coupons.put(row.couponId(), CouponView.of(campaignId, userId, row.grant(), "STORED"));
 				}
 				return List.copyOf(coupons.values());
 			})

@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.coupongateway.buckets.BucketMoves;
 import dev.coupongateway.campaign.Campaign;
 import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.campaign.CampaignState;
 import dev.coupongateway.campaign.Grant;
-import dev.coupongateway.campaign.StockMoves;
 import dev.coupongateway.event.CouponIssued;
 import dev.coupongateway.event.CouponPublisher;
 import dev.coupongateway.issue.IssueOutcome.Result;
@@ -62,7 +62,7 @@ class IssueService {
 
 	private final Outbox outbox;
 
-	private final StockMoves moves;
+	private final BucketMoves moves;
 
 	private final Tickets tickets;
 
@@ -86,7 +86,7 @@ class IssueService {
 	private final Counter recovered;
 
 	IssueService(IssueScript script, CampaignService campaigns, CampaignState state,
-			ClaimFacts facts, CouponPublisher publisher, Outbox outbox, StockMoves moves, Tickets tickets,
+			ClaimFacts facts, CouponPublisher publisher, Outbox outbox, BucketMoves moves, Tickets tickets,
 			CouponProperties properties, MeterRegistry meters) {
 		this.moves = moves;
 		this.tickets = tickets;

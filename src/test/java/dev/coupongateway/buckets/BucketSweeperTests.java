@@ -1,4 +1,4 @@
-package dev.coupongateway.campaign;
+package dev.coupongateway.buckets;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,6 +8,7 @@ import java.util.UUID;
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.RegistryOrder;
+import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.system.LuaScripts;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,7 @@ import static org.awaitility.Awaitility.await;
 
 /** The sweeper on the real servers: a campaign it cannot read does not keep it from the others. */
 @CouponGatewayTest
-class StockMoveSweeperTests {
+class BucketSweeperTests {
 
 	@SuppressWarnings("rawtypes")
 	private static final RedisScript<List> move = LuaScripts.of("move.lua", List.class);

@@ -1,4 +1,4 @@
-package dev.coupongateway.campaign;
+package dev.coupongateway.buckets;
 
 import java.net.URI;
 import java.time.Clock;
@@ -9,9 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import dev.coupongateway.Fixtures;
 import dev.coupongateway.PropertyCheck;
 import dev.coupongateway.PropertyCheck.Gen;
 import dev.coupongateway.RestartableRedis;
+import dev.coupongateway.campaign.Campaign;
+import dev.coupongateway.campaign.CampaignKeys;
+import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.system.LuaScripts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
@@ -35,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * from a fixed seed ({@link PropertyCheck}: {@code -Dcoupon.property.seed} and {@code -Dcoupon.property.tries}
  * explore others).
  */
-class StockMovesTests {
+class BucketMovesTests {
 
 	private static final long SEED = 20261203L;
 
@@ -45,9 +49,9 @@ class StockMovesTests {
 
 	private static ReactiveStringRedisTemplate redis;
 
-	private static StockMoves moves;
+	private static BucketMoves moves;
 
-	private static BucketedState bucketed;
+	private static BucketRewriter bucketed;
 
 	@SuppressWarnings("rawtypes")
 	private static final RedisScript<List> issue = LuaScripts.of("issue.lua", List.class);
@@ -65,8 +69,8 @@ class StockMovesTests {
 		factory.afterPropertiesSet();
 		factory.start();
 		redis = new ReactiveStringRedisTemplate(factory);
-		moves = new StockMoves(redis, Clock.systemUTC(), new SimpleMeterRegistry());
-		bucketed = new BucketedState(redis);
+		moves = new BucketMoves(redis, new MoveScript(redis), Clock.systemUTC(), new SimpleMeterRegistry());
+		bucketed = new BucketRewriter(redis);
 	}
 
 	@AfterAll
@@ -89,8 +93,8 @@ class StockMovesTests {
 	}
 
 	private static void run(int buckets, int stock, List<Integer> actions) {
-		Campaign campaign = new Campaign("model-" + UUID.randomUUID().toString().substring(0, 8), "model", stock, 1, null,
-				null, false, Math.min(buckets, stock));
+		Campaign campaign = Fixtures.newCampaign("model-" + UUID.randomUUID().toString().substring(0, 8), "model", stock,
+				Math.min(buckets, stock));
 		bucketed.rewrite(campaign, reactor.core.publisher.Mono.just(List.of()), "").block(Duration.ofSeconds(5));
 		List<Pending> pending = new ArrayList<>();
 		int users = 0;
