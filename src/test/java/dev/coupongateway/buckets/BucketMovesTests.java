@@ -49,17 +49,14 @@ class BucketMovesTests {
 
 	private static ReactiveStringRedisTemplate redis;
 
+	private static MoveScript script;
+
 	private static BucketMoves moves;
 
 	private static BucketRewriter bucketed;
 
 	@SuppressWarnings("rawtypes")
 	private static final RedisScript<List> issue = LuaScripts.of("issue.lua", List.class);
-
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> reserve = LuaScripts.of("move.lua", List.class);
-
-	private static final RedisScript<Long> step = LuaScripts.of("move.lua", Long.class);
 
 	@BeforeAll
 	static void start() {
@@ -69,7 +66,8 @@ class BucketMovesTests {
 		factory.afterPropertiesSet();
 		factory.start();
 		redis = new ReactiveStringRedisTemplate(factory);
-		moves = new BucketMoves(redis, new MoveScript(redis), Clock.systemUTC(), new SimpleMeterRegistry());
+		script = new MoveScript(redis);
+		moves = new BucketMoves(redis, script, Clock.systemUTC(), new SimpleMeterRegistry());
 		bucketed = new BucketRewriter(redis);
 	}
 
@@ -123,8 +121,8 @@ class BucketMovesTests {
 					// a credit that comes late: after a sweep it must be refused
 					if (!pending.isEmpty()) {
 						Pending move = pending.get(operand % pending.size());
-						Long credited = run(move.target(), List.of(move.target().settings(), move.target().free(),
-								move.target().moves()), "credit", move.moveId(), move.generation(), move.sequences());
+						Long credited = script.credit(move.target(), move.moveId(), move.generation(), move.sequences())
+							.block(Duration.ofSeconds(5));
 						if (credited == 1L) {
 							pending.set(pending.indexOf(move), move.credited());
 						}
@@ -134,7 +132,7 @@ class BucketMovesTests {
 					if (!pending.isEmpty()) {
 						Pending move = pending.remove(operand % pending.size());
 						if (move.isCredited()) {
-							run(move.source(), journalKeys(move.source()), "release", move.moveId(), "0");
+							script.release(move.source(), move.moveId(), false).block(Duration.ofSeconds(5));
 						}
 						else {
 							pending.add(move);
@@ -174,18 +172,7 @@ class BucketMovesTests {
 	}
 
 	private static List<?> reserve(CampaignKeys source, CampaignKeys target, String moveId, int units, String generation) {
-		return redis.execute(reserve, journalKeys(source),
-				List.of("reserve", moveId, Integer.toString(units), Integer.toString(target.bucket()), generation))
-			.next()
-			.block(Duration.ofSeconds(5));
-	}
-
-	private static Long run(CampaignKeys bucket, List<String> keys, String... args) {
-		return redis.execute(step, keys, List.of(args)).next().block(Duration.ofSeconds(5));
-	}
-
-	private static List<String> journalKeys(CampaignKeys bucket) {
-		return List.of(bucket.settings(), bucket.free(), bucket.journal());
+		return script.reserve(source, target, moveId, units, generation).block(Duration.ofSeconds(5));
 	}
 
 	private static String join(List<?> sequences) {
