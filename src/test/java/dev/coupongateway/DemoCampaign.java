@@ -1,6 +1,5 @@
 package dev.coupongateway;
 
-import dev.coupongateway.campaign.Campaign;
 import dev.coupongateway.campaign.CampaignService;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -20,7 +19,7 @@ class DemoCampaign {
 	@Bean
 	ApplicationRunner seedDemoCampaign(CampaignService campaigns) {
 		return (ApplicationArguments args) -> campaigns.find("demo")
-			.onErrorResume((ex) -> campaigns.create(new Campaign("demo", "Demo flash sale", 100, 1, null, null, false)))
+			.onErrorResume((ex) -> campaigns.create(Fixtures.newCampaign("demo", "Demo flash sale", 100, 1)))
 			.doOnNext((campaign) -> logger.info("Demo campaign ready: curl -X POST -H 'X-User-Id: alice' "
 					+ "http://localhost:8080/api/campaigns/demo/coupons"))
 			.then(Mono.empty())

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.coupongateway.campaign.Campaign;
 import dev.coupongateway.event.CouponIssued;
 
 import org.springframework.boot.test.context.TestComponent;
@@ -34,6 +35,14 @@ public class Fixtures {
 	public static CouponIssued event(String campaign, String user, int sequence, int slot) {
 		return new CouponIssued(UUID.randomUUID(), campaign, user, sequence, slot,
 				Instant.now().truncatedTo(ChronoUnit.MILLIS));
+	}
+
+	/**
+	 * A campaign value (not created anywhere): one coupon per user, open at once and for good, not paused,
+	 * no waiting room, split over {@code buckets}.
+	 */
+	public static Campaign newCampaign(String id, String name, int totalStock, int buckets) {
+		return new Campaign(id, name, totalStock, 1, null, null, false, buckets, null);
 	}
 
 	/** A campaign id no other test uses. */

@@ -11,7 +11,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 
 /**
  * The layout tells the architecture: {@code system} at the bottom, the {@code event} below the features
- * that send and consume it, features above, and no two packages importing each other.
+ * that send and consume it, features above ({@code buckets} between {@code campaign} and the claim path),
+ * and no two packages importing each other.
  */
 class PackageArrowsTests {
 
@@ -34,7 +35,8 @@ class PackageArrowsTests {
 			.resideInAPackage("..system..")
 			.should()
 			.dependOnClassesThat()
-			.resideInAnyPackage("..campaign..", "..issue..", "..relay..", "..stock..", "..writer..", "..event..")
+			.resideInAnyPackage("..campaign..", "..buckets..", "..issue..", "..relay..", "..stock..", "..writer..",
+					"..event..")
 			.check(classes);
 	}
 
@@ -44,7 +46,24 @@ class PackageArrowsTests {
 			.resideInAPackage("..event..")
 			.should()
 			.dependOnClassesThat()
-			.resideInAnyPackage("..campaign..", "..issue..", "..relay..", "..stock..", "..writer..")
+			.resideInAnyPackage("..campaign..", "..buckets..", "..issue..", "..relay..", "..stock..", "..writer..")
+			.check(classes);
+	}
+
+	@Test
+	void bucketsSitAboveTheCampaignAndBelowTheClaimPath() {
+		// the rebuild reaches the buckets only through campaign.BucketsWriter, which buckets implements
+		noClasses().that()
+			.resideInAPackage("..campaign..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..buckets..", "..issue..")
+			.check(classes);
+		noClasses().that()
+			.resideInAPackage("..buckets..")
+			.should()
+			.dependOnClassesThat()
+			.resideInAnyPackage("..issue..", "..relay..", "..stock..", "..writer..", "..waiting..")
 			.check(classes);
 	}
 

@@ -25,18 +25,6 @@ public record Campaign(String id, String name, int totalStock, int perUserLimit,
 		this(id, name, totalStock, perUserLimit, startsAt, endsAt, paused, buckets, waitingRoom, 1);
 	}
 
-	/** A campaign on one slot, no waiting room. */
-	public Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
-			boolean paused) {
-		this(id, name, totalStock, perUserLimit, startsAt, endsAt, paused, 1, null);
-	}
-
-	/** A campaign with no waiting room. */
-	public Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
-			boolean paused, int buckets) {
-		this(id, name, totalStock, perUserLimit, startsAt, endsAt, paused, buckets, null);
-	}
-
 	/** Where the campaign stands at {@code now} with {@code issued} coupons granted. */
 	public Status statusAt(Instant now, long issued) {
 		if (this.startsAt != null && now.isBefore(this.startsAt)) {
@@ -49,6 +37,20 @@ public record Campaign(String id, String name, int totalStock, int perUserLimit,
 			return Status.ENDED;
 		}
 		return this.paused ? Status.PAUSED : Status.OPEN;
+	}
+
+	/** When claims open, as the scripts take it: epoch ms, 0 for at once. */
+	public long startsAtMillis() {
+		return epochMillis(this.startsAt);
+	}
+
+	/** When claims close, as the scripts take it: epoch ms, 0 for never. */
+	public long endsAtMillis() {
+		return epochMillis(this.endsAt);
+	}
+
+	private static long epochMillis(Instant at) {
+		return (at != null) ? at.toEpochMilli() : 0;
 	}
 
 	/** The same campaign with the operator's controls as Redis holds them now. */

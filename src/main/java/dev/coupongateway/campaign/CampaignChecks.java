@@ -26,9 +26,6 @@ class CampaignChecks extends PeriodicTask {
 
 	private static final Log logger = LogFactory.getLog(CampaignChecks.class);
 
-	/** An ended campaign is still looked at this long (late claims must still meet a checked state). */
-	private static final Duration ENDED_WITHIN = Duration.ofHours(1);
-
 	private static final LogThrottle failures = new LogThrottle(Duration.ofSeconds(10));
 
 	private final CampaignRepository repository;
@@ -39,8 +36,11 @@ class CampaignChecks extends PeriodicTask {
 
 	private final Duration timeout;
 
+	/** An ended campaign is still looked at this long (late claims must still meet a checked state). */
+	private final Duration endedWithin;
+
 	/** Checks run at once by one pass: after Redis lost everything, every campaign needs one. */
-	private static final int AT_ONCE = 4;
+	private final int atOnce;
 
 	CampaignChecks(CampaignRepository repository, CampaignRebuilds rebuilds, Clock clock, CouponProperties properties) {
 		super(properties.rebuild().checkInterval(), properties.plays(Role.GATEWAY));
@@ -48,17 +48,19 @@ class CampaignChecks extends PeriodicTask {
 		this.rebuilds = rebuilds;
 		this.clock = clock;
 		this.timeout = properties.rebuild().timeout();
+		this.endedWithin = properties.rebuild().endedWithin();
+		this.atOnce = properties.rebuild().checksAtOnce();
 	}
 
 	@Override
 	protected Mono<Void> run() {
-		return this.repository.findActive(this.clock.instant(), ENDED_WITHIN)
+		return this.repository.findActive(this.clock.instant(), this.endedWithin)
 			.flatMap((campaign) -> this.rebuilds.verify(campaign).timeout(this.timeout).onErrorResume((ex) -> {
 				if (failures.due(campaign.id())) {
 					logger.warn("Checking campaign " + campaign.id() + " failed: " + ex);
 				}
 				return Mono.empty();
-			}), AT_ONCE)
+			}), this.atOnce)
 			.then();
 	}
 

@@ -2,10 +2,11 @@ package dev.coupongateway.campaign;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import java.util.zip.CRC32;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 
 /**
  * The Redis keys of one bucket of a campaign. All keys of a bucket share one hash tag, so they live in
@@ -68,12 +69,18 @@ public record CampaignKeys(String campaignId, int bucket, String settings, Strin
 				prefix + "admission-lease");
 	}
 
-	/** Keys of campaigns in use, made once: the claim path needs them thousands of times a second. */
-	private static final Map<String, List<CampaignKeys>> made = new ConcurrentHashMap<>();
+	/**
+	 * Most campaigns whose keys are kept made. Not a setting: a campaign dropped from here only has its
+	 * keys made again (strings, no I/O); the bound keeps ids a client makes up from piling up.
+	 */
+	private static final int KEPT = 10_000;
 
-	/** The keys of every bucket, bucket 0 first (kept for each campaign asked about, as campaigns are few). */
+	/** Keys of campaigns in use, made once: the claim path needs them thousands of times a second. */
+	private static final Cache<String, List<CampaignKeys>> made = Caffeine.newBuilder().maximumSize(KEPT).build();
+
+	/** The keys of every bucket, bucket 0 first (kept for the campaigns asked about lately). */
 	public static List<CampaignKeys> all(String campaignId, int buckets) {
-		List<CampaignKeys> keys = made.get(campaignId);
+		List<CampaignKeys> keys = made.getIfPresent(campaignId);
 		if (keys != null && keys.size() == buckets) {
 			return keys;
 		}
@@ -128,7 +135,7 @@ public record CampaignKeys(String campaignId, int bucket, String settings, Strin
 	}
 
 	/** The keys the bucket script takes, in its order. */
-	List<String> bucketKeys() {
+	public List<String> bucketKeys() {
 		return List.of(this.settings, this.grants, this.free, this.journal, this.moves, suspect());
 	}
 

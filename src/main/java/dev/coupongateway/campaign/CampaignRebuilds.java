@@ -44,21 +44,13 @@ public class CampaignRebuilds {
 
 	private static final Log logger = LogFactory.getLog(CampaignRebuilds.class);
 
-	/** A failed attempt is shared this long, so a spike of claims does not turn into a spike of checks. */
-	private static final Duration RETRY_AFTER_FAILURE = Duration.ofMillis(250);
-
-	/** Margin on the producer's delivery timeout: a record's last try may start just before it. */
-	private static final Duration DELIVERY_MARGIN = Duration.ofSeconds(1);
-
-	private static final Duration WRITER_POLL = Duration.ofMillis(100);
-
 	private static final LogThrottle warnings = new LogThrottle(Duration.ofSeconds(10));
 
 	private final CampaignRepository repository;
 
 	private final CampaignState state;
 
-	private final BucketedState bucketed;
+	private final BucketsWriter bucketed;
 
 	private final WriterLag writerLag;
 
@@ -73,7 +65,7 @@ public class CampaignRebuilds {
 
 	private final ConcurrentMap<String, Mono<Campaign>> checks = new ConcurrentHashMap<>();
 
-	CampaignRebuilds(CampaignRepository repository, CampaignState state, BucketedState bucketed, WriterLag writerLag,
+	CampaignRebuilds(CampaignRepository repository, CampaignState state, BucketsWriter bucketed, WriterLag writerLag,
 			ReactiveStringRedisTemplate redis, CouponProperties properties) {
 		this.repository = repository;
 		this.state = state;
@@ -104,7 +96,7 @@ public class CampaignRebuilds {
 			Mono<Campaign> created = attempt(campaignId).timeout(this.settings.timeout())
 				.onErrorMap((ex) -> !(ex instanceof ProblemException), (ex) -> rebuilding(campaignId, ex.toString()))
 				.doOnSuccess((done) -> this.checks.remove(campaignId, self.get()))
-				.doOnError((ex) -> Mono.delay(RETRY_AFTER_FAILURE)
+				.doOnError((ex) -> Mono.delay(this.settings.retryAfterFailure())
 					.subscribe((tick) -> this.checks.remove(campaignId, self.get())))
 				.cache();
 			self.set(created);
@@ -131,7 +123,7 @@ public class CampaignRebuilds {
 				}
 				long since = fences.stream().mapToLong(Fence::suspectSince).filter((at) -> at > 0).min().orElse(0);
 				long now = fences.get(0).now();
-				long wait = since + this.deliveryTimeout.plus(DELIVERY_MARGIN).toMillis() - now;
+				long wait = since + this.deliveryTimeout.plus(this.settings.deliveryMargin()).toMillis() - now;
 				return Mono.delay(Duration.ofMillis(Math.max(0, wait))).then(leased(campaign));
 			}));
 	}
@@ -171,7 +163,7 @@ public class CampaignRebuilds {
 	private Mono<Void> writerCaughtUp(String campaignId) {
 		return this.writerLag.mark()
 			.onErrorMap((ex) -> rebuilding(campaignId, "Kafka does not answer"))
-			.flatMap((mark) -> Flux.interval(Duration.ZERO, WRITER_POLL)
+			.flatMap((mark) -> Flux.interval(Duration.ZERO, this.settings.writerPoll())
 				.concatMap((tick) -> this.writerLag.reached(mark).onErrorReturn(false), 1)
 				.filter(Boolean::booleanValue)
 				.next())

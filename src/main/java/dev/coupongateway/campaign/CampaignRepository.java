@@ -13,7 +13,7 @@ import reactor.core.publisher.Mono;
 
 /** Campaigns and their stored coupons in PostgreSQL, through R2DBC. */
 @Repository
-public class CampaignRepository {
+class CampaignRepository {
 
 	private static final String COLUMNS = "id, name, total_stock, per_user_limit, starts_at, ends_at, paused, buckets, "
 			+ "waiting_admit_per_second, waiting_ticket_ttl_ms, version";
@@ -24,7 +24,7 @@ public class CampaignRepository {
 
 	private final DatabaseClient db;
 
-	public CampaignRepository(DatabaseClient db) {
+	CampaignRepository(DatabaseClient db) {
 		this.db = db;
 	}
 
@@ -173,10 +173,6 @@ public class CampaignRepository {
 
 	private static Instant instant(OffsetDateTime at) {
 		return (at != null) ? at.toInstant() : null;
-	}
-
-	/** A coupon row as stored. */
-	public record StoredCoupon(java.util.UUID couponId, String userId, int sequence, int userSlot, Instant issuedAt) {
 	}
 
 	private static final class Parameters {

@@ -143,6 +143,11 @@ public class CampaignService {
 			.map((all) -> Reconciliation.of(campaign, all.getT1(), all.getT2(), all.getT3()[0], all.getT3()[1])));
 	}
 
+	/** The coupons PostgreSQL stored for one user of a campaign (none for an unknown campaign). */
+	public Flux<StoredCoupon> storedCoupons(String campaignId, String userId) {
+		return this.repository.storedCoupons(campaignId, userId);
+	}
+
 	/** The id as given, or a 400 problem when it cannot be a campaign id. */
 	public static String validId(String campaignId) {
 		if (!NewCampaign.ID.matcher(campaignId).matches()) {

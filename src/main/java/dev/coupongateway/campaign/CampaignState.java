@@ -3,14 +3,12 @@ package dev.coupongateway.campaign;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 
-import dev.coupongateway.campaign.CampaignRepository.StoredCoupon;
+import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.LuaScripts;
 
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -33,29 +31,20 @@ public class CampaignState {
 	@SuppressWarnings("rawtypes")
 	private final RedisScript<List> fenceScript = LuaScripts.of("fence.lua", List.class);
 
-	/** Gives a lease back only if the token still holds it. */
-	private final RedisScript<Long> releaseScript = RedisScript.of("""
-			if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-			return 0""", Long.class);
+	private final RedisScript<Long> releaseScript = LuaScripts.of("release.lua", Long.class);
 
-	/** Most users (with their coupons) sent in one step of a check; a million stored coupons take 500 steps. */
-	private static final int USERS_PER_STEP = 2_000;
+	private final RedisScript<Long> roomScript = LuaScripts.of("room.lua", Long.class);
+
+	/** Most users (with their coupons) sent in one step of a check. */
+	private final int usersPerStep;
 
 	/** Most free numbers staged in one step of a check. */
-	private static final int GAPS_PER_STEP = 10_000;
+	private final int gapsPerStep;
 
-	/**
-	 * Sets a waiting room's rate and ticket time; a line the scheduler let go when the campaign finished
-	 * ({@code ended}, expiring) is taken up again: this runs on a rebuild too, which may put stock back.
-	 */
-	private final RedisScript<Long> roomScript = RedisScript.of("""
-			redis.call('HSET', KEYS[2], 'rate', ARGV[1], 'ttl', ARGV[2])
-			redis.call('HDEL', KEYS[2], 'ended')
-			for i = 1, 3 do redis.call('PERSIST', KEYS[i]) end
-			return 1""", Long.class);
-
-	public CampaignState(ReactiveStringRedisTemplate redis) {
+	CampaignState(ReactiveStringRedisTemplate redis, CouponProperties properties) {
 		this.redis = redis;
+		this.usersPerStep = properties.rebuild().usersPerStep();
+		this.gapsPerStep = properties.rebuild().gapsPerStep();
 	}
 
 	/**
@@ -65,37 +54,30 @@ public class CampaignState {
 	 * Runs under the campaign's rebuild lease ({@code token}); fails when the lease was lost. True when
 	 * anything was written. Registers the campaign for the relay.
 	 */
-	public Mono<Boolean> restore(Campaign campaign, Flux<StoredCoupon> stored, String token, Duration lease) {
+	Mono<Boolean> restore(Campaign campaign, Flux<StoredCoupon> stored, String token, Duration lease) {
 		CampaignKeys keys = CampaignKeys.of(campaign.id());
-		BitSet taken = new BitSet();
+		RestorePlan plan = new RestorePlan();
 		AtomicLong added = new AtomicLong();
 		Mono<Long> begin = step(keys, token, lease, "begin", List.of(Integer.toString(campaign.totalStock()),
 				Integer.toString(campaign.perUserLimit())));
-		Flux<Long> grants = stored.doOnNext((coupon) -> taken.set(coupon.sequence()))
+		Flux<Long> grants = stored.doOnNext(plan::take)
 			.bufferUntilChanged(StoredCoupon::userId)
-			.buffer(USERS_PER_STEP)
+			.buffer(this.usersPerStep)
 			.concatMap((users) -> {
 				List<String> args = new ArrayList<>(users.size() * 2);
 				users.forEach((coupons) -> {
 					args.add(coupons.get(0).userId());
-					args.add(coupons.stream()
-						.map((c) -> new Grant(c.couponId(), c.sequence(), c.userSlot(), c.issuedAt()).encode())
-						.collect(Collectors.joining(",")));
+					args.add(RestorePlan.grants(coupons));
 				});
 				return step(keys, token, lease, "grants", args);
 			}, 1)
 			.doOnNext(added::addAndGet);
-		Flux<Long> gaps = Flux.defer(() -> {
-			List<String> free = new ArrayList<>();
-			int highest = Math.max(0, taken.length() - 1);
-			for (int sequence = taken.nextClearBit(1); sequence < highest; sequence = taken.nextClearBit(sequence + 1)) {
-				free.add(Integer.toString(sequence));
-			}
-			return Flux.fromIterable(free).buffer(GAPS_PER_STEP).concatMap((chunk) -> step(keys, token, lease, "gaps", chunk), 1);
-		});
+		Flux<Long> gaps = Flux.defer(() -> Flux.fromStream(plan.gaps().mapToObj(Integer::toString))
+			.buffer(this.gapsPerStep)
+			.concatMap((chunk) -> step(keys, token, lease, "gaps", chunk), 1));
 		Mono<Long> finish = Mono.defer(() -> step(keys, token, lease, "finish",
-				List.of(Integer.toString(Math.max(0, taken.length() - 1)), Long.toString(epochMillis(campaign.startsAt())),
-						Long.toString(epochMillis(campaign.endsAt())), campaign.paused() ? "1" : "0",
+				List.of(Integer.toString(plan.highest()), Long.toString(campaign.startsAtMillis()),
+						Long.toString(campaign.endsAtMillis()), campaign.paused() ? "1" : "0",
 						(campaign.waitingRoom() != null) ? "1" : "0", Long.toString(campaign.version()))));
 		return begin.thenMany(grants)
 			.thenMany(gaps)
@@ -166,7 +148,7 @@ public class CampaignState {
 	}
 
 	/** Coupons granted so far (in all buckets), or empty when Redis has no state for the campaign. */
-	public Mono<Long> issued(Campaign campaign) {
+	Mono<Long> issued(Campaign campaign) {
 		return live(campaign).map(Live::issued);
 	}
 
@@ -194,9 +176,8 @@ public class CampaignState {
 	 * Writes the operator's controls (pause, end, whether a waiting room stands in front) into every bucket
 	 * of the campaign that Redis has state for, unless a bucket holds a newer version of them.
 	 */
-	public Mono<Void> control(Campaign campaign) {
-		List<String> args = List.of(Long.toString(epochMillis(campaign.startsAt())),
-				Long.toString(epochMillis(campaign.endsAt())), campaign.paused() ? "1" : "0",
+	Mono<Void> control(Campaign campaign) {
+		List<String> args = List.of(Long.toString(campaign.startsAtMillis()), Long.toString(campaign.endsAtMillis()), campaign.paused() ? "1" : "0",
 				(campaign.waitingRoom() != null) ? "1" : "0", Long.toString(campaign.version()));
 		return Flux.fromIterable(campaign.bucketKeys())
 			.flatMap((keys) -> this.redis.execute(this.controlScript, List.of(keys.settings()), args))
@@ -234,7 +215,7 @@ public class CampaignState {
 	 * Writes the campaign's waiting room (or its absence) where the scheduler and the line read it; the
 	 * line itself (who joined, who was admitted) stays as it is (no longer marked ended or expiring).
 	 */
-	public Mono<Void> configureWaitingRoom(Campaign campaign) {
+	Mono<Void> configureWaitingRoom(Campaign campaign) {
 		CampaignKeys keys = CampaignKeys.of(campaign.id());
 		Campaign.WaitingRoom room = campaign.waitingRoom();
 		if (room == null) {
@@ -262,7 +243,7 @@ public class CampaignState {
 	}
 
 	/** Grants whose event Kafka has not acknowledged yet (entries in the outboxes of all buckets). */
-	public Mono<Long> outboxSize(Campaign campaign) {
+	Mono<Long> outboxSize(Campaign campaign) {
 		return Flux.fromIterable(campaign.bucketKeys())
 			.flatMap((keys) -> this.redis.opsForStream().size(keys.outbox()))
 			.reduce(0L, Long::sum);
@@ -287,10 +268,6 @@ public class CampaignState {
 			.concatMap((keys) -> this.redis.<String, String>opsForHash()
 				.scan(keys.grants(), ScanOptions.scanOptions().count(1000).build())
 				.map(Map.Entry::getKey));
-	}
-
-	static long epochMillis(Instant at) {
-		return (at != null) ? at.toEpochMilli() : 0;
 	}
 
 }

@@ -1,6 +1,5 @@
 package dev.coupongateway.campaign;
 
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
@@ -36,7 +35,7 @@ class RedisRestartWatch extends PeriodicTask {
 	private final AtomicReference<String> runId = new AtomicReference<>();
 
 	RedisRestartWatch(ReactiveStringRedisTemplate redis, CampaignRebuilds rebuilds, CouponProperties properties) {
-		super(Duration.ofSeconds(1), properties.plays(Role.GATEWAY));
+		super(properties.rebuild().restartPoll(), properties.plays(Role.GATEWAY));
 		this.redis = redis;
 		this.rebuilds = rebuilds;
 	}

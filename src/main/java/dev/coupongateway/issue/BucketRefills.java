@@ -1,7 +1,7 @@
 package dev.coupongateway.issue;
 
 import dev.coupongateway.campaign.Campaign;
-import dev.coupongateway.campaign.StockMoves;
+import dev.coupongateway.buckets.BucketMoves;
 import dev.coupongateway.issue.IssueOutcome.Result;
 import reactor.core.publisher.Mono;
 
@@ -22,11 +22,11 @@ class BucketRefills {
 	 */
 	private static final int REFILLS = 16;
 
-	private final StockMoves moves;
+	private final BucketMoves moves;
 
 	private final ScriptCall script;
 
-	BucketRefills(StockMoves moves, ScriptCall script) {
+	BucketRefills(BucketMoves moves, ScriptCall script) {
 		this.moves = moves;
 		this.script = script;
 	}

@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import dev.coupongateway.campaign.CampaignRepository;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.campaign.CampaignState;
 import dev.coupongateway.campaign.Grant;
+import dev.coupongateway.campaign.StoredCoupon;
 import reactor.core.publisher.Mono;
 
 import org.springframework.stereotype.Component;
@@ -21,18 +21,14 @@ class MyCoupons {
 
 	private final CampaignState state;
 
-	private final CampaignRepository repository;
-
-	MyCoupons(CampaignService campaigns, CampaignState state, CampaignRepository repository) {
+	MyCoupons(CampaignService campaigns, CampaignState state) {
 		this.campaigns = campaigns;
 		this.state = state;
-		this.repository = repository;
 	}
 
 	/** The coupons in the order of their slots; a {@code CAMPAIGN_NOT_FOUND} problem for an unknown campaign. */
 	Mono<List<CouponView>> of(String campaignId, String userId) {
-		Mono<List<CampaignRepository.StoredCoupon>> stored = this.repository.storedCoupons(campaignId, userId)
-			.collectList();
+		Mono<List<StoredCoupon>> stored = this.campaigns.storedCoupons(campaignId, userId).collectList();
 		return this.campaigns.find(campaignId)
 			.flatMap((campaign) -> Mono.zip(this.state.grants(campaign, userId), stored))
 			.map((both) -> {
@@ -41,9 +37,8 @@ class MyCoupons {
 					coupons.put(grant.couponId(), CouponView.of(campaignId, userId, grant, CouponState.PENDING));
 				}
 				// a stored row is the later word on the same coupon
-				for (CampaignRepository.StoredCoupon row : both.getT2()) {
-					coupons.put(row.couponId(), CouponView.of(campaignId, userId,
-							new Grant(row.couponId(), row.sequence(), row.userSlot(), row.issuedAt()), CouponState.STORED));
+				for (StoredCoupon row : both.getT2()) {
+					coupons.put(row.couponId(), CouponView.of(campaignId, userId, row.grant(), CouponState.STORED));
 				}
 				return List.copyOf(coupons.values());
 			});

@@ -47,11 +47,7 @@ class OutboxRelay extends PeriodicTask {
 	private static final LogThrottle failures = new LogThrottle(Duration.ofSeconds(10));
 
 	/** Takes the bucket's lease, or extends it when this instance holds it already. */
-	private static final RedisScript<Long> leaseScript = RedisScript.of("""
-			local holder = redis.call('GET', KEYS[1])
-			if holder and holder ~= ARGV[1] then return 0 end
-			redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-			return 1""", Long.class);
+	private static final RedisScript<Long> leaseScript = LuaScripts.of("relay-lease.lua", Long.class);
 
 	@SuppressWarnings("rawtypes")
 	private static final RedisScript<List> finishedScript = LuaScripts.of("finished.lua", List.class);

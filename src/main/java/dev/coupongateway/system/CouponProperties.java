@@ -247,9 +247,26 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	 * (renewed at every step of a long check)
 	 * @param claimWait how long a claim waits for a check under way before it is answered 503
 	 * @param timeout longest one attempt may take before it is given up and tried again
+	 * @param retryAfterFailure how long a failed attempt is shared with the claims that ask, so a spike of
+	 * claims does not turn into a spike of checks
+	 * @param deliveryMargin added to {@code kafka.delivery-timeout} before a check reads PostgreSQL: a
+	 * record's last try may start just before the timeout
+	 * @param writerPoll how often a check asks whether the writer stored what Kafka held
+	 * @param endedWithin how long after its end a campaign is still checked (late claims must still meet a
+	 * checked state)
+	 * @param checksAtOnce checks one pass of {@code check-interval} runs at the same time (after Redis lost
+	 * everything, every campaign needs one)
+	 * @param usersPerStep most users (with their coupons) a check of a campaign on one slot sends in one
+	 * step; a million stored coupons take 500 steps at the default
+	 * @param gapsPerStep most free numbers a check of a campaign on one slot stages in one step
+	 * @param restartPoll how often each gateway asks Redis for its run ids, to notice a restart or failover
 	 */
 	public record Rebuild(@DefaultValue("2s") @NotNull Duration checkInterval, @DefaultValue("15s") @NotNull Duration lease,
-			@DefaultValue("300ms") @NotNull Duration claimWait, @DefaultValue("120s") @NotNull Duration timeout) {
+			@DefaultValue("300ms") @NotNull Duration claimWait, @DefaultValue("120s") @NotNull Duration timeout,
+			@DefaultValue("250ms") @NotNull Duration retryAfterFailure, @DefaultValue("1s") @NotNull Duration deliveryMargin,
+			@DefaultValue("100ms") @NotNull Duration writerPoll, @DefaultValue("1h") @NotNull Duration endedWithin,
+			@DefaultValue("4") @Min(1) int checksAtOnce, @DefaultValue("2000") @Min(1) int usersPerStep,
+			@DefaultValue("10000") @Min(1) int gapsPerStep, @DefaultValue("1s") @NotNull Duration restartPoll) {
 	}
 
 	/**

@@ -17,10 +17,15 @@ public final class LuaScripts {
 	private LuaScripts() {
 	}
 
+	/** The script {@code scripts/name}, answering {@code resultType}. */
 	public static <T> RedisScript<T> of(String name, Class<T> resultType) {
+		return RedisScript.of(text(name), resultType);
+	}
+
+	/** The text of {@code scripts/name}, for a script whose steps answer different types (one SHA for all). */
+	public static String text(String name) {
 		try {
-			String text = new ClassPathResource("scripts/" + name).getContentAsString(StandardCharsets.UTF_8);
-			return RedisScript.of(text, resultType);
+			return new ClassPathResource("scripts/" + name).getContentAsString(StandardCharsets.UTF_8);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Lua script " + name + " is missing from the classpath", ex);

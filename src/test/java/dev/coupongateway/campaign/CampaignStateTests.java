@@ -9,7 +9,6 @@ import java.util.UUID;
 
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
-import dev.coupongateway.campaign.CampaignRepository.StoredCoupon;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -137,7 +136,7 @@ class CampaignStateTests {
 	}
 
 	private Campaign campaign(int total) {
-		return new Campaign(Fixtures.uniqueId("state"), "state", total, 1, null, null, false);
+		return Fixtures.newCampaign(Fixtures.uniqueId("state"), "state", total, 1);
 	}
 
 	private StoredCoupon stored(String user, int sequence) {

@@ -1,4 +1,4 @@
-package dev.coupongateway.campaign;
+package dev.coupongateway.buckets;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,25 +8,24 @@ import java.util.UUID;
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.RegistryOrder;
-import dev.coupongateway.system.LuaScripts;
+import dev.coupongateway.campaign.CampaignKeys;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
-import org.springframework.data.redis.core.script.RedisScript;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The sweeper on the real servers: a campaign it cannot read does not keep it from the others. */
 @CouponGatewayTest
-class StockMoveSweeperTests {
-
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> move = LuaScripts.of("move.lua", List.class);
+class BucketSweeperTests {
 
 	@Autowired
 	private Fixtures fixtures;
+
+	@Autowired
+	private MoveScript script;
 
 	@Autowired
 	private ReactiveStringRedisTemplate redis;
@@ -49,10 +48,7 @@ class StockMoveSweeperTests {
 			CampaignKeys source = CampaignKeys.of(healthy, 1);
 			CampaignKeys target = CampaignKeys.of(healthy, 0);
 			String generation = this.redis.<String, String>opsForHash().get(target.settings(), "gen").block(Duration.ofSeconds(5));
-			List<?> reserved = this.redis
-				.execute(move, List.of(source.settings(), source.free(), source.journal()),
-						List.of("reserve", UUID.randomUUID().toString(), "2", "0", generation))
-				.next()
+			List<?> reserved = this.script.reserve(source, target, UUID.randomUUID().toString(), 2, generation)
 				.block(Duration.ofSeconds(5));
 			assertThat(reserved).hasSize(2);
 			await().atMost(Duration.ofSeconds(30))

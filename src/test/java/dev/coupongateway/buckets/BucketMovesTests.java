@@ -1,4 +1,4 @@
-package dev.coupongateway.campaign;
+package dev.coupongateway.buckets;
 
 import java.net.URI;
 import java.time.Clock;
@@ -9,9 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import dev.coupongateway.Fixtures;
 import dev.coupongateway.PropertyCheck;
 import dev.coupongateway.PropertyCheck.Gen;
 import dev.coupongateway.RestartableRedis;
+import dev.coupongateway.campaign.Campaign;
+import dev.coupongateway.campaign.CampaignKeys;
+import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.system.LuaScripts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
@@ -35,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * from a fixed seed ({@link PropertyCheck}: {@code -Dcoupon.property.seed} and {@code -Dcoupon.property.tries}
  * explore others).
  */
-class StockMovesTests {
+class BucketMovesTests {
 
 	private static final long SEED = 20261203L;
 
@@ -45,17 +49,14 @@ class StockMovesTests {
 
 	private static ReactiveStringRedisTemplate redis;
 
-	private static StockMoves moves;
+	private static MoveScript script;
 
-	private static BucketedState bucketed;
+	private static BucketMoves moves;
+
+	private static BucketRewriter bucketed;
 
 	@SuppressWarnings("rawtypes")
 	private static final RedisScript<List> issue = LuaScripts.of("issue.lua", List.class);
-
-	@SuppressWarnings("rawtypes")
-	private static final RedisScript<List> reserve = LuaScripts.of("move.lua", List.class);
-
-	private static final RedisScript<Long> step = LuaScripts.of("move.lua", Long.class);
 
 	@BeforeAll
 	static void start() {
@@ -65,8 +66,9 @@ class StockMovesTests {
 		factory.afterPropertiesSet();
 		factory.start();
 		redis = new ReactiveStringRedisTemplate(factory);
-		moves = new StockMoves(redis, Clock.systemUTC(), new SimpleMeterRegistry());
-		bucketed = new BucketedState(redis);
+		script = new MoveScript(redis);
+		moves = new BucketMoves(redis, script, Clock.systemUTC(), new SimpleMeterRegistry());
+		bucketed = new BucketRewriter(redis);
 	}
 
 	@AfterAll
@@ -89,8 +91,8 @@ class StockMovesTests {
 	}
 
 	private static void run(int buckets, int stock, List<Integer> actions) {
-		Campaign campaign = new Campaign("model-" + UUID.randomUUID().toString().substring(0, 8), "model", stock, 1, null,
-				null, false, Math.min(buckets, stock));
+		Campaign campaign = Fixtures.newCampaign("model-" + UUID.randomUUID().toString().substring(0, 8), "model", stock,
+				Math.min(buckets, stock));
 		bucketed.rewrite(campaign, reactor.core.publisher.Mono.just(List.of()), "").block(Duration.ofSeconds(5));
 		List<Pending> pending = new ArrayList<>();
 		int users = 0;
@@ -119,8 +121,8 @@ class StockMovesTests {
 					// a credit that comes late: after a sweep it must be refused
 					if (!pending.isEmpty()) {
 						Pending move = pending.get(operand % pending.size());
-						Long credited = run(move.target(), List.of(move.target().settings(), move.target().free(),
-								move.target().moves()), "credit", move.moveId(), move.generation(), move.sequences());
+						Long credited = script.credit(move.target(), move.moveId(), move.generation(), move.sequences())
+							.block(Duration.ofSeconds(5));
 						if (credited == 1L) {
 							pending.set(pending.indexOf(move), move.credited());
 						}
@@ -130,7 +132,7 @@ class StockMovesTests {
 					if (!pending.isEmpty()) {
 						Pending move = pending.remove(operand % pending.size());
 						if (move.isCredited()) {
-							run(move.source(), journalKeys(move.source()), "release", move.moveId(), "0");
+							script.release(move.source(), move.moveId(), false).block(Duration.ofSeconds(5));
 						}
 						else {
 							pending.add(move);
@@ -170,18 +172,7 @@ class StockMovesTests {
 	}
 
 	private static List<?> reserve(CampaignKeys source, CampaignKeys target, String moveId, int units, String generation) {
-		return redis.execute(reserve, journalKeys(source),
-				List.of("reserve", moveId, Integer.toString(units), Integer.toString(target.bucket()), generation))
-			.next()
-			.block(Duration.ofSeconds(5));
-	}
-
-	private static Long run(CampaignKeys bucket, List<String> keys, String... args) {
-		return redis.execute(step, keys, List.of(args)).next().block(Duration.ofSeconds(5));
-	}
-
-	private static List<String> journalKeys(CampaignKeys bucket) {
-		return List.of(bucket.settings(), bucket.free(), bucket.journal());
+		return script.reserve(source, target, moveId, units, generation).block(Duration.ofSeconds(5));
 	}
 
 	private static String join(List<?> sequences) {

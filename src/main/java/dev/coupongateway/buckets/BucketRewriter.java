@@ -1,9 +1,7 @@
-package dev.coupongateway.campaign;
+package dev.coupongateway.buckets;
 
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +9,11 @@ import java.util.StringJoiner;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
-import dev.coupongateway.campaign.CampaignRepository.StoredCoupon;
+import dev.coupongateway.campaign.BucketsWriter;
+import dev.coupongateway.campaign.Campaign;
+import dev.coupongateway.campaign.CampaignKeys;
+import dev.coupongateway.campaign.RestorePlan;
+import dev.coupongateway.campaign.StoredCoupon;
 import dev.coupongateway.system.LuaScripts;
 import dev.coupongateway.system.Problem;
 import dev.coupongateway.system.ProblemException;
@@ -25,31 +27,27 @@ import org.springframework.stereotype.Component;
 /**
  * Writes the Redis state of a campaign split into buckets, whole, from what PostgreSQL stored: on
  * creation and whenever it must be rebuilt. Buckets live on different slots, so no script can see the
- * campaign at once; instead the rebuild takes a lease, freezes every bucket (claims and stock moves
- * refused: 503), waits until nothing is in flight (every outbox empty, the writer caught up), and writes
- * each bucket under its freeze ({@code scripts/bucket.lua}). Every sequence no stored coupon has goes to
- * exactly one bucket: the top of the stock split in ranges, the holes below it dealt round.
+ * campaign at once; instead the rebuild takes a lease, freezes every bucket ({@code scripts/freeze.lua}:
+ * claims and stock moves refused, 503), waits until nothing is in flight (every outbox empty, the writer
+ * caught up), and writes each bucket under its freeze ({@code scripts/bucket.lua}). Every sequence no
+ * stored coupon has goes to exactly one bucket: the top of the stock split in ranges, the holes below it
+ * dealt round.
  */
 @Component
-class BucketedState {
+class BucketRewriter implements BucketsWriter {
 
 	private final ReactiveStringRedisTemplate redis;
 
 	private final RedisScript<Long> bucketScript = LuaScripts.of("bucket.lua", Long.class);
 
-	private final RedisScript<Long> freezeScript = RedisScript
-		.of("redis.call('HSET', KEYS[1], 'gen', 'frozen:' .. ARGV[1]) return 1", Long.class);
+	private final RedisScript<Long> freezeScript = LuaScripts.of("freeze.lua", Long.class);
 
-	BucketedState(ReactiveStringRedisTemplate redis) {
+	BucketRewriter(ReactiveStringRedisTemplate redis) {
 		this.redis = redis;
 	}
 
-	/**
-	 * Rewrites every bucket of the campaign from the coupons {@code stored} gives once all is quiet, under
-	 * the campaign's rebuild lease ({@code token}). Fails with a 503 problem while grants are still on their
-	 * way to Kafka; the buckets stay frozen until a rebuild completes.
-	 */
-	Mono<Boolean> rewrite(Campaign campaign, Mono<List<StoredCoupon>> stored, String token) {
+	@Override
+	public Mono<Boolean> rewrite(Campaign campaign, Mono<List<StoredCoupon>> stored, String token) {
 		List<CampaignKeys> buckets = campaign.bucketKeys();
 		return Flux.fromIterable(buckets)
 			.flatMap((keys) -> this.redis.execute(this.freezeScript, List.of(keys.settings()), List.of(token)))
@@ -66,17 +64,15 @@ class BucketedState {
 	/** Each bucket's state from the stored coupons: its users' grants, its share of the unused sequences. */
 	static List<Bucket> plan(Campaign campaign, Collection<StoredCoupon> stored) {
 		int count = campaign.buckets();
-		BitSet taken = new BitSet();
-		stored.forEach((coupon) -> taken.set(coupon.sequence()));
-		int highest = Math.max(0, taken.length() - 1);
+		RestorePlan restore = new RestorePlan();
+		stored.forEach(restore::take);
+		int highest = restore.highest();
 		List<StringJoiner> free = new ArrayList<>();
 		for (int b = 0; b < count; b++) {
 			free.add(new StringJoiner(","));
 		}
-		int dealt = 0;
-		for (int hole = taken.nextClearBit(1); hole < highest; hole = taken.nextClearBit(hole + 1)) {
-			free.get(dealt++ % count).add(Integer.toString(hole));
-		}
+		int[] dealt = { 0 };
+		restore.gaps().forEach((hole) -> free.get(dealt[0]++ % count).add(Integer.toString(hole)));
 		Map<Integer, Map<String, List<StoredCoupon>>> byBucket = stored.stream()
 			.collect(Collectors.groupingBy((coupon) -> CampaignKeys.bucketOf(coupon.userId(), count),
 					Collectors.groupingBy(StoredCoupon::userId, LinkedHashMap::new, Collectors.toList())));
@@ -105,17 +101,13 @@ class BucketedState {
 		List<String> args(String token) {
 			List<String> args = new ArrayList<>(List.of(token, UUID.randomUUID().toString(),
 					Integer.toString(this.campaign.totalStock()), Integer.toString(this.campaign.perUserLimit()),
-					Long.toString(CampaignState.epochMillis(this.campaign.startsAt())),
-					Long.toString(CampaignState.epochMillis(this.campaign.endsAt())), this.campaign.paused() ? "1" : "0",
-					Integer.toString(this.issued), Long.toString(this.seq), Long.toString(this.last), this.free,
-					Integer.toString(this.campaign.buckets()), (this.campaign.waitingRoom() != null) ? "1" : "0",
-					Long.toString(this.campaign.version())));
+					Long.toString(this.campaign.startsAtMillis()), Long.toString(this.campaign.endsAtMillis()),
+					this.campaign.paused() ? "1" : "0", Integer.toString(this.issued), Long.toString(this.seq),
+					Long.toString(this.last), this.free, Integer.toString(this.campaign.buckets()),
+					(this.campaign.waitingRoom() != null) ? "1" : "0", Long.toString(this.campaign.version())));
 			this.users.forEach((user, coupons) -> {
 				args.add(user);
-				args.add(coupons.stream()
-					.sorted(Comparator.comparingInt(StoredCoupon::userSlot))
-					.map((c) -> new Grant(c.couponId(), c.sequence(), c.userSlot(), c.issuedAt()).encode())
-					.collect(Collectors.joining(",")));
+				args.add(RestorePlan.grants(coupons));
 			});
 			return args;
 		}

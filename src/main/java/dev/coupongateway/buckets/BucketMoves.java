@@ -1,8 +1,7 @@
-package dev.coupongateway.campaign;
+package dev.coupongateway.buckets;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
@@ -10,6 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicReference;
 
+import dev.coupongateway.campaign.Campaign;
+import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.system.LuaScripts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,32 +24,24 @@ import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 
 /**
- * Moves stock between the buckets of a campaign ({@code scripts/move.lua}): reserve in the source,
- * credit in the target, release the source's journal entry. A user's bucket that ran dry is refilled from
- * the bucket holding most (half of it, so the two end level); concurrent claims on one instance share one
+ * Moves stock between the buckets of a campaign ({@link MoveScript}): reserve in the source, credit in
+ * the target, release the source's journal entry. A user's bucket that ran dry is refilled from the
+ * bucket holding most (half of it, so the two end level); concurrent claims on one instance share one
  * refill. A move left half done by a crash is decided by {@link #sweep}: cancelled in the target (so it can
  * never be credited late) and given back to the source, or, when it was credited, released.
  */
 @Component
-public class StockMoves {
+public class BucketMoves {
 
-	private static final Log logger = LogFactory.getLog(StockMoves.class);
+	private static final Log logger = LogFactory.getLog(BucketMoves.class);
 
+	/** {@code scripts/holding.lua}: a bucket's stock in hand, moves reserved from it and not released. */
 	@SuppressWarnings("rawtypes")
-	private final RedisScript<List> reserveScript = LuaScripts.of("move.lua", List.class);
-
-	private final RedisScript<Long> stepScript = LuaScripts.of("move.lua", Long.class);
-
-	/** A bucket's stock in hand (free list + range) and moves reserved from it, not released yet. */
-	@SuppressWarnings("rawtypes")
-	private final RedisScript<List> stockScript = RedisScript.of("""
-			local c = redis.call('HMGET', KEYS[1], 'seq', 'last', 'gen', 'moves')
-			if not c[2] then return {-1, 0, '', 0} end
-			return {tonumber(c[2]) - tonumber(c[1]) + redis.call('LLEN', KEYS[2]), redis.call('HLEN', KEYS[3]),
-			  c[3] or '', tonumber(c[4] or '0')}""",
-			List.class);
+	private final RedisScript<List> holdingScript = LuaScripts.of("holding.lua", List.class);
 
 	private final ReactiveStringRedisTemplate redis;
+
+	private final MoveScript script;
 
 	private final Clock clock;
 
@@ -58,8 +51,9 @@ public class StockMoves {
 
 	private final Counter returned;
 
-	StockMoves(ReactiveStringRedisTemplate redis, Clock clock, MeterRegistry meters) {
+	BucketMoves(ReactiveStringRedisTemplate redis, MoveScript script, Clock clock, MeterRegistry meters) {
 		this.redis = redis;
+		this.script = script;
 		this.clock = clock;
 		this.moved = Counter.builder("coupon.stock.moved")
 			.description("Units of stock moved between the buckets of split campaigns")
@@ -124,21 +118,17 @@ public class StockMoves {
 	 */
 	Mono<Integer> move(CampaignKeys source, CampaignKeys target, int units, String targetGeneration) {
 		String moveId = UUID.randomUUID().toString();
-		return this.redis
-			.execute(this.reserveScript, journalKeys(source),
-					List.of("reserve", moveId, Integer.toString(units), Integer.toString(target.bucket()), targetGeneration))
-			.next()
-			.flatMap((reserved) -> {
-				if (reserved.isEmpty()) {
-					return Mono.just(0);
-				}
-				String sequences = String.join(",", reserved.stream().map(String::valueOf).toList());
-				return step(target, movesKeys(target), "credit", moveId, targetGeneration, sequences)
-					.flatMap((credited) -> (credited == 1L)
-							? step(source, journalKeys(source), "release", moveId, "0").thenReturn(reserved.size())
-							: settle(source, target, moveId).thenReturn(0))
-					.doOnNext(this.moved::increment);
-			});
+		return this.script.reserve(source, target, moveId, units, targetGeneration).flatMap((reserved) -> {
+			if (reserved.isEmpty()) {
+				return Mono.just(0);
+			}
+			String sequences = String.join(",", reserved.stream().map(String::valueOf).toList());
+			return this.script.credit(target, moveId, targetGeneration, sequences)
+				.flatMap((credited) -> (credited == 1L)
+						? this.script.release(source, moveId, false).thenReturn(reserved.size())
+						: settle(source, target, moveId).thenReturn(0))
+				.doOnNext(this.moved::increment);
+		});
 	}
 
 	/**
@@ -146,7 +136,7 @@ public class StockMoves {
 	 * units end up either in the target (credited) or back in the source, never both. Returns the units
 	 * given back.
 	 */
-	public Mono<Long> sweep(Campaign campaign, Duration olderThan) {
+	Mono<Long> sweep(Campaign campaign, Duration olderThan) {
 		long before = this.clock.millis() - olderThan.toMillis();
 		return Flux.fromIterable(campaign.bucketKeys())
 			.concatMap((source) -> this.redis.<String, String>opsForHash()
@@ -168,33 +158,21 @@ public class StockMoves {
 
 	/** Cancels the move in the target unless credited, then releases the source (giving back if cancelled). */
 	private Mono<Long> settle(CampaignKeys source, CampaignKeys target, String moveId) {
-		return step(target, movesKeys(target), "cancel", moveId)
-			.flatMap((credited) -> step(source, journalKeys(source), "release", moveId, (credited == 1L) ? "0" : "1"))
+		return this.script.cancel(target, moveId)
+			.flatMap((credited) -> this.script.release(source, moveId, credited != 1L))
 			.map((given) -> Math.max(0, given));
 	}
 
 	/** A bucket's stock: in hand (-1 when it has no state), reserved moves not released, generation. */
-	Mono<Stock> stock(CampaignKeys keys) {
-		return this.redis.execute(this.stockScript, journalKeys(keys), List.of())
+	private Mono<Stock> stock(CampaignKeys keys) {
+		return this.redis.execute(this.holdingScript, MoveScript.journalKeys(keys), List.of())
 			.next()
 			.map((reply) -> new Stock(((Number) reply.get(0)).longValue(), ((Number) reply.get(1)).longValue(),
 					(String) reply.get(2), ((Number) reply.get(3)).longValue()));
 	}
 
-	private Mono<Long> step(CampaignKeys keys, List<String> scriptKeys, String... args) {
-		return this.redis.execute(this.stepScript, scriptKeys, List.of(args)).next();
-	}
-
-	private static List<String> journalKeys(CampaignKeys keys) {
-		return List.of(keys.settings(), keys.free(), keys.journal());
-	}
-
-	private static List<String> movesKeys(CampaignKeys keys) {
-		return List.of(keys.settings(), keys.free(), keys.moves());
-	}
-
 	/** A bucket's stock; {@code moves} counts the moves in and out, so two equal reads saw no move between. */
-	record Stock(long inHand, long inTransit, String generation, long moves) {
+	private record Stock(long inHand, long inTransit, String generation, long moves) {
 	}
 
 	private record Holding(CampaignKeys keys, Stock stock) {
@@ -207,12 +185,6 @@ public class StockMoves {
 	 * @param stockLeft whether the campaign may still have stock somewhere (in hand or in transit)
 	 */
 	public record Refill(int units, boolean stockLeft) {
-	}
-
-	/** Units in hand per bucket, bucket 0 first (-1 for a bucket without state). */
-	public Mono<List<Long>> inHand(Campaign campaign) {
-		return Flux.fromIterable(campaign.bucketKeys()).concatMap((keys) -> stock(keys).map(Stock::inHand))
-			.collect(ArrayList::new, List::add);
 	}
 
 }

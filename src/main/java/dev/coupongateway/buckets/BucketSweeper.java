@@ -1,7 +1,9 @@
-package dev.coupongateway.campaign;
+package dev.coupongateway.buckets;
 
 import java.time.Duration;
 
+import dev.coupongateway.campaign.CampaignKeys;
+import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.CouponProperties.Role;
 import dev.coupongateway.system.LogThrottle;
@@ -23,9 +25,9 @@ import org.springframework.stereotype.Component;
  * skipped for the pass; the others are swept.
  */
 @Component
-class StockMoveSweeper extends PeriodicTask {
+class BucketSweeper extends PeriodicTask {
 
-	private static final Log logger = LogFactory.getLog(StockMoveSweeper.class);
+	private static final Log logger = LogFactory.getLog(BucketSweeper.class);
 
 	private static final LogThrottle failures = new LogThrottle(Duration.ofSeconds(10));
 
@@ -33,13 +35,13 @@ class StockMoveSweeper extends PeriodicTask {
 
 	private final CampaignService campaigns;
 
-	private final StockMoves moves;
+	private final BucketMoves moves;
 
 	private final Duration moveTimeout;
 
 	private final Duration redisTimeout;
 
-	StockMoveSweeper(ReactiveStringRedisTemplate redis, CampaignService campaigns, StockMoves moves,
+	BucketSweeper(ReactiveStringRedisTemplate redis, CampaignService campaigns, BucketMoves moves,
 			CouponProperties properties) {
 		super(properties.buckets().sweepInterval(), properties.plays(Role.GATEWAY));
 		this.redis = redis;
