@@ -1,8 +1,9 @@
 package dev.coupongateway.issue;
 
-import dev.coupongateway.campaign.Campaign;
 import dev.coupongateway.buckets.BucketMoves;
+import dev.coupongateway.campaign.Campaign;
 import dev.coupongateway.issue.IssueOutcome.Result;
+import dev.coupongateway.system.CouponProperties;
 import reactor.core.publisher.Mono;
 
 import org.springframework.stereotype.Component;
@@ -15,29 +16,26 @@ import org.springframework.stereotype.Component;
 @Component
 class BucketRefills {
 
-	/**
-	 * How often a claim on an empty bucket pulls stock in and tries again. Each try it loses is a unit
-	 * another claim won, so the sale makes progress; the bound keeps one claim's latency in check at the
-	 * very end of a sale, when many claims chase the last units.
-	 */
-	private static final int REFILLS = 16;
-
 	private final BucketMoves moves;
 
 	private final ScriptCall script;
 
-	BucketRefills(BucketMoves moves, ScriptCall script) {
+	/** {@code coupon.buckets.refills}: how often a claim on an empty bucket pulls stock in and tries again. */
+	private final int refills;
+
+	BucketRefills(BucketMoves moves, ScriptCall script, CouponProperties properties) {
 		this.moves = moves;
 		this.script = script;
+		this.refills = properties.buckets().refills();
 	}
 
 	/** The outcome as decided, or, for a split campaign's {@code SOLD_OUT}, the outcome after refills. */
 	Mono<IssueOutcome> unlessBucketEmpty(Campaign campaign, ClaimAttempt attempt, IssueOutcome outcome) {
 		return (outcome.result() == Result.SOLD_OUT && campaign.buckets() > 1)
-				? refillAndRetry(campaign, attempt, REFILLS) : Mono.just(outcome);
+				? refillAndRetry(campaign, attempt, this.refills) : Mono.just(outcome);
 	}
 
-	/** Other claims may take what came in: up to {@link #REFILLS} tries. */
+	/** Other claims may take what came in: up to {@code coupon.buckets.refills} tries. */
 	private Mono<IssueOutcome> refillAndRetry(Campaign campaign, ClaimAttempt attempt, int attempts) {
 		return this.moves.refill(campaign, attempt.bucket()).flatMap((refill) -> {
 			if (refill.units() == 0) {

@@ -198,9 +198,11 @@ public record CouponProperties(@DefaultValue({ "gateway", "writer" }) @NotEmpty 
 	 *
 	 * @param sweepInterval how often each gateway looks for stock moves left half done
 	 * @param moveTimeout how old a move must be before a sweep decides it (a live move takes milliseconds)
+	 * @param refills most times a claim whose bucket ran dry pulls stock in and tries again; each try it loses
+	 * is a unit another claim won, and the bound keeps one claim's latency in check at the end of a sale
 	 */
 	public record Buckets(@DefaultValue("1s") @NotNull Duration sweepInterval,
-			@DefaultValue("2s") @NotNull Duration moveTimeout) {
+			@DefaultValue("2s") @NotNull Duration moveTimeout, @DefaultValue("16") @Min(1) int refills) {
 	}
 
 	/**
