@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.coupongateway.event.CouponIssued;
+import dev.coupongateway.system.Paths;
 
 import org.springframework.boot.test.context.TestComponent;
 import org.springframework.http.MediaType;
@@ -63,7 +64,7 @@ public class Fixtures {
 	public String withWaitingRoom(int totalStock, int admitPerSecond, String ticketTtl) {
 		String id = uniqueId("line");
 		this.http.post()
-			.uri("/api/admin/campaigns")
+			.uri(Paths.ADMIN_CAMPAIGNS)
 			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("id", id, "name", "Campaign " + id, "totalStock", totalStock, "waitingRoom",
@@ -96,7 +97,7 @@ public class Fixtures {
 			body.put("endsAt", endsAt.toString());
 		}
 		this.http.post()
-			.uri("/api/admin/campaigns")
+			.uri(Paths.ADMIN_CAMPAIGNS)
 			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(body)
