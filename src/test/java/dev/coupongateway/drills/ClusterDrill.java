@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.IntSupplier;
 
 import dev.coupongateway.campaign.CampaignKeys;
+import dev.coupongateway.system.Paths;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -100,7 +101,7 @@ class ClusterDrill {
 		List<String> firsts = new ArrayList<>();
 		for (URI gateway : stack.gatewayUris()) {
 			HttpResponse<java.io.InputStream> response = http.send(HttpRequest
-				.newBuilder(gateway.resolve("/api/campaigns/" + campaign + "/stock/stream"))
+				.newBuilder(gateway.resolve(Paths.of(Paths.STOCK_STREAM, campaign)))
 				.timeout(Duration.ofSeconds(10))
 				.GET()
 				.build(), HttpResponse.BodyHandlers.ofInputStream());
