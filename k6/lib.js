@@ -1,6 +1,7 @@
-// Helpers shared by the k6 scripts of this folder: settings from -e NAME=value, the admin API,
-// reading the gateway's answers (JSON bodies, problem+json codes), failing a run, and the end-of-test
-// summary (a JSON file under RESULTS_DIR and a text summary on stdout, without any remote module).
+// Helpers shared by the k6 scripts of this folder: settings from -e NAME=value, the shared options
+// (thresholds, trend columns, timeouts, expected statuses), the admin API, reading the gateway's answers
+// (JSON bodies, problem+json codes), failing a run, and the end-of-test summary (a JSON file under
+// RESULTS_DIR and a text summary on stdout, without any remote module).
 import http from 'k6/http';
 import crypto from 'k6/crypto';
 import encoding from 'k6/encoding';
@@ -61,6 +62,38 @@ export function adminAuthorization() {
 
 /** Every status a claim may answer with in a healthy run; anything else is a bug or an outage. */
 export const CLAIM_STATUSES = [201, 202, 409, 410, 429, 503];
+
+/**
+ * Tells k6 that a claim's 4xx answers are outcomes, not failures: http_req_failed then counts only the
+ * rest. For scripts whose requests are claims, the stock and a user's coupons.
+ */
+export function expectClaimAnswers() {
+  http.setResponseCallback(http.expectedStatuses({ min: 200, max: 204 }, 409, 410, 429, 503));
+}
+
+/**
+ * The thresholds of every script: almost no answer the contract does not allow, every check passing,
+ * nothing oversold. A script adds its own next to them.
+ */
+export const PROMISE_THRESHOLDS = {
+  unexpected_answers: ['rate<0.001'],
+  oversold: ['count<1'],
+  checks: ['rate>0.999'],
+};
+
+/** Almost no failed request (what the script's response callback does not expect). */
+export const FEW_FAILED_REQUESTS = { http_req_failed: ['rate<0.001'] };
+
+/** The summary's trend columns, p(99) included. */
+export const TREND_STATS = ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'];
+
+/**
+ * A script's k6 options: its scenarios and thresholds, the summary's trend columns (TREND_STATS unless it
+ * says otherwise) and 60 s for setup and teardown (unless it says otherwise).
+ */
+export function scriptOptions({ scenarios, thresholds, summaryTrendStats = TREND_STATS, setupTimeout = '60s', teardownTimeout = '60s' }) {
+  return { scenarios, thresholds, summaryTrendStats, setupTimeout, teardownTimeout };
+}
 
 /** An integer setting, or its default; a malformed value stops the test at once. */
 export function envInt(name, fallback) {

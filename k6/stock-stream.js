@@ -26,8 +26,8 @@ import { check } from 'k6';
 import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import {
-  BASE_URL, CLAIM_STATUSES, bodyJson, createCampaign, describe, envInt, envString, problemCode, readStock,
-  runId, stockViolations, summary, failTest, userHeaders,
+  BASE_URL, CLAIM_STATUSES, PROMISE_THRESHOLDS, bodyJson, createCampaign, describe, envInt, envString,
+  expectClaimAnswers, problemCode, readStock, runId, scriptOptions, stockViolations, summary, failTest, userHeaders,
 } from './lib.js';
 
 const WATCHERS = envInt('WATCHERS', 50);
@@ -48,9 +48,9 @@ const streamFirstByte = new Trend('stream_first_byte', true);
 const streamEvents = new Trend('stream_events');
 const oversold = new Counter('oversold');
 
-http.setResponseCallback(http.expectedStatuses({ min: 200, max: 204 }, 409, 410, 429, 503));
+expectClaimAnswers();
 
-export const options = {
+export const options = scriptOptions({
   scenarios: {
     watchers: {
       executor: 'per-vu-iterations',
@@ -69,16 +69,11 @@ export const options = {
     },
   },
   thresholds: {
+    ...PROMISE_THRESHOLDS,
     stream_ended_sold_out: ['rate==1'],
     stream_first_byte: [`p(95)<${FIRST_EVENT_MS}`],
-    unexpected_answers: ['rate<0.001'],
-    oversold: ['count<1'],
-    checks: ['rate>0.999'],
   },
-  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
-  setupTimeout: '60s',
-  teardownTimeout: '60s',
-};
+});
 
 export function setup() {
   const id = envString('CAMPAIGN', `stream-${Date.now()}`);

@@ -24,8 +24,8 @@ import http from 'k6/http';
 import { check, sleep } from 'k6';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import {
-  BASE_URL, bodyJson, createCampaign, describe, envFloat, envInt, envString, failTest, problemCode, readStock,
-  runId, stockViolations, summary, userHeaders,
+  BASE_URL, FEW_FAILED_REQUESTS, PROMISE_THRESHOLDS, TREND_STATS, bodyJson, createCampaign, describe, envFloat,
+  envInt, envString, failTest, problemCode, readStock, runId, scriptOptions, stockViolations, summary, userHeaders,
 } from './lib.js';
 
 const STOCK = envInt('STOCK', 200);
@@ -53,7 +53,7 @@ const oversold = new Counter('oversold');
 
 http.setResponseCallback(http.expectedStatuses({ min: 200, max: 204 }, 403, 409, 410, 503));
 
-export const options = {
+export const options = scriptOptions({
   scenarios: {
     arrivals: {
       executor: 'constant-arrival-rate',
@@ -64,21 +64,17 @@ export const options = {
       maxVUs: envInt('MAX_VUS', 800),
     },
   },
-  // As in the other scripts (spike.js): almost no unexpected answer or failed request, every check
-  // passing, nothing oversold; and the room's own promises.
+  // As in the other scripts: almost no unexpected answer or failed request, every check passing, nothing
+  // oversold; and the room's own promises.
   thresholds: {
-    unexpected_answers: ['rate<0.001'],
-    http_req_failed: ['rate<0.001'],
-    oversold: ['count<1'],
-    checks: ['rate>0.999'],
+    ...PROMISE_THRESHOLDS,
+    ...FEW_FAILED_REQUESTS,
     place_rose: ['count==0'],
     admitted_too_early: ['count==0'],
   },
   // count: admitted_at_ms's count, min and max give the room's pace (k6/README.md)
-  summaryTrendStats: ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99)', 'max', 'count'],
-  setupTimeout: '60s',
-  teardownTimeout: '60s',
-};
+  summaryTrendStats: [...TREND_STATS, 'count'],
+});
 
 export function setup() {
   const campaign = createCampaign({

@@ -14,6 +14,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import dev.coupongateway.system.Paths;
+
 /**
  * Fires many claims at once from many threads: every thread waits at one gate, then all go together.
  * Plain blocking HTTP clients, as the shops' load tools are.
@@ -124,7 +126,7 @@ public final class Claims {
 
 	public Answer claim(String campaignId, String userId) throws IOException, InterruptedException {
 		HttpRequest request = HttpRequest
-			.newBuilder(URI.create(this.baseUrl + "/api/campaigns/" + campaignId + "/coupons"))
+			.newBuilder(URI.create(this.baseUrl + Paths.of(Paths.COUPONS, campaignId)))
 			.header("X-User-Id", userId)
 			.timeout(Duration.ofSeconds(30))
 			.POST(HttpRequest.BodyPublishers.noBody())

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.coupongateway.campaign.Campaign;
 import dev.coupongateway.event.CouponIssued;
+import dev.coupongateway.system.Paths;
 
 import org.springframework.boot.test.context.TestComponent;
 import org.springframework.http.MediaType;
@@ -72,7 +73,7 @@ public class Fixtures {
 	public String withWaitingRoom(int totalStock, int admitPerSecond, String ticketTtl) {
 		String id = uniqueId("line");
 		this.http.post()
-			.uri("/api/admin/campaigns")
+			.uri(Paths.ADMIN_CAMPAIGNS)
 			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("id", id, "name", "Campaign " + id, "totalStock", totalStock, "waitingRoom",
@@ -105,7 +106,7 @@ public class Fixtures {
 			body.put("endsAt", endsAt.toString());
 		}
 		this.http.post()
-			.uri("/api/admin/campaigns")
+			.uri(Paths.ADMIN_CAMPAIGNS)
 			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(body)

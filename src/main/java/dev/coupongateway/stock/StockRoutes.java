@@ -3,6 +3,7 @@ package dev.coupongateway.stock;
 import java.util.Set;
 
 import dev.coupongateway.system.MethodNotAllowed;
+import dev.coupongateway.system.Paths;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,9 +19,9 @@ class StockRoutes {
 
 	@Bean
 	RouterFunction<ServerResponse> stockRouter(StockStreamHandler handler) {
-		return route().GET("/api/campaigns/{id}/stock/stream", handler::stream)
+		return route().GET(Paths.STOCK_STREAM, handler::stream)
 			.build()
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/campaigns/{id}/stock/stream"));
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), Paths.STOCK_STREAM));
 	}
 
 }

@@ -28,7 +28,7 @@ import org.springframework.web.server.NotAcceptableStatusException;
 import static org.springframework.web.reactive.function.server.RouterFunctions.route;
 
 /**
- * Serves the API's OpenAPI 3.1 document at {@value #PATH} (JSON, or YAML when the client asks for it),
+ * Serves the API's OpenAPI 3.1 document at {@value Paths#API_DOCUMENT} (JSON, or YAML when the client asks for it),
  * browsable with Swagger UI at {@code /swagger-ui.html} (static files; Swagger UI's own from its webjar,
  * no CDN).
  * <p>
@@ -43,9 +43,6 @@ import static org.springframework.web.reactive.function.server.RouterFunctions.r
  */
 @Configuration(proxyBeanMethods = false)
 class ApiDocument {
-
-	/** Where the document is served. */
-	static final String PATH = "/v3/api-docs";
 
 	/** The document on the class path. */
 	static final String LOCATION = "openapi/coupon-gateway.yaml";
@@ -64,9 +61,9 @@ class ApiDocument {
 		// a safe loader: plain maps, lists and scalars, as JSON has them
 		Object tree = new Yaml(new SafeConstructor(new LoaderOptions())).load(new String(yaml, StandardCharsets.UTF_8));
 		byte[] asJson = json.writeValueAsBytes(tree);
-		return route().GET(PATH, (request) -> answer(request, yaml, asJson))
+		return route().GET(Paths.API_DOCUMENT, (request) -> answer(request, yaml, asJson))
 			.build()
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), PATH));
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), Paths.API_DOCUMENT));
 	}
 
 	/** The first type the client accepts that we have wins; JSON for {@code *}{@code /*} or no {@code Accept}. */

@@ -66,16 +66,16 @@ class EdgeSecurity {
 		if (properties.identity() == Identity.HEADER) {
 			// only the actuator: the admin token makes its caller the operator, who sees health's details
 			// (management.endpoint.health.roles); everything else is the proxy's, AdminToken's and CurrentUser's
-			return http.securityMatcher(ServerWebExchangeMatchers.pathMatchers("/actuator/**"))
+			return http.securityMatcher(ServerWebExchangeMatchers.pathMatchers(Paths.ACTUATOR_ANY))
 				.addFilterAt(operator(properties.admin().token(), jwt.adminScope()), SecurityWebFiltersOrder.AUTHENTICATION)
 				.build();
 		}
 		return http
-			.authorizeExchange((exchanges) -> exchanges.pathMatchers("/api/admin/**")
+			.authorizeExchange((exchanges) -> exchanges.pathMatchers(Paths.ADMIN_ANY)
 				.hasAuthority("SCOPE_" + jwt.adminScope())
-				.pathMatchers(HttpMethod.POST, "/api/campaigns/*/coupons", "/api/campaigns/*/queue")
+				.pathMatchers(HttpMethod.POST, Paths.anyId(Paths.COUPONS), Paths.anyId(Paths.QUEUE))
 				.authenticated()
-				.pathMatchers("/api/campaigns/*/coupons/mine")
+				.pathMatchers(Paths.anyId(Paths.MY_COUPONS))
 				.authenticated()
 				.anyExchange()
 				.permitAll())

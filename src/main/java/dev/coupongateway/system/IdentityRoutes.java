@@ -20,9 +20,9 @@ class IdentityRoutes {
 	@Bean
 	RouterFunction<ServerResponse> identityRouter(CurrentUser currentUser) {
 		CurrentUser.Scheme scheme = currentUser.scheme();
-		return route().GET("/api/identity", (request) -> ServerResponse.ok().bodyValue(scheme))
+		return route().GET(Paths.IDENTITY, (request) -> ServerResponse.ok().bodyValue(scheme))
 			.build()
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/identity"));
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), Paths.IDENTITY));
 	}
 
 }

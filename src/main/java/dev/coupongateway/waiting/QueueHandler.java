@@ -11,6 +11,7 @@ import dev.coupongateway.campaign.Campaign;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.CurrentUser;
+import dev.coupongateway.system.Paths;
 import dev.coupongateway.system.Problem;
 import dev.coupongateway.system.ProblemCode;
 import dev.coupongateway.system.ProblemException;
@@ -96,7 +97,7 @@ class QueueHandler {
 			.flatMap((room) -> this.line.place(campaignId, userId)
 				.filter((place) -> place.place() > 0)
 				.switchIfEmpty(Mono.error(() -> new ProblemException(Problem.of(ProblemCode.NOT_IN_LINE,
-						"Join the line first: POST /api/campaigns/" + campaignId + "/queue."))))
+						"Join the line first: POST " + Paths.of(Paths.QUEUE, campaignId) + "."))))
 				.map((place) -> events(campaignId, userId, room, place.place())))
 			.flatMap((events) -> ServerResponse.ok()
 				.contentType(MediaType.TEXT_EVENT_STREAM)

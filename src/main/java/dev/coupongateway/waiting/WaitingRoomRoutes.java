@@ -3,6 +3,7 @@ package dev.coupongateway.waiting;
 import java.util.Set;
 
 import dev.coupongateway.system.MethodNotAllowed;
+import dev.coupongateway.system.Paths;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,11 +19,11 @@ class WaitingRoomRoutes {
 
 	@Bean
 	RouterFunction<ServerResponse> waitingRoomRouter(QueueHandler handler) {
-		return route().POST("/api/campaigns/{id}/queue", handler::join)
-			.GET("/api/campaigns/{id}/queue/stream", handler::stream)
+		return route().POST(Paths.QUEUE, handler::join)
+			.GET(Paths.QUEUE_STREAM, handler::stream)
 			.build()
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), "/api/campaigns/{id}/queue"))
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/campaigns/{id}/queue/stream"));
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), Paths.QUEUE))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), Paths.QUEUE_STREAM));
 	}
 
 }

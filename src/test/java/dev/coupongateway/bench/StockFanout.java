@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.coupongateway.system.Paths;
 import io.lettuce.core.RedisClient;
 import org.HdrHistogram.Histogram;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -48,7 +49,7 @@ public final class StockFanout {
 		long gatewayPid = Long.parseLong(args[6]);
 		String campaign = "fanout-" + System.currentTimeMillis();
 		HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-		send(http, HttpRequest.newBuilder(URI.create(base + "/api/admin/campaigns"))
+		send(http, HttpRequest.newBuilder(URI.create(base + Paths.ADMIN_CAMPAIGNS))
 			.header("Authorization", "Bearer " + token)
 			.header("Content-Type", "application/json")
 			.POST(HttpRequest.BodyPublishers.ofString(
@@ -73,7 +74,7 @@ public final class StockFanout {
 		List<Disposable> streams = new ArrayList<>();
 		for (int i = 0; i < subscribers; i++) {
 			int subscriber = i;
-			ResponseReceiver<?> request = sse.get().uri("/api/campaigns/" + campaign + "/stock/stream");
+			ResponseReceiver<?> request = sse.get().uri(Paths.of(Paths.STOCK_STREAM, campaign));
 			// like EventSource, a subscriber whose connection fails tries again
 			streams.add(request.responseContent()
 				.asString()
@@ -221,7 +222,7 @@ public final class StockFanout {
 				}
 				long sentAt = System.nanoTime();
 				HttpRequest request = HttpRequest
-					.newBuilder(URI.create(this.base + "/api/campaigns/" + this.campaign + "/coupons"))
+					.newBuilder(URI.create(this.base + Paths.of(Paths.COUPONS, this.campaign)))
 					.header("X-User-Id", "fan-" + i)
 					.timeout(Duration.ofSeconds(30))
 					.POST(HttpRequest.BodyPublishers.noBody())

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.function.IntSupplier;
 
 import dev.coupongateway.campaign.CampaignKeys;
+import dev.coupongateway.system.Paths;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,8 +38,7 @@ class ClusterDrill {
 
 	@Test
 	void manyInstancesOnACluster() throws Exception {
-		try (DrillStack stack = new DrillStack("ClusterDrill",
-				List.of("--coupon.kafka.ack-timeout=1s", "--coupon.relay.grace=2s"), true)) {
+		try (DrillStack stack = new DrillStack("ClusterDrill", Drill.FAULT_SETTINGS, true)) {
 			stack.startServers();
 			GatewayProcess writer1 = stack.instance("writer-1", "writer");
 			GatewayProcess writer2 = stack.instance("writer-2", "writer");
@@ -78,7 +78,7 @@ class ClusterDrill {
 	/** 2,000 users (and repeats) over both gateways; the fault once 300 are granted; then the verdict. */
 	private static void spike(DrillStack stack, String campaign, long seed, IntSupplier fault, String notes)
 			throws Exception {
-		try (LoadDriver load = new LoadDriver(campaign, 48)) {
+		Drill.spike(stack, campaign, STOCK, 48, (load) -> {
 			LoadDriver.Run run = load.fire(Drills.users(campaign, 2_000, 200, seed), stack.gatewayUris(),
 					stack::gatewayUris);
 			await("grants before the fault").atMost(Duration.ofSeconds(120))
@@ -88,12 +88,11 @@ class ClusterDrill {
 			fault.getAsInt();
 			Drills.log(campaign + ": " + notes + " (" + grantedAtFault + " granted before)");
 			run.await(Duration.ofMinutes(4));
-			long end = System.nanoTime();
-			Convergence.Verdict verdict = Convergence.check(stack, campaign, STOCK, 1, load, end,
-					notes + " at " + grantedAtFault + " granted; " + BUCKETS + " buckets on 3 shards");
-			verdict.assertPromisesHeld();
-			assertThat(streams(stack, campaign)).as("first stock event of each gateway's stream").hasSize(1);
-		}
+			return Drill.Outcome
+				.notes(notes + " at " + grantedAtFault + " granted; " + BUCKETS + " buckets on 3 shards")
+				.then((verdict) -> assertThat(streams(stack, campaign)).as("first stock event of each gateway's stream")
+					.hasSize(1));
+		});
 	}
 
 	/** The {@code data:} of the first event of the stock stream at every running gateway, as a set. */
@@ -102,7 +101,7 @@ class ClusterDrill {
 		List<String> firsts = new ArrayList<>();
 		for (URI gateway : stack.gatewayUris()) {
 			HttpResponse<java.io.InputStream> response = http.send(HttpRequest
-				.newBuilder(gateway.resolve("/api/campaigns/" + campaign + "/stock/stream"))
+				.newBuilder(gateway.resolve(Paths.of(Paths.STOCK_STREAM, campaign)))
 				.timeout(Duration.ofSeconds(10))
 				.GET()
 				.build(), HttpResponse.BodyHandlers.ofInputStream());

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import dev.coupongateway.campaign.CampaignKeys;
+import dev.coupongateway.system.Paths;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -242,7 +243,7 @@ public final class ClusterScalingBench {
 	}
 
 	private static String path(String campaign) {
-		return "/api/campaigns/" + campaign + "/coupons";
+		return Paths.of(Paths.COUPONS, campaign);
 	}
 
 	/** A campaign's Redis state written directly (no gateway): {@code buckets} ranges over {@code total}. */

@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.coupongateway.LoopbackRedisCluster;
+import dev.coupongateway.system.Paths;
 
 /**
  * The processes of one drill: PostgreSQL, Redis, a Kafka broker and any number of gateway JVMs, each in
@@ -139,7 +140,7 @@ final class DrillStack implements AutoCloseable {
 	String createCampaign(String id, int totalStock, int perUserLimit, int buckets) {
 		String body = "{\"id\":\"" + id + "\",\"name\":\"Drill " + this.drill + "\",\"totalStock\":" + totalStock
 				+ ",\"perUserLimit\":" + perUserLimit + ",\"buckets\":" + buckets + "}";
-		HttpResponse<String> response = send(HttpRequest.newBuilder(gatewayUris().get(0).resolve("/api/admin/campaigns"))
+		HttpResponse<String> response = send(HttpRequest.newBuilder(gatewayUris().get(0).resolve(Paths.ADMIN_CAMPAIGNS))
 			.header("Authorization", "Bearer " + Drills.ADMIN_TOKEN)
 			.header("Content-Type", "application/json")
 			.timeout(Duration.ofSeconds(20))
@@ -159,7 +160,7 @@ final class DrillStack implements AutoCloseable {
 	 */
 	void control(GatewayProcess instance, String campaignId, String action) {
 		HttpResponse<String> response = send(HttpRequest
-			.newBuilder(instance.baseUri().resolve("/api/admin/campaigns/" + campaignId + "/" + action))
+			.newBuilder(instance.baseUri().resolve(Paths.of(Paths.ADMIN_CAMPAIGN, campaignId) + "/" + action))
 			.header("Authorization", "Bearer " + Drills.ADMIN_TOKEN)
 			.timeout(Duration.ofSeconds(20))
 			.POST(HttpRequest.BodyPublishers.noBody())
@@ -174,7 +175,7 @@ final class DrillStack implements AutoCloseable {
 	/** The stock as a gateway shows it ({@code GET /api/campaigns/{id}/stock}), or null when none answers 200. */
 	Stock stock(String campaignId) {
 		for (URI uri : gatewayUris()) {
-			HttpResponse<String> response = send(HttpRequest.newBuilder(uri.resolve("/api/campaigns/" + campaignId + "/stock"))
+			HttpResponse<String> response = send(HttpRequest.newBuilder(uri.resolve(Paths.of(Paths.CAMPAIGN_STOCK, campaignId)))
 				.timeout(Duration.ofSeconds(5))
 				.GET()
 				.build());
@@ -194,7 +195,7 @@ final class DrillStack implements AutoCloseable {
 		List<Integer> errors = new ArrayList<>();
 		for (URI uri : gatewayUris()) {
 			HttpResponse<String> response = send(HttpRequest
-				.newBuilder(uri.resolve("/api/admin/campaigns/" + campaignId + "/reconciliation"))
+				.newBuilder(uri.resolve(Paths.of(Paths.RECONCILIATION, campaignId)))
 				.header("Authorization", "Bearer " + Drills.ADMIN_TOKEN)
 				.timeout(Duration.ofSeconds(10))
 				.GET()

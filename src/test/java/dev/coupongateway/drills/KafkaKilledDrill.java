@@ -23,17 +23,12 @@ class KafkaKilledDrill {
 
 	@Test
 	void brokerKilledMidSpike() throws Exception {
-		try (DrillStack stack = new DrillStack("KafkaKilledDrill",
-				List.of("--coupon.kafka.ack-timeout=1s", "--coupon.relay.grace=2s"))) {
-			stack.startServers();
-			GatewayProcess writer = stack.instance("writer", "writer");
-			GatewayProcess a = stack.instance("gateway-a", "gateway");
-			GatewayProcess b = stack.instance("gateway-b", "gateway");
-			stack.start(writer, a, b);
+		try (DrillStack stack = new DrillStack("KafkaKilledDrill", Drill.FAULT_SETTINGS)) {
+			Drill.Fleet.start(stack, "writer");
 			String campaign = stack.createCampaign("kafka-killed", STOCK, 1);
 			List<String> users = Drills.users("k", 5_400, 600, 1);
 
-			try (LoadDriver load = new LoadDriver(campaign, 48)) {
+			Drill.spike(stack, campaign, STOCK, 48, (load) -> {
 				LoadDriver.Run run = load.fire(users, stack.gatewayUris(), stack::gatewayUris);
 				await("a third of the stock granted").atMost(Duration.ofSeconds(120))
 					.pollInterval(Duration.ofMillis(20))
@@ -43,21 +38,20 @@ class KafkaKilledDrill {
 				stack.kafka.kill();
 				Drills.log("Broker SIGKILLed: " + load.answered() + " claims answered, " + grantedAtKill + " granted");
 				// the outage itself is the point of the drill: a fixed window, claims running all along
-				await("outage of " + OUTAGE).pollDelay(OUTAGE).atMost(OUTAGE.plusSeconds(1)).until(() -> true);
+				Drill.hold("outage of " + OUTAGE, OUTAGE);
 				int grantedWhileDown = load.granted() - grantedAtKill;
 				stack.kafka.start();
 				double down = (System.nanoTime() - killedAt) / 1e9;
 				Drills.log("Broker back after " + String.format("%.1f", down) + " s; " + grantedWhileDown
 						+ " granted while it was down");
 				run.await(Duration.ofMinutes(4));
-				long end = System.nanoTime();
-				Convergence.Verdict verdict = Convergence.check(stack, campaign, STOCK, 1, load, end,
-						"broker SIGKILLed at " + grantedAtKill + " granted, down " + String.format("%.1f", down)
-								+ " s, " + grantedWhileDown + " granted meanwhile");
-				verdict.assertPromisesHeld();
-				// claims need neither Kafka nor PostgreSQL to be decided: the spike went on during the outage
-				assertThat(grantedWhileDown).as("claims granted while the broker was down").isPositive();
-			}
+				return Drill.Outcome
+					.notes("broker SIGKILLed at " + grantedAtKill + " granted, down " + String.format("%.1f", down)
+							+ " s, " + grantedWhileDown + " granted meanwhile")
+					// claims need neither Kafka nor PostgreSQL to be decided: the spike went on during the outage
+					.then((verdict) -> assertThat(grantedWhileDown).as("claims granted while the broker was down")
+						.isPositive());
+			});
 		}
 	}
 

@@ -21,6 +21,8 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.coupongateway.system.Paths;
+
 /**
  * Concurrent claims against the gateway instances, every answer recorded. A claim is one user asking
  * once, as a shop's client would: it retries a 503 after {@code Retry-After}, and a dropped or refused
@@ -144,7 +146,7 @@ final class LoadDriver implements AutoCloseable {
 		String detail = null;
 		for (int attempt = 1; attempt <= MAX_ATTEMPTS && System.nanoTime() < deadline; attempt++) {
 			HttpRequest request = HttpRequest
-				.newBuilder(target.resolve("/api/campaigns/" + this.campaignId + "/coupons"))
+				.newBuilder(target.resolve(Paths.of(Paths.COUPONS, this.campaignId)))
 				.header("X-User-Id", user)
 				.timeout(Duration.ofSeconds(30))
 				.POST(HttpRequest.BodyPublishers.noBody())

@@ -25,17 +25,12 @@ class PostgresStoppedDrill {
 
 	@Test
 	void postgresStoppedWhileWriterDrains() throws Exception {
-		try (DrillStack stack = new DrillStack("PostgresStoppedDrill",
-				List.of("--coupon.kafka.ack-timeout=1s", "--coupon.relay.grace=2s"))) {
-			stack.startServers();
-			GatewayProcess writer = stack.instance("writer", "writer");
-			GatewayProcess a = stack.instance("gateway-a", "gateway");
-			GatewayProcess b = stack.instance("gateway-b", "gateway");
-			stack.start(writer, a, b);
+		try (DrillStack stack = new DrillStack("PostgresStoppedDrill", Drill.FAULT_SETTINGS)) {
+			Drill.Fleet.start(stack, "writer");
 			String campaign = stack.createCampaign("postgres-stopped", STOCK, 1);
 			List<String> users = Drills.users("p", 3_000, 300, 2);
 
-			try (LoadDriver load = new LoadDriver(campaign, 48)) {
+			Drill.spike(stack, campaign, STOCK, 48, (load) -> {
 				LoadDriver.Run run = load.fire(users, stack.gatewayUris(), stack::gatewayUris);
 				await("the writer storing").atMost(Duration.ofSeconds(120))
 					.pollInterval(Duration.ofMillis(50))
@@ -44,19 +39,18 @@ class PostgresStoppedDrill {
 				int grantedAtStop = load.granted();
 				stack.postgres.stop();
 				Drills.log("PostgreSQL stopped at " + rowsAtStop + " rows, " + grantedAtStop + " granted");
-				await("outage of " + OUTAGE).pollDelay(OUTAGE).atMost(OUTAGE.plusSeconds(1)).until(() -> true);
+				Drill.hold("outage of " + OUTAGE, OUTAGE);
 				int grantedWhileDown = load.granted() - grantedAtStop;
 				stack.postgres.start();
 				Drills.log("PostgreSQL back; " + grantedWhileDown + " granted while it was down");
 				run.await(Duration.ofMinutes(4));
-				long end = System.nanoTime();
-				Convergence.Verdict verdict = Convergence.check(stack, campaign, STOCK, 1, load, end,
-						"PostgreSQL stopped at " + rowsAtStop + " rows for " + OUTAGE.toSeconds() + " s, "
-								+ grantedWhileDown + " granted meanwhile");
-				verdict.assertPromisesHeld();
-				// claims need neither Kafka nor PostgreSQL to be decided: the spike went on during the outage
-				assertThat(grantedWhileDown).as("claims granted while PostgreSQL was down").isPositive();
-			}
+				return Drill.Outcome
+					.notes("PostgreSQL stopped at " + rowsAtStop + " rows for " + OUTAGE.toSeconds() + " s, "
+							+ grantedWhileDown + " granted meanwhile")
+					// claims need neither Kafka nor PostgreSQL to be decided: the spike went on during the outage
+					.then((verdict) -> assertThat(grantedWhileDown).as("claims granted while PostgreSQL was down")
+						.isPositive());
+			});
 		}
 	}
 

@@ -39,16 +39,11 @@ class RedisDataLostDrill {
 	}
 
 	private void drill(String name, boolean freezeWriter) throws Exception {
-		try (DrillStack stack = new DrillStack(name,
-				List.of("--coupon.kafka.ack-timeout=1s", "--coupon.relay.grace=2s"))) {
-			stack.startServers();
-			GatewayProcess writer = stack.instance("writer", "writer");
-			GatewayProcess a = stack.instance("gateway-a", "gateway");
-			GatewayProcess b = stack.instance("gateway-b", "gateway");
-			stack.start(writer, a, b);
+		try (DrillStack stack = new DrillStack(name, Drill.FAULT_SETTINGS)) {
+			GatewayProcess writer = Drill.Fleet.start(stack, "writer").writer();
 			String campaign = stack.createCampaign("redis-lost", STOCK, 1);
 
-			try (LoadDriver load = new LoadDriver(campaign, 32)) {
+			Drill.spike(stack, campaign, STOCK, 32, (load) -> {
 				List<String> first = Drills.users("r", 800, 0, 5);
 				LoadDriver.Run firstRun = load.fire(first, stack.gatewayUris(), stack::gatewayUris);
 				if (freezeWriter) {
@@ -76,9 +71,7 @@ class RedisDataLostDrill {
 				if (freezeWriter) {
 					// the gateways may hold claims (503) until the in-flight grants are stored: a deliberate
 					// window with the writer still frozen, then it drains
-					await("writer frozen window").pollDelay(FROZEN_AFTER_RESTART)
-						.atMost(FROZEN_AFTER_RESTART.plusSeconds(1))
-						.until(() -> true);
+					Drill.hold("writer frozen window", FROZEN_AFTER_RESTART);
 					Drills.log("Writer thawed (SIGCONT) " + FROZEN_AFTER_RESTART.toSeconds()
 							+ " s after the Redis restart; " + load.answered() + " claims answered, "
 							+ load.granted() + " granted");
@@ -86,13 +79,11 @@ class RedisDataLostDrill {
 				}
 				firstRun.await(Duration.ofMinutes(3));
 				secondRun.await(Duration.ofMinutes(3));
-				long end = System.nanoTime();
-				Convergence.Verdict verdict = Convergence.check(stack, campaign, STOCK, 1, load, end,
-						"Redis killed and restarted empty at " + grantedAtKill + " granted / " + rowsAtKill + " rows"
-								+ (freezeWriter ? " (writer frozen from 400 granted until 5 s after the restart)" : "")
-								+ "; then 400 repeat claims + 1,200 new users");
-				verdict.assertPromisesHeld();
-			}
+				return Drill.Outcome.notes("Redis killed and restarted empty at " + grantedAtKill + " granted / "
+						+ rowsAtKill + " rows"
+						+ (freezeWriter ? " (writer frozen from 400 granted until 5 s after the restart)" : "")
+						+ "; then 400 repeat claims + 1,200 new users");
+			});
 		}
 	}
 

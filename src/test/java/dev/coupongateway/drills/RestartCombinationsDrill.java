@@ -30,7 +30,7 @@ class RestartCombinationsDrill {
 			GatewayProcess gateway = stack.instance("gateway", "gateway");
 			stack.start(writer, gateway);
 			String campaign = stack.createCampaign("redis-behind", stock, 1);
-			try (LoadDriver load = new LoadDriver(campaign, 32)) {
+			Drill.spike(stack, campaign, stock, 32, (load) -> {
 				load.fire(Drills.users("first", 1_000, 0, 21), stack.gatewayUris(), stack::gatewayUris)
 					.await(Duration.ofMinutes(3));
 				byte[] older = stack.redis.snapshot();
@@ -46,13 +46,12 @@ class RestartCombinationsDrill {
 				LoadDriver.Run third = load.fire(Drills.users("third", 2_000, 0, 23), stack.gatewayUris(),
 						stack::gatewayUris);
 				third.await(Duration.ofMinutes(4));
-				long end = System.nanoTime();
-				Convergence.Verdict verdict = Convergence.check(stack, campaign, stock, 1, load, end,
-						"1,000 granted, Redis saved; 1,000 more granted and stored; gateway stopped, Redis restarted "
-								+ "from the saved state, a new gateway JVM started; 2,000 new users");
-				verdict.assertPromisesHeld();
-				assertThat(verdict.granted()).as("201/202 answers for a stock of " + stock).isEqualTo(stock);
-			}
+				return Drill.Outcome
+					.notes("1,000 granted, Redis saved; 1,000 more granted and stored; gateway stopped, Redis restarted "
+							+ "from the saved state, a new gateway JVM started; 2,000 new users")
+					.then((verdict) -> assertThat(verdict.granted()).as("201/202 answers for a stock of " + stock)
+						.isEqualTo(stock));
+			});
 		}
 	}
 
@@ -66,18 +65,14 @@ class RestartCombinationsDrill {
 	void pausedThroughOneInstanceThenRedisRestartsUnderTwo() throws Exception {
 		int stock = 1_000;
 		try (DrillStack stack = new DrillStack("OperatorChangeRestartDrill", List.of("--coupon.kafka.ack-timeout=1s"))) {
-			stack.startServers();
-			GatewayProcess writer = stack.instance("writer", "writer");
-			GatewayProcess a = stack.instance("gateway-a", "gateway");
-			GatewayProcess b = stack.instance("gateway-b", "gateway");
-			stack.start(writer, a, b);
+			Drill.Fleet fleet = Drill.Fleet.start(stack, "writer");
 			String campaign = stack.createCampaign("paused-restart", stock, 1);
-			try (LoadDriver load = new LoadDriver(campaign, 32)) {
+			Drill.spike(stack, campaign, stock, 32, (load) -> {
 				LoadDriver.Run first = load.fire(Drills.users("p", 800, 0, 31), stack.gatewayUris(), stack::gatewayUris);
 				await("300 granted").atMost(Duration.ofSeconds(120))
 					.pollInterval(Duration.ofMillis(10))
 					.until(() -> load.granted() >= 300);
-				stack.control(a, campaign, "pause");
+				stack.control(fleet.a(), campaign, "pause");
 				first.await(Duration.ofMinutes(3));
 				int grantedBeforeRestart = load.granted();
 				stack.redis.kill();
@@ -89,15 +84,13 @@ class RestartCombinationsDrill {
 				assertThat(load.answers()).filteredOn((answer) -> answer.userId().startsWith("q-"))
 					.extracting(LoadDriver.Answer::status)
 					.containsOnly(409);
-				stack.control(b, campaign, "resume");
+				stack.control(fleet.b(), campaign, "resume");
 				load.fire(Drills.users("r", 1_000, 0, 33), stack.gatewayUris(), stack::gatewayUris)
 					.await(Duration.ofMinutes(3));
-				long end = System.nanoTime();
-				Convergence.Verdict verdict = Convergence.check(stack, campaign, stock, 1, load, end,
-						"paused through gateway-a at " + grantedBeforeRestart + " granted (claims at both); Redis "
-								+ "restarted empty while paused; 400 claims all 409 PAUSED; resumed through gateway-b");
-				verdict.assertPromisesHeld();
-			}
+				return Drill.Outcome.notes("paused through gateway-a at " + grantedBeforeRestart
+						+ " granted (claims at both); Redis restarted empty while paused; 400 claims all 409 PAUSED; "
+						+ "resumed through gateway-b");
+			});
 		}
 	}
 

@@ -19,6 +19,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
+import dev.coupongateway.system.Paths;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -284,7 +285,7 @@ public final class SpikeSpeedBench {
 	}
 
 	private static String claims(String campaign) {
-		return "/api/campaigns/" + campaign + "/coupons";
+		return Paths.of(Paths.COUPONS, campaign);
 	}
 
 	private Wrk.Result wrk(String base, String path, String run, String duration, String users) throws Exception {

@@ -7,6 +7,7 @@ import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.issue.Outbox;
+import dev.coupongateway.system.Paths;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -49,7 +50,7 @@ class OutboxRelayTests {
 	void whenACampaignIsSoldOutAndItsOutboxEmptyThenTheRelayStopsLookingAtIt() {
 		String soldOut = this.fixtures.campaign(1);
 		String open = this.fixtures.campaign(5);
-		this.http.post().uri("/api/campaigns/{id}/coupons", soldOut).header("X-User-Id", "only").exchange()
+		this.http.post().uri(Paths.COUPONS, soldOut).header("X-User-Id", "only").exchange()
 			.expectStatus().isCreated();
 		await().atMost(Duration.ofSeconds(10)).until(() -> !isWatched(soldOut));
 		assertThat(isWatched(open)).isTrue();

@@ -7,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.GatewayInstance;
+import dev.coupongateway.system.Paths;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 
@@ -40,7 +41,7 @@ class MultiInstanceStockTests {
 			List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
 			Disposable subscription = WebClient.create("http://127.0.0.1:" + otherPort)
 				.get()
-				.uri("/api/campaigns/{id}/stock/stream", campaign)
+				.uri(Paths.STOCK_STREAM, campaign)
 				.accept(MediaType.TEXT_EVENT_STREAM)
 				.retrieve()
 				.bodyToFlux(new ParameterizedTypeReference<ServerSentEvent<String>>() {
@@ -48,7 +49,7 @@ class MultiInstanceStockTests {
 				.subscribe(events::add);
 			await().atMost(Duration.ofSeconds(10)).until(() -> !events.isEmpty());
 			for (String user : List.of("x", "y", "z")) {
-				this.http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", user).exchange()
+				this.http.post().uri(Paths.COUPONS, campaign).header("X-User-Id", user).exchange()
 					.expectStatus().isCreated();
 			}
 			await().atMost(Duration.ofSeconds(10)).until(subscription::isDisposed);

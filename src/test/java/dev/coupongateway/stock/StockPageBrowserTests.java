@@ -18,6 +18,7 @@ import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.GatewayInstance;
 import dev.coupongateway.Tokens;
+import dev.coupongateway.system.Paths;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,7 +104,7 @@ class StockPageBrowserTests {
 		wait.until(ExpectedConditions.textToBe(By.id("remaining"), "30"));
 		assertThat(this.browser.findElement(By.id("total")).getText()).isEqualTo("30");
 		// header mode: the proxy in front says who is calling; the page asks for the user id, not a token
-		this.http.get().uri("/api/identity").exchange().expectStatus().isOk()
+		this.http.get().uri(Paths.IDENTITY).exchange().expectStatus().isOk()
 			.expectBody().jsonPath("$.identity").isEqualTo("header");
 		wait.until(ExpectedConditions.attributeToBe(By.tagName("body"), "data-identity", "header"));
 		assertThat(this.browser.findElement(By.id("user")).isDisplayed()).isTrue();
@@ -153,7 +154,7 @@ class StockPageBrowserTests {
 		// one a second: the three who joined before are admitted first, over about three seconds
 		String campaign = this.fixtures.withWaitingRoom(5, 1, "PT1M");
 		for (String ahead : List.of("first-in-line", "second-in-line", "third-in-line")) {
-			this.http.post().uri("/api/campaigns/{id}/queue", campaign).header("X-User-Id", ahead).exchange()
+			this.http.post().uri(Paths.QUEUE, campaign).header("X-User-Id", ahead).exchange()
 				.expectStatus().isOk();
 		}
 		this.browser.get("http://127.0.0.1:" + this.port + "/?campaign=" + campaign);
@@ -186,7 +187,7 @@ class StockPageBrowserTests {
 			WebTestClient jwt = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port)
 				.responseTimeout(Duration.ofSeconds(20)).build();
 			String campaign = Fixtures.uniqueId("page-jwt");
-			jwt.post().uri("/api/admin/campaigns")
+			jwt.post().uri(Paths.ADMIN_CAMPAIGNS)
 				.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("ops").claim("scope", "coupon-admin")))
 				.contentType(MediaType.APPLICATION_JSON)
 				.bodyValue("{\"id\":\"" + campaign + "\",\"name\":\"Jwt page\",\"totalStock\":5}")
@@ -221,7 +222,7 @@ class StockPageBrowserTests {
 			this.browser.navigate().refresh();
 			wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#mine li.coupon"), 1));
 			// the coupon is the token's subject's
-			jwt.get().uri("/api/campaigns/{id}/coupons/mine", campaign)
+			jwt.get().uri(Paths.MY_COUPONS, campaign)
 				.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("page-jwt-user")))
 				.exchange()
 				.expectStatus().isOk()

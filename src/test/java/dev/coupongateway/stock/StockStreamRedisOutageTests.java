@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import dev.coupongateway.GatewayOnOwnRedis;
+import dev.coupongateway.system.Paths;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class StockStreamRedisOutageTests {
 		List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
 		Disposable subscription = WebClient.create("http://127.0.0.1:" + gateway.port)
 			.get()
-			.uri("/api/campaigns/{id}/stock/stream", campaign)
+			.uri(Paths.STOCK_STREAM, campaign)
 			.accept(MediaType.TEXT_EVENT_STREAM)
 			.retrieve()
 			.bodyToFlux(SSE)
@@ -82,7 +83,7 @@ class StockStreamRedisOutageTests {
 
 	private static int claim(String campaign, String user) {
 		return gateway.http.post()
-			.uri("/api/campaigns/{id}/coupons", campaign)
+			.uri(Paths.COUPONS, campaign)
 			.header("X-User-Id", user)
 			.exchange()
 			.returnResult(String.class)

@@ -17,6 +17,7 @@ import dev.coupongateway.Claims;
 import dev.coupongateway.Claims.Claim;
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
+import dev.coupongateway.system.Paths;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import org.junit.jupiter.api.Test;
@@ -77,7 +78,7 @@ class StockStreamStallTests {
 			List<ServerSentEvent<String>> healthy = new CopyOnWriteArrayList<>();
 			Disposable subscription = WebClient.create("http://127.0.0.1:" + this.port)
 				.get()
-				.uri("/api/campaigns/{id}/stock/stream", campaign)
+				.uri(Paths.STOCK_STREAM, campaign)
 				.accept(MediaType.TEXT_EVENT_STREAM)
 				.retrieve()
 				.bodyToFlux(SSE)

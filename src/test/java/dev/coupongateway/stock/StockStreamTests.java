@@ -9,6 +9,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
+import dev.coupongateway.system.Paths;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
@@ -99,7 +100,7 @@ class StockStreamTests {
 		assertThat(last.id()).isEqualTo("1");
 		assertThat(last.data()).contains("\"remaining\":9");
 		// a reconnect to the ended campaign is told to stop
-		this.http.get().uri("/api/campaigns/{id}/stock/stream", campaign)
+		this.http.get().uri(Paths.STOCK_STREAM, campaign)
 			.header("Last-Event-ID", "1")
 			.accept(MediaType.TEXT_EVENT_STREAM)
 			.exchange()
@@ -113,7 +114,7 @@ class StockStreamTests {
 		stream(campaign, null).subscribe(events::add);
 		await().atMost(Duration.ofSeconds(10)).until(() -> !events.isEmpty());
 		Flux.range(0, 60).flatMap((i) -> this.client.post()
-			.uri("/api/campaigns/{id}/coupons", campaign)
+			.uri(Paths.COUPONS, campaign)
 			.header("X-User-Id", "burst-" + i)
 			.retrieve()
 			.toBodilessEntity(), 16).blockLast(Duration.ofSeconds(30));
@@ -153,7 +154,7 @@ class StockStreamTests {
 	void whenAClientReconnectsToAFinishedCampaignThenNoContent() {
 		String campaign = this.fixtures.campaign(1);
 		claim(campaign, "a");
-		this.http.get().uri("/api/campaigns/{id}/stock/stream", campaign)
+		this.http.get().uri(Paths.STOCK_STREAM, campaign)
 			.header("Last-Event-ID", "1")
 			.accept(MediaType.TEXT_EVENT_STREAM)
 			.exchange()
@@ -167,7 +168,7 @@ class StockStreamTests {
 
 	@Test
 	void whenTheCampaignIsUnknownThenNotFoundProblem() {
-		this.http.get().uri("/api/campaigns/{id}/stock/stream", "no-such-campaign")
+		this.http.get().uri(Paths.STOCK_STREAM, "no-such-campaign")
 			.accept(MediaType.TEXT_EVENT_STREAM)
 			.exchange()
 			.expectStatus().isNotFound()
@@ -194,7 +195,7 @@ class StockStreamTests {
 
 	private Flux<ServerSentEvent<String>> stream(String campaign, String lastEventId) {
 		return this.client.get()
-			.uri("/api/campaigns/{id}/stock/stream", campaign)
+			.uri(Paths.STOCK_STREAM, campaign)
 			.accept(MediaType.TEXT_EVENT_STREAM)
 			.headers((h) -> {
 				if (lastEventId != null) {
@@ -236,7 +237,7 @@ class StockStreamTests {
 	}
 
 	private void claim(String campaign, String user) {
-		this.http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", user).exchange();
+		this.http.post().uri(Paths.COUPONS, campaign).header("X-User-Id", user).exchange();
 	}
 
 }

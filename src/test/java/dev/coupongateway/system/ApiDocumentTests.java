@@ -114,12 +114,12 @@ class ApiDocumentTests {
 	void whenParsedThenAValidOpenApi31DocumentAndTheGatewayServesItAsJsonAndYaml() throws IOException {
 		assertThat(document.getSpecVersion()).isEqualTo(SpecVersion.V31);
 		assertThat(document.getOpenapi()).isEqualTo("3.1.0");
-		String asJson = this.http.get().uri(ApiDocument.PATH).exchange()
+		String asJson = this.http.get().uri(Paths.API_DOCUMENT).exchange()
 			.expectStatus().isOk()
 			.expectHeader().contentTypeCompatibleWith(org.springframework.http.MediaType.APPLICATION_JSON)
 			.expectBody(String.class).returnResult().getResponseBody();
 		assertThat(parsed(asJson)).isEqualTo(document);
-		String asYaml = this.http.get().uri(ApiDocument.PATH).accept(org.springframework.http.MediaType.APPLICATION_YAML)
+		String asYaml = this.http.get().uri(Paths.API_DOCUMENT).accept(org.springframework.http.MediaType.APPLICATION_YAML)
 			.exchange()
 			.expectStatus().isOk()
 			.expectHeader().contentTypeCompatibleWith(org.springframework.http.MediaType.APPLICATION_YAML)
@@ -270,9 +270,9 @@ class ApiDocumentTests {
 		call(HttpMethod.POST, "/api/campaigns/{id}/coupons", ann, null, 409, created);
 
 		// the document itself
-		call(HttpMethod.GET, ApiDocument.PATH, none, null, 200);
-		call(HttpMethod.GET, "/api/identity", none, null, 200);
-		call(HttpMethod.GET, ApiDocument.PATH, (headers) -> headers.setAccept(List.of(org.springframework.http.MediaType.TEXT_HTML)),
+		call(HttpMethod.GET, Paths.API_DOCUMENT, none, null, 200);
+		call(HttpMethod.GET, Paths.IDENTITY, none, null, 200);
+		call(HttpMethod.GET, Paths.API_DOCUMENT, (headers) -> headers.setAccept(List.of(org.springframework.http.MediaType.TEXT_HTML)),
 				null, 406);
 
 		// every operation answered at least once with a success it documents
@@ -315,8 +315,8 @@ class ApiDocumentTests {
 		}
 		String init = http.get().uri("/swagger-ui-init.js").exchange().expectStatus().isOk()
 			.expectBody(String.class).returnResult().getResponseBody();
-		assertThat(init).contains("url: '" + ApiDocument.PATH + "'");
-		http.get().uri(ApiDocument.PATH).exchange().expectStatus().isOk().expectBody().jsonPath("$.openapi").isEqualTo("3.1.0");
+		assertThat(init).contains("url: '" + Paths.API_DOCUMENT + "'");
+		http.get().uri(Paths.API_DOCUMENT).exchange().expectStatus().isOk().expectBody().jsonPath("$.openapi").isEqualTo("3.1.0");
 	}
 
 	/**

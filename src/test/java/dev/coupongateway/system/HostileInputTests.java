@@ -72,7 +72,7 @@ class HostileInputTests {
 		port = ((WebServerApplicationContext) instance).getWebServer().getPort();
 		campaign = Fixtures.uniqueId("hostile");
 		String body = "{\"id\":\"" + campaign + "\",\"name\":\"Hostile\",\"totalStock\":5}";
-		assertThat(exchange(request("POST", "/api/admin/campaigns", Map.of("Authorization",
+		assertThat(exchange(request("POST", Paths.ADMIN_CAMPAIGNS, Map.of("Authorization",
 				"Bearer " + DevServices.ADMIN_TOKEN, "Content-Type", "application/json"), body)).status).isEqualTo(201);
 		before = State.now();
 	}
@@ -121,7 +121,7 @@ class HostileInputTests {
 	}
 
 	private static void hostileCampaignBodyIsRefused(String body) throws IOException {
-		Answer answer = exchange(request("POST", "/api/admin/campaigns",
+		Answer answer = exchange(request("POST", Paths.ADMIN_CAMPAIGNS,
 				Map.of("Authorization", "Bearer " + DevServices.ADMIN_TOKEN, "Content-Type", "application/json"), body));
 		if (body.length() > 16 * 1024 && answer.status == 0) {
 			// past the 16 KB limit the server answers 413 and closes while the client is still sending:

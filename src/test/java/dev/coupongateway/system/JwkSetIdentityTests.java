@@ -71,24 +71,24 @@ class JwkSetIdentityTests {
 	@Test
 	void whenTheTokenIsSignedWithThePublishedKeyThenItClaimsElseItIsRefused() throws Exception {
 		String campaign = Fixtures.uniqueId("jwks");
-		http.post().uri("/api/admin/campaigns")
+		http.post().uri(Paths.ADMIN_CAMPAIGNS)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + rs256(published, "ops", "coupon-admin"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{\"id\":\"" + campaign + "\",\"name\":\"Jwks\",\"totalStock\":3}")
 			.exchange()
 			.expectStatus().isCreated();
-		http.post().uri("/api/campaigns/{id}/coupons", campaign)
+		http.post().uri(Paths.COUPONS, campaign)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + rs256(published, "jwks-alice", null))
 			.exchange()
 			.expectStatus().isCreated()
 			.expectBody().jsonPath("$.userId").isEqualTo("jwks-alice");
 		RSAKey other = new RSAKeyGenerator(2048).keyID("published").generate();
-		http.post().uri("/api/campaigns/{id}/coupons", campaign)
+		http.post().uri(Paths.COUPONS, campaign)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + rs256(other, "jwks-mallory", null))
 			.exchange()
 			.expectStatus().isUnauthorized()
 			.expectHeader().valueMatches(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\".*");
-		http.get().uri("/api/campaigns/{id}/stock", campaign).exchange().expectBody().jsonPath("$.issued").isEqualTo(1);
+		http.get().uri(Paths.CAMPAIGN_STOCK, campaign).exchange().expectBody().jsonPath("$.issued").isEqualTo(1);
 	}
 
 	private static String rs256(RSAKey key, String subject, String scope) throws JOSEException {

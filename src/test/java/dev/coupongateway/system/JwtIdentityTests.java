@@ -53,19 +53,19 @@ class JwtIdentityTests {
 	@Test
 	void whenTheTokenIsGoodThenTheClaimIsTheSubjectsWhateverTheHeaderSays() {
 		String campaign = create(3);
-		http.post().uri("/api/campaigns/{id}/coupons", campaign)
+		http.post().uri(Paths.COUPONS, campaign)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("jwt-alice")))
 			.header("X-User-Id", "mallory")
 			.exchange()
 			.expectStatus().isCreated()
 			.expectBody().jsonPath("$.userId").isEqualTo("jwt-alice");
-		http.get().uri("/api/campaigns/{id}/coupons/mine", campaign)
+		http.get().uri(Paths.MY_COUPONS, campaign)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("jwt-alice")))
 			.exchange()
 			.expectStatus().isOk()
 			.expectBody().jsonPath("$.coupons.length()").isEqualTo(1);
 		// reads stay public
-		http.get().uri("/api/campaigns/{id}/stock", campaign).exchange().expectStatus().isOk()
+		http.get().uri(Paths.CAMPAIGN_STOCK, campaign).exchange().expectStatus().isOk()
 			.expectBody().jsonPath("$.issued").isEqualTo(1);
 	}
 
@@ -84,7 +84,7 @@ class JwtIdentityTests {
 		refused.put("no subject", Tokens.signed(Tokens.valid("u7").subject(null)));
 		refused.put("not a token", "definitely-not-a-jwt");
 		for (Map.Entry<String, String> token : refused.entrySet()) {
-			EntityExchangeResult<byte[]> answer = http.post().uri("/api/campaigns/{id}/coupons", campaign)
+			EntityExchangeResult<byte[]> answer = http.post().uri(Paths.COUPONS, campaign)
 				.header(HttpHeaders.AUTHORIZATION, "Bearer " + token.getValue())
 				.header("X-User-Id", "mallory")
 				.exchange()
@@ -95,25 +95,25 @@ class JwtIdentityTests {
 			assertThat(answer.getResponseHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE)).as(token.getKey())
 				.startsWith("Bearer error=\"invalid_token\"");
 		}
-		String challenge = http.post().uri("/api/campaigns/{id}/coupons", campaign)
+		String challenge = http.post().uri(Paths.COUPONS, campaign)
 			.header("X-User-Id", "mallory")
 			.exchange()
 			.expectStatus().isUnauthorized()
 			.expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED")
 			.returnResult().getResponseHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE);
 		assertThat(challenge).isEqualTo("Bearer");
-		http.get().uri("/api/campaigns/{id}/stock", campaign).exchange().expectStatus().isOk()
+		http.get().uri(Paths.CAMPAIGN_STOCK, campaign).exchange().expectStatus().isOk()
 			.expectBody().jsonPath("$.issued").isEqualTo(0);
 	}
 
 	@Test
 	void whenThePageAsksHowToSignInThenTheAnswerIsPublicAndSaysBearer() {
-		http.get().uri("/api/identity")
+		http.get().uri(Paths.IDENTITY)
 			.exchange()
 			.expectStatus().isOk()
 			.expectBody().jsonPath("$.identity").isEqualTo("jwt")
 			.jsonPath("$.send").isEqualTo("Authorization: Bearer <token>");
-		http.post().uri("/api/identity")
+		http.post().uri(Paths.IDENTITY)
 			.exchange()
 			.expectStatus().isEqualTo(405)
 			.expectHeader().valueEquals("Allow", "GET")
@@ -125,7 +125,7 @@ class JwtIdentityTests {
 	void whenTheTokenLacksTheAdminScopeThenTheAdminApiIsForbidden() {
 		String id = Fixtures.uniqueId("jwt");
 		String body = "{\"id\":\"" + id + "\",\"name\":\"Jwt\",\"totalStock\":5}";
-		http.post().uri("/api/admin/campaigns")
+		http.post().uri(Paths.ADMIN_CAMPAIGNS)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("jwt-bob")))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(body)
@@ -134,13 +134,13 @@ class JwtIdentityTests {
 			.expectHeader().valueMatches(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\".*")
 			.expectBody().jsonPath("$.code").isEqualTo("FORBIDDEN");
 		// header mode's static admin token means nothing here
-		http.post().uri("/api/admin/campaigns")
+		http.post().uri(Paths.ADMIN_CAMPAIGNS)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + DevServices.ADMIN_TOKEN)
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(body)
 			.exchange()
 			.expectStatus().isUnauthorized();
-		http.get().uri("/api/campaigns/{id}", id).exchange().expectStatus().isNotFound();
+		http.get().uri(Paths.CAMPAIGN, id).exchange().expectStatus().isNotFound();
 	}
 
 	@Test
@@ -163,7 +163,7 @@ class JwtIdentityTests {
 	/** A campaign, created with an admin-scoped token. */
 	private static String create(int stock) {
 		String id = Fixtures.uniqueId("jwt");
-		http.post().uri("/api/admin/campaigns")
+		http.post().uri(Paths.ADMIN_CAMPAIGNS)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("ops").claim("scope", "coupon-admin")))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{\"id\":\"" + id + "\",\"name\":\"Jwt\",\"totalStock\":" + stock + "}")

@@ -110,10 +110,10 @@ class OperatorDashboardTests {
 			.mapToObj((i) -> new Claim(campaign, "burst-" + (i % 5)))
 			.toList(), 6);
 		String line = this.fixtures.withWaitingRoom(3, 100, "PT1M");
-		this.http.post().uri("/api/campaigns/{id}/queue", line).header("X-User-Id", "in-line").exchange()
+		this.http.post().uri(Paths.QUEUE, line).header("X-User-Id", "in-line").exchange()
 			.expectStatus().isOk();
 		await().atMost(Duration.ofSeconds(10)).until(() -> scrape().contains("coupon_queue_admitted_total{"));
-		this.http.get().uri("/api/campaigns/{id}/stock/stream", campaign).exchange().expectStatus().isOk();
+		this.http.get().uri(Paths.STOCK_STREAM, campaign).exchange().expectStatus().isOk();
 
 		String exported = scrape();
 		Set<String> queried = new TreeSet<>();

@@ -17,6 +17,7 @@ import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.GatewayInstance;
 import dev.coupongateway.campaign.CampaignKeys;
+import dev.coupongateway.system.Paths;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -122,7 +123,7 @@ class WaitingRoomTests {
 		// a campaign without a waiting room needs no ticket, and has no line
 		String open = this.fixtures.campaign(5);
 		claim(open, "ann", null).expectStatus().isCreated();
-		this.http.post().uri("/api/campaigns/{id}/queue", open).header("X-User-Id", "ann").exchange()
+		this.http.post().uri(Paths.QUEUE, open).header("X-User-Id", "ann").exchange()
 			.expectStatus().isEqualTo(409).expectBody().jsonPath("$.code").isEqualTo("NO_WAITING_ROOM");
 	}
 
@@ -163,7 +164,7 @@ class WaitingRoomTests {
 		}
 		Map<String, Object> joined = join(this.http, campaign, "watcher");
 		List<ServerSentEvent<Map<String, Object>>> events = this.http.get()
-			.uri((uri) -> uri.path("/api/campaigns/{id}/queue/stream")
+			.uri((uri) -> uri.path(Paths.QUEUE_STREAM)
 				.queryParam("user", "watcher")
 				.queryParam("token", joined.get("lineToken"))
 				.build(campaign))
@@ -199,7 +200,7 @@ class WaitingRoomTests {
 	void whenOperatorsSetOrRemoveAWaitingRoomThenClaimsFollow() {
 		String campaign = this.fixtures.campaign(5);
 		this.http.put()
-			.uri("/api/admin/campaigns/{id}/waiting-room", campaign)
+			.uri(Paths.WAITING_ROOM, campaign)
 			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("admitPerSecond", 0, "ticketTtl", "two minutes"))
@@ -210,7 +211,7 @@ class WaitingRoomTests {
 			.jsonPath("$.errors.length()")
 			.isEqualTo(2);
 		this.http.put()
-			.uri("/api/admin/campaigns/{id}/waiting-room", campaign)
+			.uri(Paths.WAITING_ROOM, campaign)
 			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(Map.of("admitPerSecond", 10, "ticketTtl", "PT2M"))
@@ -222,7 +223,7 @@ class WaitingRoomTests {
 			.isEqualTo(10);
 		claim(campaign, "carl", null).expectStatus().isForbidden();
 		this.http.delete()
-			.uri("/api/admin/campaigns/{id}/waiting-room", campaign)
+			.uri(Paths.WAITING_ROOM, campaign)
 			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.exchange()
 			.expectStatus()
@@ -276,7 +277,7 @@ class WaitingRoomTests {
 		}
 
 		// the line gives no new places: the answer a claim would get
-		this.http.post().uri("/api/campaigns/{id}/queue", campaign).header("X-User-Id", "too-late").exchange()
+		this.http.post().uri(Paths.QUEUE, campaign).header("X-User-Id", "too-late").exchange()
 			.expectStatus().isEqualTo(410).expectBody().jsonPath("$.code").isEqualTo("SOLD_OUT");
 
 		// an operator ends another one while people wait: the same, and whoever watches their place is told
@@ -286,7 +287,7 @@ class WaitingRoomTests {
 		}
 		Map<String, Object> waiting = join(this.http, ended, "waiting");
 		Flux<ServerSentEvent<Map<String, Object>>> watched = this.http.get()
-			.uri((uri) -> uri.path("/api/campaigns/{id}/queue/stream")
+			.uri((uri) -> uri.path(Paths.QUEUE_STREAM)
 				.queryParam("user", "waiting")
 				.queryParam("token", waiting.get("lineToken"))
 				.build(ended))
@@ -298,7 +299,7 @@ class WaitingRoomTests {
 			})
 			.getResponseBody();
 		this.http.post()
-			.uri("/api/admin/campaigns/{id}/end", ended)
+			.uri(Paths.END, ended)
 			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.exchange()
 			.expectStatus()
@@ -374,7 +375,7 @@ class WaitingRoomTests {
 	}
 
 	private static WebTestClient.ResponseSpec claim(WebTestClient http, String campaign, String user, String ticket) {
-		return http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", user).headers((h) -> {
+		return http.post().uri(Paths.COUPONS, campaign).header("X-User-Id", user).headers((h) -> {
 			if (ticket != null) {
 				h.set("X-Queue-Ticket", ticket);
 			}
@@ -400,7 +401,7 @@ class WaitingRoomTests {
 	@SuppressWarnings("unchecked")
 	private static Map<String, Object> join(WebTestClient http, String campaign, String user) {
 		return http.post()
-			.uri("/api/campaigns/{id}/queue", campaign)
+			.uri(Paths.QUEUE, campaign)
 			.header("X-User-Id", user)
 			.exchange()
 			.expectStatus()

@@ -13,6 +13,7 @@ import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.event.CouponIssued;
 import dev.coupongateway.event.CouponPublisher;
+import dev.coupongateway.system.Paths;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -87,7 +88,7 @@ class CouponConflictTests {
 					"sequence already stored for another coupon");
 		assertThat(dlt).allSatisfy((r) -> assertThat(header(r, "coupon-dlt-source")).startsWith("coupon.issued-"));
 
-		this.http.get().uri("/api/admin/campaigns/{id}/reconciliation", campaign)
+		this.http.get().uri(Paths.RECONCILIATION, campaign)
 			.headers((h) -> h.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.exchange()
 			.expectStatus().isOk()
