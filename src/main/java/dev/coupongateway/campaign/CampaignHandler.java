@@ -3,13 +3,14 @@ package dev.coupongateway.campaign;
 import java.net.URI;
 import java.util.List;
 
+import dev.coupongateway.system.Paths;
 import dev.coupongateway.system.Problem;
 import dev.coupongateway.system.ProblemException;
+import reactor.core.publisher.Mono;
 
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
-import reactor.core.publisher.Mono;
 
 /** HTTP handlers of the campaign routes. */
 @Component
@@ -32,7 +33,7 @@ class CampaignHandler {
 				return this.campaigns.create(body.toCampaign());
 			})
 			.flatMap((campaign) -> this.campaigns.view(campaign.id()))
-			.flatMap((view) -> ServerResponse.created(URI.create("/api/campaigns/" + view.id())).bodyValue(view));
+			.flatMap((view) -> ServerResponse.created(URI.create(Paths.of(Paths.CAMPAIGN, view.id()))).bodyValue(view));
 	}
 
 	Mono<ServerResponse> list(ServerRequest request) {

@@ -4,6 +4,7 @@ import java.util.Set;
 
 import dev.coupongateway.system.AdminToken;
 import dev.coupongateway.system.MethodNotAllowed;
+import dev.coupongateway.system.Paths;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -19,26 +20,26 @@ class CampaignRoutes {
 
 	@Bean
 	RouterFunction<ServerResponse> campaignRouter(CampaignHandler handler, AdminToken adminToken) {
-		return route().POST("/api/admin/campaigns", handler::create)
-			.GET("/api/admin/campaigns/{id}/reconciliation", handler::reconciliation)
-			.POST("/api/admin/campaigns/{id}/pause", handler::pause)
-			.POST("/api/admin/campaigns/{id}/resume", handler::resume)
-			.POST("/api/admin/campaigns/{id}/end", handler::end)
-			.PUT("/api/admin/campaigns/{id}/waiting-room", handler::setWaitingRoom)
-			.DELETE("/api/admin/campaigns/{id}/waiting-room", handler::removeWaitingRoom)
+		return route().POST(Paths.ADMIN_CAMPAIGNS, handler::create)
+			.GET(Paths.RECONCILIATION, handler::reconciliation)
+			.POST(Paths.PAUSE, handler::pause)
+			.POST(Paths.RESUME, handler::resume)
+			.POST(Paths.END, handler::end)
+			.PUT(Paths.WAITING_ROOM, handler::setWaitingRoom)
+			.DELETE(Paths.WAITING_ROOM, handler::removeWaitingRoom)
 			.filter(adminToken.filter())
 			.build()
-			.and(route().GET("/api/campaigns", handler::list)
-				.GET("/api/campaigns/{id}", handler::show)
-				.GET("/api/campaigns/{id}/stock", handler::stock)
+			.and(route().GET(Paths.CAMPAIGNS, handler::list)
+				.GET(Paths.CAMPAIGN, handler::show)
+				.GET(Paths.CAMPAIGN_STOCK, handler::stock)
 				.build())
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), "/api/admin/campaigns"))
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/admin/campaigns/{id}/reconciliation"))
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), "/api/admin/campaigns/{id}/pause",
-					"/api/admin/campaigns/{id}/resume", "/api/admin/campaigns/{id}/end"))
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.PUT, HttpMethod.DELETE), "/api/admin/campaigns/{id}/waiting-room"))
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), "/api/campaigns", "/api/campaigns/{id}",
-					"/api/campaigns/{id}/stock"));
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), Paths.ADMIN_CAMPAIGNS))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), Paths.RECONCILIATION))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), Paths.PAUSE,
+					Paths.RESUME, Paths.END))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.PUT, HttpMethod.DELETE), Paths.WAITING_ROOM))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), Paths.CAMPAIGNS, Paths.CAMPAIGN,
+					Paths.CAMPAIGN_STOCK));
 	}
 
 }

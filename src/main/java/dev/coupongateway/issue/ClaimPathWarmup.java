@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 
 import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.CouponProperties.Role;
+import dev.coupongateway.system.Paths;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Flux;
@@ -56,7 +57,7 @@ class ClaimPathWarmup implements ApplicationListener<ApplicationReadyEvent> {
 		}
 		long started = System.nanoTime();
 		String campaign = "warmup-" + UUID.randomUUID();
-		URI requested = URI.create(IssueRoutes.CLAIM_PATH.replace("{id}", campaign));
+		URI requested = URI.create(Paths.of(Paths.COUPONS, campaign));
 		try {
 			Flux.range(0, this.requests)
 				.flatMap((i) -> this.timer.timed(

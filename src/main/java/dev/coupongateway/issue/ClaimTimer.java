@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import dev.coupongateway.system.Paths;
 import dev.coupongateway.system.ProblemExceptionHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -35,7 +36,7 @@ import org.springframework.web.util.pattern.PathPatternParser;
 class ClaimTimer implements HandlerFilterFunction<ServerResponse, ServerResponse> {
 
 	/** The claim route's own pattern, parsed as the router parses it. */
-	private static final PathPattern CLAIM = PathPatternParser.defaultInstance.parse(IssueRoutes.CLAIM_PATH);
+	private static final PathPattern CLAIM = PathPatternParser.defaultInstance.parse(Paths.COUPONS);
 
 	private final MeterRegistry meters;
 

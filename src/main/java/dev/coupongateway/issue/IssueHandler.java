@@ -9,6 +9,7 @@ import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.system.ClientAddress;
 import dev.coupongateway.system.CurrentUser;
+import dev.coupongateway.system.Paths;
 import dev.coupongateway.system.Problem;
 import dev.coupongateway.system.ProblemCode;
 import reactor.core.publisher.Mono;
@@ -91,7 +92,7 @@ class IssueHandler {
 							claim.acked() ? CouponState.ISSUED : CouponState.PENDING);
 					yield ServerResponse
 						.status(claim.acked() ? HttpStatus.CREATED : HttpStatus.ACCEPTED)
-						.location(URI.create(IssueRoutes.MINE_PATH.replace("{id}", campaignId)))
+						.location(URI.create(Paths.of(Paths.MY_COUPONS, campaignId)))
 						.bodyValue(coupon);
 				}
 				case ALREADY_ISSUED -> Problem
@@ -125,7 +126,7 @@ class IssueHandler {
 
 	/** The claim route's path, the {@code instance} of its problems; one URI per campaign. */
 	private URI instance(String campaignId) {
-		return this.instances.get(campaignId, (id) -> URI.create(IssueRoutes.CLAIM_PATH.replace("{id}", id)));
+		return this.instances.get(campaignId, (id) -> URI.create(Paths.of(Paths.COUPONS, id)));
 	}
 
 	/**
@@ -140,7 +141,7 @@ class IssueHandler {
 
 	private static Problem notAdmitted(String campaignId) {
 		return Problem.of(ProblemCode.NOT_ADMITTED, "This campaign has a waiting room: join the line (POST "
-				+ "/api/campaigns/" + campaignId + "/queue) and claim with the ticket you get when admitted, in the "
+				+ Paths.of(Paths.QUEUE, campaignId) + ") and claim with the ticket you get when admitted, in the "
 				+ TICKET + " header, before it expires.");
 	}
 

@@ -3,6 +3,7 @@ package dev.coupongateway.issue;
 import java.util.Set;
 
 import dev.coupongateway.system.MethodNotAllowed;
+import dev.coupongateway.system.Paths;
 import io.micrometer.observation.ObservationPredicate;
 
 import org.springframework.context.annotation.Bean;
@@ -17,20 +18,14 @@ import static org.springframework.web.reactive.function.server.RouterFunctions.r
 @Configuration(proxyBeanMethods = false)
 class IssueRoutes {
 
-	/** The claim route; also the {@code instance} of its problems. */
-	static final String CLAIM_PATH = "/api/campaigns/{id}/coupons";
-
-	/** The caller's coupons of a campaign; also where a grant's {@code Location} points. */
-	static final String MINE_PATH = CLAIM_PATH + "/mine";
-
 	@Bean
 	RouterFunction<ServerResponse> issueRouter(IssueHandler handler, ClaimTimer timer) {
-		return route().POST(CLAIM_PATH, handler::claim)
+		return route().POST(Paths.COUPONS, handler::claim)
 			.filter(timer)
 			.build()
-			.and(route().GET(MINE_PATH, handler::mine).build())
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), CLAIM_PATH))
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), MINE_PATH));
+			.and(route().GET(Paths.MY_COUPONS, handler::mine).build())
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), Paths.COUPONS))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), Paths.MY_COUPONS));
 	}
 
 	@Bean
