@@ -4,7 +4,10 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
-/** The coupon gateway: HTTP claims decided in Redis, delivered through Kafka, stored in PostgreSQL. */
+/**
+ * The coupon gateway: HTTP claims decided in Redis, delivered through Kafka, stored in
+ * PostgreSQL.
+ */
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class CouponGatewayApplication {

@@ -17,8 +17,8 @@ import java.util.concurrent.Future;
 import dev.coupongateway.system.Paths;
 
 /**
- * Fires many claims at once from many threads: every thread waits at one gate, then all go together.
- * Plain blocking HTTP clients, as the shops' load tools are.
+ * Fires many claims at once from many threads: every thread waits at one gate, then all
+ * go together. Plain blocking HTTP clients, as the shops' load tools are.
  */
 public final class Claims {
 
@@ -46,14 +46,17 @@ public final class Claims {
 	public record Claim(String campaignId, String userId) {
 	}
 
-	/** Sends all claims concurrently from {@code threads} threads and returns every answer. */
+	/**
+	 * Sends all claims concurrently from {@code threads} threads and returns every
+	 * answer.
+	 */
 	public List<Answer> concurrently(List<Claim> claims, int threads) throws Exception {
 		return run(claims, threads, false);
 	}
 
 	/**
-	 * Like {@link #concurrently}, but a claim whose connection fails (the server went away) is answered
-	 * with status 0 instead of failing the whole run.
+	 * Like {@link #concurrently}, but a claim whose connection fails (the server went
+	 * away) is answered with status 0 instead of failing the whole run.
 	 */
 	public List<Answer> concurrentlyTolerant(List<Claim> claims, int threads) throws Exception {
 		return run(claims, threads, true);
@@ -73,7 +76,10 @@ public final class Claims {
 		});
 	}
 
-	/** Calls {@code call} for every input from {@code threads} threads that wait at one gate, then go together. */
+	/**
+	 * Calls {@code call} for every input from {@code threads} threads that wait at one
+	 * gate, then go together.
+	 */
 	public static <I, T> List<T> allAtOnce(List<I> inputs, int threads, Call<I, T> call) throws Exception {
 		ExecutorService pool = Executors.newFixedThreadPool(threads);
 		CountDownLatch gate = new CountDownLatch(1);
@@ -107,10 +113,11 @@ public final class Claims {
 	}
 
 	/**
-	 * Claims, and again after each 503 (which must say when to retry: {@code Retry-After}), until the claim is
-	 * decided or {@code within} has passed.
+	 * Claims, and again after each 503 (which must say when to retry:
+	 * {@code Retry-After}), until the claim is decided or {@code within} has passed.
 	 */
-	public Answer untilDecided(String campaignId, String userId, Duration within) throws IOException, InterruptedException {
+	public Answer untilDecided(String campaignId, String userId, Duration within)
+			throws IOException, InterruptedException {
 		long deadline = System.nanoTime() + within.toNanos();
 		while (true) {
 			Answer answer = claim(campaignId, userId);
@@ -125,8 +132,7 @@ public final class Claims {
 	}
 
 	public Answer claim(String campaignId, String userId) throws IOException, InterruptedException {
-		HttpRequest request = HttpRequest
-			.newBuilder(URI.create(this.baseUrl + Paths.of(Paths.COUPONS, campaignId)))
+		HttpRequest request = HttpRequest.newBuilder(URI.create(this.baseUrl + Paths.of(Paths.COUPONS, campaignId)))
 			.header("X-User-Id", userId)
 			.timeout(Duration.ofSeconds(30))
 			.POST(HttpRequest.BodyPublishers.noBody())

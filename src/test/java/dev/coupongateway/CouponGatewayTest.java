@@ -13,7 +13,10 @@ import org.springframework.core.annotation.AliasFor;
 import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.context.TestPropertySource;
 
-/** The whole gateway on a random port over the dev services (real Redis, PostgreSQL and Kafka). */
+/**
+ * The whole gateway on a random port over the dev services (real Redis, PostgreSQL and
+ * Kafka).
+ */
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
@@ -21,9 +24,12 @@ import org.springframework.test.context.TestPropertySource;
 @AutoConfigureWebTestClient(timeout = "30s")
 @ContextConfiguration(initializers = DevServicesInitializer.class)
 @Import(Fixtures.class)
-// test contexts start often: no claim-path warm-up (ClaimPathWarmupTests covers it); the suite's PostgreSQL
-// holds campaigns of instances on Redis servers of their own: checking them all every 2 s would load every
-// test in this context, so checks start from claims here (RedisBehindPostgresTests covers the periodic one)
+// test contexts start often: no claim-path warm-up (ClaimPathWarmupTests covers it); the
+// suite's PostgreSQL
+// holds campaigns of instances on Redis servers of their own: checking them all every 2 s
+// would load every
+// test in this context, so checks start from claims here (RedisBehindPostgresTests covers
+// the periodic one)
 @TestPropertySource(properties = { "coupon.issue.warmup-requests=0", "coupon.rebuild.check-interval=1h" })
 public @interface CouponGatewayTest {
 

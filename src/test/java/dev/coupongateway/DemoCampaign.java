@@ -10,7 +10,10 @@ import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 
-/** Seeds the campaign {@code demo} (100 coupons, one per user) for {@code spring-boot:test-run}. */
+/**
+ * Seeds the campaign {@code demo} (100 coupons, one per user) for
+ * {@code spring-boot:test-run}.
+ */
 @TestConfiguration(proxyBeanMethods = false)
 class DemoCampaign {
 

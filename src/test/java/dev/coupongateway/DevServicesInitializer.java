@@ -6,9 +6,10 @@ import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.MutablePropertySources;
 
 /**
- * Points an application context at the {@link DevServices}, ahead of {@code application.yaml} but behind
- * a test's own inlined properties and an instance's command-line arguments (so a test can point one
- * client at a dead port, or an instance at a Redis of its own).
+ * Points an application context at the {@link DevServices}, ahead of
+ * {@code application.yaml} but behind a test's own inlined properties and an instance's
+ * command-line arguments (so a test can point one client at a dead port, or an instance
+ * at a Redis of its own).
  */
 public class DevServicesInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
 

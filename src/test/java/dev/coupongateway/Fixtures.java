@@ -3,6 +3,7 @@ package dev.coupongateway;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -17,7 +18,10 @@ import org.springframework.http.MediaType;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
-/** Test helpers over the running gateway: create campaigns over HTTP, count what PostgreSQL stored. */
+/**
+ * Test helpers over the running gateway: create campaigns over HTTP, count what
+ * PostgreSQL stored.
+ */
 @TestComponent
 public class Fixtures {
 
@@ -32,15 +36,18 @@ public class Fixtures {
 		this.db = db;
 	}
 
-	/** A grant's event as the gateway would send it: a new coupon id, issued now (to the millisecond). */
+	/**
+	 * A grant's event as the gateway would send it: a new coupon id, issued now (to the
+	 * millisecond).
+	 */
 	public static CouponIssued event(String campaign, String user, int sequence, int slot) {
 		return new CouponIssued(UUID.randomUUID(), campaign, user, sequence, slot,
 				Instant.now().truncatedTo(ChronoUnit.MILLIS));
 	}
 
 	/**
-	 * A campaign value (not created anywhere): one coupon per user, open at once and for good, not paused,
-	 * no waiting room, split over {@code buckets}.
+	 * A campaign value (not created anywhere): one coupon per user, open at once and for
+	 * good, not paused, no waiting room, split over {@code buckets}.
 	 */
 	public static Campaign newCampaign(String id, String name, int totalStock, int buckets) {
 		return new Campaign(id, name, totalStock, 1, null, null, false, buckets, null);
@@ -69,7 +76,10 @@ public class Fixtures {
 		return create(id, totalStock, 1, null, null, 1);
 	}
 
-	/** Creates a campaign with a waiting room admitting {@code admitPerSecond}, tickets valid for {@code ticketTtl}. */
+	/**
+	 * Creates a campaign with a waiting room admitting {@code admitPerSecond}, tickets
+	 * valid for {@code ticketTtl}.
+	 */
 	public String withWaitingRoom(int totalStock, int admitPerSecond, String ticketTtl) {
 		String id = uniqueId("line");
 		this.http.post()
@@ -94,7 +104,7 @@ public class Fixtures {
 	}
 
 	private String create(String id, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt, int buckets) {
-		Map<String, Object> body = new java.util.HashMap<>(
+		Map<String, Object> body = new HashMap<>(
 				Map.of("id", id, "name", "Campaign " + id, "totalStock", totalStock, "perUserLimit", perUserLimit));
 		if (buckets > 1) {
 			body.put("buckets", buckets);
@@ -125,7 +135,10 @@ public class Fixtures {
 			.block(Duration.ofSeconds(10));
 	}
 
-	/** Records of the campaign PostgreSQL refused into {@code coupon_conflict} (answered, never stored). */
+	/**
+	 * Records of the campaign PostgreSQL refused into {@code coupon_conflict} (answered,
+	 * never stored).
+	 */
 	public long conflicts(String campaignId) {
 		return this.db.sql("SELECT count(*) AS n FROM coupon_conflict WHERE campaign_id = :id")
 			.bind("id", campaignId)
@@ -134,17 +147,23 @@ public class Fixtures {
 			.block(Duration.ofSeconds(10));
 	}
 
-	/** The records of the campaign kept in {@code coupon_conflict}: coupon id to the reason it was refused. */
-	public java.util.Map<String, String> conflictReasons(String campaignId) {
+	/**
+	 * The records of the campaign kept in {@code coupon_conflict}: coupon id to the
+	 * reason it was refused.
+	 */
+	public Map<String, String> conflictReasons(String campaignId) {
 		return this.db.sql("SELECT coupon_id::text AS id, reason FROM coupon_conflict WHERE campaign_id = :c")
 			.bind("c", campaignId)
-			.map((row) -> java.util.Map.entry(row.get("id", String.class), row.get("reason", String.class)))
+			.map((row) -> Map.entry(row.get("id", String.class), row.get("reason", String.class)))
 			.all()
-			.collectMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue)
+			.collectMap(Map.Entry::getKey, Map.Entry::getValue)
 			.block(Duration.ofSeconds(10));
 	}
 
-	/** Users holding more than one row in the campaign (empty when one coupon per user held). */
+	/**
+	 * Users holding more than one row in the campaign (empty when one coupon per user
+	 * held).
+	 */
 	public List<String> usersWithMoreThan(String campaignId, int limit) {
 		return this.db
 			.sql("SELECT user_id FROM coupon WHERE campaign_id = :id GROUP BY user_id HAVING count(*) > :limit")

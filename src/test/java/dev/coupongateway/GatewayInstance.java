@@ -6,7 +6,10 @@ import java.util.List;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
-/** Starts one more gateway instance in this JVM, on the same dev services, as a second node would run. */
+/**
+ * Starts one more gateway instance in this JVM, on the same dev services, as a second
+ * node would run.
+ */
 public final class GatewayInstance {
 
 	private GatewayInstance() {
@@ -19,12 +22,15 @@ public final class GatewayInstance {
 			args.add("--" + property);
 		}
 		if (args.stream().noneMatch((arg) -> arg.startsWith("--coupon.issue.warmup-requests="))) {
-			// instances start often in tests: no claim-path warm-up unless a test asks for one
+			// instances start often in tests: no claim-path warm-up unless a test asks
+			// for one
 			args.add("--coupon.issue.warmup-requests=0");
 		}
 		if (args.stream().noneMatch((arg) -> arg.startsWith("--coupon.rebuild.check-interval="))) {
-			// an instance on a Redis of its own would check every campaign the shared PostgreSQL holds (and
-			// write them all into its Redis): claims start the checks these tests need, unless one asks
+			// an instance on a Redis of its own would check every campaign the shared
+			// PostgreSQL holds (and
+			// write them all into its Redis): claims start the checks these tests need,
+			// unless one asks
 			args.add("--coupon.rebuild.check-interval=1h");
 		}
 		return new SpringApplicationBuilder(CouponGatewayApplication.class).initializers(new DevServicesInitializer())

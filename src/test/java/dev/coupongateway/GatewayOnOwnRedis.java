@@ -8,8 +8,9 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
- * A gateway instance on a Redis of its own (the other dev services shared), for tests that stop and
- * restart Redis under it: the same in either dev-services mode (embedded or Docker).
+ * A gateway instance on a Redis of its own (the other dev services shared), for tests
+ * that stop and restart Redis under it: the same in either dev-services mode (embedded or
+ * Docker).
  */
 public final class GatewayOnOwnRedis implements AutoCloseable {
 

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -18,10 +20,11 @@ import io.lettuce.core.api.sync.RedisCommands;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A real Redis Cluster on loopback: three masters, each with one replica, six embedded-redis servers
- * ({@code cluster-enabled yes}) joined with {@code CLUSTER MEET}, {@code ADDSLOTS} and {@code REPLICATE},
- * so cluster tests need nothing but the JDK. A master can be stopped (its replica takes over after the
- * node timeout) and started again (it rejoins as a replica).
+ * A real Redis Cluster on loopback: three masters, each with one replica, six
+ * embedded-redis servers ({@code cluster-enabled yes}) joined with {@code CLUSTER MEET},
+ * {@code ADDSLOTS} and {@code REPLICATE}, so cluster tests need nothing but the JDK. A
+ * master can be stopped (its replica takes over after the node timeout) and started again
+ * (it rejoins as a replica).
  */
 public final class LoopbackRedisCluster implements AutoCloseable {
 
@@ -46,7 +49,10 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 		}
 	}
 
-	/** Starts the six servers and forms the cluster; returns once every slot is served and replicas are in sync. */
+	/**
+	 * Starts the six servers and forms the cluster; returns once every slot is served and
+	 * replicas are in sync.
+	 */
 	public LoopbackRedisCluster start() {
 		this.nodes.forEach(Node::start);
 		Node first = this.nodes.get(0);
@@ -70,7 +76,10 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 		return this;
 	}
 
-	/** Waits until every running node says the cluster is ok and every replica is in sync with its master. */
+	/**
+	 * Waits until every running node says the cluster is ok and every replica is in sync
+	 * with its master.
+	 */
 	public void awaitHealthy() {
 		await("cluster ok").atMost(Duration.ofSeconds(60))
 			.pollInterval(Duration.ofMillis(200))
@@ -83,7 +92,10 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 			}));
 	}
 
-	/** {@code spring.data.redis.cluster.nodes}: every node, as a client would be configured. */
+	/**
+	 * {@code spring.data.redis.cluster.nodes}: every node, as a client would be
+	 * configured.
+	 */
 	public String nodes() {
 		return this.nodes.stream().map((node) -> "127.0.0.1:" + node.port).collect(Collectors.joining(","));
 	}
@@ -105,23 +117,32 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 		throw new IllegalStateException("No master serves slot " + slot);
 	}
 
-	/** Stops node {@code index} (its data stays on disk in its directory only as the cluster config). */
+	/**
+	 * Stops node {@code index} (its data stays on disk in its directory only as the
+	 * cluster config).
+	 */
 	public void stop(int index) {
 		this.nodes.get(index).stop();
 	}
 
-	/** SIGKILLs node {@code index} (its pid from {@code INFO server}): a crash, nothing flushed, nothing handed over. */
+	/**
+	 * SIGKILLs node {@code index} (its pid from {@code INFO server}): a crash, nothing
+	 * flushed, nothing handed over.
+	 */
 	public void kill(int index) {
 		this.nodes.get(index).kill();
 	}
 
-	/** Starts node {@code index} again; a former master comes back as a replica of whoever took over. */
+	/**
+	 * Starts node {@code index} again; a former master comes back as a replica of whoever
+	 * took over.
+	 */
 	public void restart(int index) {
 		this.nodes.get(index).start();
 	}
 
 	/** Runs a command on node {@code index}, for tests that look at one shard. */
-	public <T> T on(int index, java.util.function.Function<RedisCommands<String, String>, T> command) {
+	public <T> T on(int index, Function<RedisCommands<String, String>, T> command) {
 		return this.nodes.get(index).call(command);
 	}
 
@@ -131,8 +152,9 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 	}
 
 	/**
-	 * A campaign id, {@code prefix-n}, whose {@code buckets} buckets are served by as many different
-	 * masters now (bucket tags hash to slots at random: ids are tried until they fall apart).
+	 * A campaign id, {@code prefix-n}, whose {@code buckets} buckets are served by as
+	 * many different masters now (bucket tags hash to slots at random: ids are tried
+	 * until they fall apart).
 	 */
 	public String idOnDistinctMasters(String prefix, int buckets) {
 		for (int attempt = 0;; attempt++) {
@@ -180,7 +202,8 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 			}
 			this.server = new RestartableRedis("dir " + dir, "cluster-enabled yes", "cluster-config-file nodes.conf",
 					"cluster-node-timeout " + NODE_TIMEOUT_MS,
-					// as production should run it: the masters still up serve their slots while one fails over
+					// as production should run it: the masters still up serve their slots
+					// while one fails over
 					"cluster-require-full-coverage no");
 			this.port = this.server.port();
 		}
@@ -214,14 +237,14 @@ public final class LoopbackRedisCluster implements AutoCloseable {
 			stop();
 		}
 
-		void run(java.util.function.Consumer<RedisCommands<String, String>> command) {
+		void run(Consumer<RedisCommands<String, String>> command) {
 			call((redis) -> {
 				command.accept(redis);
 				return null;
 			});
 		}
 
-		<T> T call(java.util.function.Function<RedisCommands<String, String>, T> command) {
+		<T> T call(Function<RedisCommands<String, String>, T> command) {
 			RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", this.port));
 			try (StatefulRedisConnection<String, String> connection = client.connect()) {
 				return command.apply(connection.sync());

@@ -20,26 +20,21 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The layout tells the architecture: {@code system} at the bottom, the {@code event} below the features
- * that send and consume it, features above, each package importing only packages of the layers below
- * its own, and no two packages importing each other.
+ * The layout tells the architecture: {@code system} at the bottom, the {@code event}
+ * below the features that send and consume it, features above, each package importing
+ * only packages of the layers below its own, and no two packages importing each other.
  */
 class PackageArrowsTests {
 
 	private static final String BASE = "dev.coupongateway";
 
 	/**
-	 * Every package under {@link #BASE}, from the top of the arrows down; packages of one layer do not
-	 * import each other. A new package goes into the layer its imports put it in (the test below fails
-	 * until it does).
+	 * Every package under {@link #BASE}, from the top of the arrows down; packages of one
+	 * layer do not import each other. A new package goes into the layer its imports put
+	 * it in (the test below fails until it does).
 	 */
-	private static final List<List<String>> LAYERS = List.of(
-			List.of("relay", "stock", "writer"),
-			List.of("issue"),
-			List.of("buckets", "waiting"),
-			List.of("campaign"),
-			List.of("event"),
-			List.of("system"));
+	private static final List<List<String>> LAYERS = List.of(List.of("relay", "stock", "writer"), List.of("issue"),
+			List.of("buckets", "waiting"), List.of("campaign"), List.of("event"), List.of("system"));
 
 	private static JavaClasses classes;
 
@@ -70,7 +65,9 @@ class PackageArrowsTests {
 	@TestFactory
 	Stream<DynamicTest> eachPackageImportsOnlyTheLayersBelowIt() {
 		return LAYERS.stream().flatMap(List::stream).map((name) -> DynamicTest.dynamicTest(name, () -> {
-			String[] notBelow = notBelow(name).stream().map((other) -> BASE + "." + other + "..").toArray(String[]::new);
+			String[] notBelow = notBelow(name).stream()
+				.map((other) -> BASE + "." + other + "..")
+				.toArray(String[]::new);
 			noClasses().that()
 				.resideInAPackage(BASE + "." + name + "..")
 				.should()

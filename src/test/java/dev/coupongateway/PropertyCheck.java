@@ -13,30 +13,34 @@ import java.util.function.Predicate;
 import org.junit.platform.commons.annotation.Testable;
 
 /**
- * Property checks on plain JUnit 5: a seeded generator, a number of tries, one failing try reported with
- * the exact command that runs it again alone.
+ * Property checks on plain JUnit 5: a seeded generator, a number of tries, one failing
+ * try reported with the exact command that runs it again alone.
  * <p>
- * A property is an ordinary {@code @Test} method that calls {@link #check}; the tries run in a loop
- * inside that one test. Why not {@code @ParameterizedTest} or {@code @TestFactory}: the long run
- * ({@code bench/hostile-input.sh}) tries 25,000 inputs per property, and one JUnit invocation per input
- * would mean 25,000 report entries and lifecycle rounds per property; the loop also stops at the first
- * failure and keeps {@code @AfterEach} once per property (a property's "nothing changed" check runs
- * after all of its inputs, as it did with the former library's {@code @AfterProperty}).
+ * A property is an ordinary {@code @Test} method that calls {@link #check}; the tries run
+ * in a loop inside that one test. Why not {@code @ParameterizedTest} or
+ * {@code @TestFactory}: the long run ({@code bench/hostile-input.sh}) tries 25,000 inputs
+ * per property, and one JUnit invocation per input would mean 25,000 report entries and
+ * lifecycle rounds per property; the loop also stops at the first failure and keeps
+ * {@code @AfterEach} once per property (a property's "nothing changed" check runs after
+ * all of its inputs, as it did with the former library's {@code @AfterProperty}).
  * <p>
- * Seeds and tries: {@code -Dcoupon.property.seed=N} replaces the base seed of the properties run (default:
- * each test's fixed seed), {@code -Dcoupon.property.tries=N} their tries (default: each test's budget).
- * Try 0 uses the base seed itself and try i a seed mixed from the base seed and i, so a failing try is
- * run again alone, with the same input, by {@code -Dcoupon.property.seed=<its seed>
- * -Dcoupon.property.tries=1}; the failure's message prints that command. The shape of the inputs (how
- * often a string is short, see {@link Source#size}) depends on the test's own budget, never on the
- * tries asked for, for the same reason. {@code -Dcoupon.property.report=true} prints one line per
- * property that passed (tries, seed, time).
+ * Seeds and tries: {@code -Dcoupon.property.seed=N} replaces the base seed of the
+ * properties run (default: each test's fixed seed), {@code -Dcoupon.property.tries=N}
+ * their tries (default: each test's budget). Try 0 uses the base seed itself and try i a
+ * seed mixed from the base seed and i, so a failing try is run again alone, with the same
+ * input, by {@code -Dcoupon.property.seed=<its seed>
+ * -Dcoupon.property.tries=1}; the failure's message prints that command. The shape of the
+ * inputs (how often a string is short, see {@link Source#size}) depends on the test's own
+ * budget, never on the tries asked for, for the same reason.
+ * {@code -Dcoupon.property.report=true} prints one line per property that passed (tries,
+ * seed, time).
  * <p>
- * The generators keep the distributions the properties had before: lengths mostly below a cutoff of
- * about the square root of the budget, sometimes up to the maximum, now and then exactly the maximum;
- * integers biased towards their smallest magnitude (uniform within ever larger partitions); the ends of
- * every range and the empty string mixed in as edge cases. No shrinking: the failing input is reported
- * as found (shortened in the message; the re-run command reproduces it whole).
+ * The generators keep the distributions the properties had before: lengths mostly below a
+ * cutoff of about the square root of the budget, sometimes up to the maximum, now and
+ * then exactly the maximum; integers biased towards their smallest magnitude (uniform
+ * within ever larger partitions); the ends of every range and the empty string mixed in
+ * as edge cases. No shrinking: the failing input is reported as found (shortened in the
+ * message; the re-run command reproduces it whole).
  */
 public final class PropertyCheck {
 
@@ -55,10 +59,10 @@ public final class PropertyCheck {
 	}
 
 	/**
-	 * Runs {@code body} on {@code tries} inputs of {@code gen} (or as many as {@link #TRIES} says) from
-	 * {@code seed} (or {@link #SEED}); the first failing input fails the test with its seed and the
-	 * command that re-runs it. Called from the test method itself, whose class and name go in that
-	 * command.
+	 * Runs {@code body} on {@code tries} inputs of {@code gen} (or as many as
+	 * {@link #TRIES} says) from {@code seed} (or {@link #SEED}); the first failing input
+	 * fails the test with its seed and the command that re-runs it. Called from the test
+	 * method itself, whose class and name go in that command.
 	 */
 	public static <T> void check(int tries, long seed, Gen<T> gen, Body<T> body) {
 		long base = Long.parseLong(System.getProperty(SEED, Long.toString(seed)).trim());
@@ -89,7 +93,10 @@ public final class PropertyCheck {
 		}
 	}
 
-	/** A try's seed: the base seed and the try's index through SplitMix64's finalizer, never negative. */
+	/**
+	 * A try's seed: the base seed and the try's index through SplitMix64's finalizer,
+	 * never negative.
+	 */
 	static long mix(long base, int index) {
 		long z = base + index * 0x9E3779B97F4A7C15L;
 		z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -97,19 +104,27 @@ public final class PropertyCheck {
 		return (z ^ (z >>> 31)) >>> 1;
 	}
 
-	/** The test method up the stack (one JUnit runs: {@code @Test} and its kin are {@code @Testable}). */
+	/**
+	 * The test method up the stack (one JUnit runs: {@code @Test} and its kin are
+	 * {@code @Testable}).
+	 */
 	private static String caller() {
 		List<StackWalker.StackFrame> callers = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
 			.walk((frames) -> frames.filter((f) -> f.getDeclaringClass() != PropertyCheck.class).toList());
-		StackWalker.StackFrame frame = callers.stream().filter(PropertyCheck::isTest).findFirst().orElse(callers.get(0));
+		StackWalker.StackFrame frame = callers.stream()
+			.filter(PropertyCheck::isTest)
+			.findFirst()
+			.orElse(callers.get(0));
 		return frame.getDeclaringClass().getSimpleName() + "#" + frame.getMethodName();
 	}
 
 	private static boolean isTest(StackWalker.StackFrame frame) {
 		try {
-			return Arrays.stream(frame.getDeclaringClass()
-				.getDeclaredMethod(frame.getMethodName(), frame.getMethodType().parameterArray())
-				.getAnnotations()).anyMatch((annotation) -> annotation.annotationType().isAnnotationPresent(Testable.class));
+			return Arrays
+				.stream(frame.getDeclaringClass()
+					.getDeclaredMethod(frame.getMethodName(), frame.getMethodType().parameterArray())
+					.getAnnotations())
+				.anyMatch((annotation) -> annotation.annotationType().isAnnotationPresent(Testable.class));
 		}
 		catch (NoSuchMethodException ex) {
 			return false;
@@ -118,14 +133,19 @@ public final class PropertyCheck {
 
 	private static String firstLines(Throwable failure) {
 		String message = String.valueOf(failure.getMessage()).strip();
-		String shown = String.join(" / ", message.lines().map(String::strip).filter((line) -> !line.isEmpty()).toList());
+		String shown = String.join(" / ",
+				message.lines().map(String::strip).filter((line) -> !line.isEmpty()).toList());
 		return failure.getClass().getSimpleName() + ": " + shorten(shown, 400);
 	}
 
-	/** The input as a short readable text: strings and bytes escaped and cut in the middle when long. */
+	/**
+	 * The input as a short readable text: strings and bytes escaped and cut in the middle
+	 * when long.
+	 */
 	public static String describe(Object value) {
 		if (value instanceof String text) {
-			return shorten("\"" + escape(text) + "\"", MAX_SHOWN) + ((text.length() > 40) ? " (" + text.length() + " chars)" : "");
+			return shorten("\"" + escape(text) + "\"", MAX_SHOWN)
+					+ ((text.length() > 40) ? " (" + text.length() + " chars)" : "");
 		}
 		if (value instanceof byte[] bytes) {
 			return shorten("\"" + escape(new String(bytes, StandardCharsets.ISO_8859_1)) + "\"", MAX_SHOWN) + " ("
@@ -139,7 +159,8 @@ public final class PropertyCheck {
 			List<String> parts = new ArrayList<>();
 			for (RecordComponent component : record.getClass().getRecordComponents()) {
 				try {
-					// the tests' input records are private: read them as the test itself would
+					// the tests' input records are private: read them as the test itself
+					// would
 					component.getAccessor().setAccessible(true);
 					parts.add(component.getName() + "=" + describe(component.getAccessor().invoke(record)));
 				}
@@ -218,7 +239,9 @@ public final class PropertyCheck {
 			};
 		}
 
-		/** Lists of {@code min..max} values, sized as strings are ({@link Source#size}). */
+		/**
+		 * Lists of {@code min..max} values, sized as strings are ({@link Source#size}).
+		 */
 		default Gen<List<T>> list(int min, int max) {
 			return (source) -> {
 				int size = source.size(min, max);
@@ -252,9 +275,9 @@ public final class PropertyCheck {
 	}
 
 	/**
-	 * Integers in {@code min..max}, biased towards the one nearest zero: the range is cut into partitions
-	 * a third as long each time towards that target, and a partition is picked first; the ends and the
-	 * target mixed in as edge cases.
+	 * Integers in {@code min..max}, biased towards the one nearest zero: the range is cut
+	 * into partitions a third as long each time towards that target, and a partition is
+	 * picked first; the ends and the target mixed in as edge cases.
 	 */
 	public static Gen<Integer> integers(int min, int max) {
 		int target = (min > 0) ? min : Math.min(max, 0);
@@ -295,7 +318,10 @@ public final class PropertyCheck {
 		}
 	}
 
-	/** Byte arrays of {@code min..max} bytes, each byte biased towards zero as {@link #integers} are. */
+	/**
+	 * Byte arrays of {@code min..max} bytes, each byte biased towards zero as
+	 * {@link #integers} are.
+	 */
 	public static Gen<byte[]> bytes(int min, int max) {
 		Gen<Integer> one = integers(Byte.MIN_VALUE, Byte.MAX_VALUE);
 		return (source) -> {
@@ -307,7 +333,10 @@ public final class PropertyCheck {
 		};
 	}
 
-	/** Strings of any char but Unicode's noncharacters and private-use chars (lone surrogates included). */
+	/**
+	 * Strings of any char but Unicode's noncharacters and private-use chars (lone
+	 * surrogates included).
+	 */
 	public static Gen<String> strings(int minLength, int maxLength) {
 		return strings(minLength, maxLength, Character.MIN_VALUE, Character.MAX_VALUE,
 				(c) -> !((c >= '\ufdd0' && c <= '\ufdef') || c >= '\ufffe' || (c >= '\ue000' && c <= '\uf8ff')));
@@ -336,8 +365,8 @@ public final class PropertyCheck {
 	}
 
 	/**
-	 * The edge cases: the shortest string of the first char, of the last char, and the empty string
-	 * when allowed.
+	 * The edge cases: the shortest string of the first char, of the last char, and the
+	 * empty string when allowed.
 	 */
 	private static Gen<String> stringsOf(int minLength, int maxLength, char first, char last, Gen<Character> chars) {
 		List<String> edges = new ArrayList<>();
@@ -369,7 +398,10 @@ public final class PropertyCheck {
 
 	}
 
-	/** The randomness of one try, and the generation size (the test's own budget of tries). */
+	/**
+	 * The randomness of one try, and the generation size (the test's own budget of
+	 * tries).
+	 */
 	public static final class Source {
 
 		private final SplittableRandom random;
@@ -387,8 +419,8 @@ public final class PropertyCheck {
 		}
 
 		/**
-		 * Whether to take one of {@code count} edge cases instead of a random value: one draw in about
-		 * {@code min(genSize / 5, 100 / count) + 1}.
+		 * Whether to take one of {@code count} edge cases instead of a random value: one
+		 * draw in about {@code min(genSize / 5, 100 / count) + 1}.
 		 */
 		public boolean isEdgeCase(int count) {
 			int ratio = Math.max(1, Math.min(Math.max(this.genSize / 5, 1), 100 / count)) + 1;
@@ -396,8 +428,9 @@ public final class PropertyCheck {
 		}
 
 		/**
-		 * A length in {@code min..max}: below a cutoff of {@code min + max(10, sqrt(genSize))} nine times
-		 * in ten, above it otherwise, and exactly {@code max} one time in 50 (fewer for small budgets).
+		 * A length in {@code min..max}: below a cutoff of
+		 * {@code min + max(10, sqrt(genSize))} nine times in ten, above it otherwise, and
+		 * exactly {@code max} one time in 50 (fewer for small budgets).
 		 */
 		public int size(int min, int max) {
 			int offset = (int) Math.max(Math.round(Math.sqrt(this.genSize)), 10);

@@ -8,19 +8,24 @@ import dev.coupongateway.campaign.CampaignKeys;
 
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
-/** The order in which a periodic pass meets the campaigns of the registry ({@code SMEMBERS coupon:campaigns}). */
+/**
+ * The order in which a periodic pass meets the campaigns of the registry
+ * ({@code SMEMBERS coupon:campaigns}).
+ */
 public final class RegistryOrder {
 
 	private RegistryOrder() {
 	}
 
 	/**
-	 * Whether a campaign whose key {@code broken} picks is a string (made so to fail its step with
-	 * {@code WRONGTYPE}) comes before {@code healthy} in the registry's order.
+	 * Whether a campaign whose key {@code broken} picks is a string (made so to fail its
+	 * step with {@code WRONGTYPE}) comes before {@code healthy} in the registry's order.
 	 */
 	public static boolean brokenFirst(ReactiveStringRedisTemplate redis, String healthy,
 			Function<CampaignKeys, String> broken) {
-		List<String> order = redis.opsForSet().members(CampaignKeys.ALL_CAMPAIGNS).collectList()
+		List<String> order = redis.opsForSet()
+			.members(CampaignKeys.ALL_CAMPAIGNS)
+			.collectList()
 			.block(Duration.ofSeconds(5));
 		for (String id : order) {
 			if (id.equals(healthy)) {

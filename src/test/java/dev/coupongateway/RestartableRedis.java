@@ -3,16 +3,19 @@ package dev.coupongateway;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import redis.embedded.RedisServer;
 import redis.embedded.core.RedisServerBuilder;
 
 /**
- * A real Redis server (embedded-redis) on a fixed loopback port that a test can stop and start again,
- * empty, as after a restart without persistence. Tests that restart Redis run on one of these
- * whether or not the other dev services run in Docker.
+ * A real Redis server (embedded-redis) on a fixed loopback port that a test can stop and
+ * start again, empty, as after a restart without persistence. Tests that restart Redis
+ * run on one of these whether or not the other dev services run in Docker.
  */
 public final class RestartableRedis implements AutoCloseable {
 
@@ -23,13 +26,15 @@ public final class RestartableRedis implements AutoCloseable {
 	private RedisServer server;
 
 	/** Where a snapshot ({@link #snapshot}) is written and read back from at start. */
-	private final java.nio.file.Path dir;
+	private final Path dir;
 
-	/** @param settings more {@code redis.conf} lines, such as {@code cluster-enabled yes} */
+	/**
+	 * @param settings more {@code redis.conf} lines, such as {@code cluster-enabled yes}
+	 */
 	public RestartableRedis(String... settings) {
 		this.settings = List.of(settings);
 		try {
-			this.dir = java.nio.file.Files.createTempDirectory("restartable-redis");
+			this.dir = Files.createTempDirectory("restartable-redis");
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -39,7 +44,7 @@ public final class RestartableRedis implements AutoCloseable {
 	/** Starts Redis on its port: fresh, no persistence. */
 	public synchronized RestartableRedis start() {
 		try {
-			java.nio.file.Files.deleteIfExists(this.dir.resolve("dump.rdb"));
+			Files.deleteIfExists(this.dir.resolve("dump.rdb"));
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -48,18 +53,18 @@ public final class RestartableRedis implements AutoCloseable {
 	}
 
 	/**
-	 * Saves what Redis holds now (an RDB file, as a host's last snapshot or AOF would keep it) and returns
-	 * it, for {@link #restartFrom}.
+	 * Saves what Redis holds now (an RDB file, as a host's last snapshot or AOF would
+	 * keep it) and returns it, for {@link #restartFrom}.
 	 */
 	public synchronized byte[] snapshot() {
-		try (var client = new java.net.Socket("127.0.0.1", this.port)) {
-			client.getOutputStream().write("SAVE\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+		try (var client = new Socket("127.0.0.1", this.port)) {
+			client.getOutputStream().write("SAVE\r\n".getBytes(StandardCharsets.US_ASCII));
 			byte[] reply = new byte[5];
 			int read = client.getInputStream().readNBytes(reply, 0, 5);
-			if (read != 5 || !new String(reply, java.nio.charset.StandardCharsets.US_ASCII).equals("+OK\r\n")) {
+			if (read != 5 || !new String(reply, StandardCharsets.US_ASCII).equals("+OK\r\n")) {
 				throw new IllegalStateException("SAVE failed: " + new String(reply, 0, read));
 			}
-			return java.nio.file.Files.readAllBytes(this.dir.resolve("dump.rdb"));
+			return Files.readAllBytes(this.dir.resolve("dump.rdb"));
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -67,13 +72,13 @@ public final class RestartableRedis implements AutoCloseable {
 	}
 
 	/**
-	 * Stops Redis and starts it again from an older snapshot: what a host crash leaves when its AOF or RDB
-	 * is behind what PostgreSQL already stored.
+	 * Stops Redis and starts it again from an older snapshot: what a host crash leaves
+	 * when its AOF or RDB is behind what PostgreSQL already stored.
 	 */
 	public synchronized void restartFrom(byte[] snapshot) {
 		stop();
 		try {
-			java.nio.file.Files.write(this.dir.resolve("dump.rdb"), snapshot);
+			Files.write(this.dir.resolve("dump.rdb"), snapshot);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);

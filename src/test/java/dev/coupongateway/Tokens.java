@@ -12,7 +12,10 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 
-/** Bearer tokens for tests of {@code jwt} mode, minted with Nimbus as an identity provider would. */
+/**
+ * Bearer tokens for tests of {@code jwt} mode, minted with Nimbus as an identity provider
+ * would.
+ */
 public final class Tokens {
 
 	public static final String SECRET = "test-secret-of-at-least-thirty-two-bytes!";
@@ -21,7 +24,10 @@ public final class Tokens {
 
 	public static final String AUDIENCE = "coupon-gateway";
 
-	/** The settings of an instance in {@code jwt} mode that accepts what {@link #valid} mints. */
+	/**
+	 * The settings of an instance in {@code jwt} mode that accepts what {@link #valid}
+	 * mints.
+	 */
 	public static final String[] JWT_MODE = { "coupon.identity=jwt", "coupon.jwt.secret=" + SECRET,
 			"coupon.jwt.issuer=" + ISSUER, "coupon.jwt.audience=" + AUDIENCE };
 

@@ -25,13 +25,14 @@ import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 
 /**
- * Writes the Redis state of a campaign split into buckets, whole, from what PostgreSQL stored: on
- * creation and whenever it must be rebuilt. Buckets live on different slots, so no script can see the
- * campaign at once; instead the rebuild takes a lease, freezes every bucket ({@code scripts/freeze.lua}:
- * claims and stock moves refused, 503), waits until nothing is in flight (every outbox empty, the writer
- * caught up), and writes each bucket under its freeze ({@code scripts/bucket.lua}). Every sequence no
- * stored coupon has goes to exactly one bucket: the top of the stock split in ranges, the holes below it
- * dealt round.
+ * Writes the Redis state of a campaign split into buckets, whole, from what PostgreSQL
+ * stored: on creation and whenever it must be rebuilt. Buckets live on different slots,
+ * so no script can see the campaign at once; instead the rebuild takes a lease, freezes
+ * every bucket ({@code scripts/freeze.lua}: claims and stock moves refused, 503), waits
+ * until nothing is in flight (every outbox empty, the writer caught up), and writes each
+ * bucket under its freeze ({@code scripts/bucket.lua}). Every sequence no stored coupon
+ * has goes to exactly one bucket: the top of the stock split in ranges, the holes below
+ * it dealt round.
  */
 @Component
 class BucketRewriter implements BucketsWriter {
@@ -57,11 +58,15 @@ class BucketRewriter implements BucketsWriter {
 			.flatMapMany((coupons) -> Flux.fromIterable(plan(campaign, coupons)))
 			.flatMap((bucket) -> this.redis.execute(this.bucketScript, bucket.keys().bucketKeys(), bucket.args(token)))
 			.all((written) -> written == 1L)
-			.flatMap((all) -> all ? this.redis.opsForSet().add(CampaignKeys.ALL_CAMPAIGNS, campaign.id()).thenReturn(true)
+			.flatMap((all) -> all
+					? this.redis.opsForSet().add(CampaignKeys.ALL_CAMPAIGNS, campaign.id()).thenReturn(true)
 					: Mono.error(busy("a later rebuild took it over")));
 	}
 
-	/** Each bucket's state from the stored coupons: its users' grants, its share of the unused sequences. */
+	/**
+	 * Each bucket's state from the stored coupons: its users' grants, its share of the
+	 * unused sequences.
+	 */
 	static List<Bucket> plan(Campaign campaign, Collection<StoredCoupon> stored) {
 		int count = campaign.buckets();
 		RestorePlan restore = new RestorePlan();
@@ -90,8 +95,8 @@ class BucketRewriter implements BucketsWriter {
 	}
 
 	private static ProblemException busy(String why) {
-		return new ProblemException(
-				Problem.unavailable("The campaign's state is being rebuilt (" + why + "); nothing was granted. Retry shortly."));
+		return new ProblemException(Problem
+			.unavailable("The campaign's state is being rebuilt (" + why + "); nothing was granted. Retry shortly."));
 	}
 
 	/** One bucket as {@code bucket.lua} writes it. */

@@ -18,11 +18,12 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Decides the stock moves a crash left half done, in every campaign split into buckets, every
- * {@code coupon.buckets.sweep-interval}: the longest a unit of stock can be stranded in transit is the
- * move timeout plus one interval. Every gateway sweeps; a move is decided once whoever gets there first.
- * A campaign that fails (its shard down, or not answering within {@code coupon.relay.redis-timeout}) is
- * skipped for the pass; the others are swept.
+ * Decides the stock moves a crash left half done, in every campaign split into buckets,
+ * every {@code coupon.buckets.sweep-interval}: the longest a unit of stock can be
+ * stranded in transit is the move timeout plus one interval. Every gateway sweeps; a move
+ * is decided once whoever gets there first. A campaign that fails (its shard down, or not
+ * answering within {@code coupon.relay.redis-timeout}) is skipped for the pass; the
+ * others are swept.
  */
 @Component
 class BucketSweeper extends PeriodicTask {
@@ -64,7 +65,7 @@ class BucketSweeper extends PeriodicTask {
 				.onErrorResume((ex) -> {
 					if (failures.due(id)) {
 						logger.warn("Stock-move sweep skipped campaign " + id + " this pass, the others go on: "
-							+ NestedExceptionUtils.getMostSpecificCause(ex));
+								+ NestedExceptionUtils.getMostSpecificCause(ex));
 					}
 					return Mono.empty();
 				}))

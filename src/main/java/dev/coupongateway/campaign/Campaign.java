@@ -1,6 +1,8 @@
 package dev.coupongateway.campaign;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A coupon campaign as stored in PostgreSQL.
@@ -10,11 +12,15 @@ import java.time.Instant;
  * @param totalStock coupons on offer
  * @param perUserLimit coupons one user may hold
  * @param startsAt first instant claims are taken, or {@code null} for at once
- * @param endsAt first instant claims are refused again, or {@code null} for never (an operator may end it early)
- * @param paused whether an operator holds the campaign: claims are refused until it resumes
- * @param buckets Redis slots the stock is split over (1 for one slot; see {@link CampaignKeys#bucketOf})
+ * @param endsAt first instant claims are refused again, or {@code null} for never (an
+ * operator may end it early)
+ * @param paused whether an operator holds the campaign: claims are refused until it
+ * resumes
+ * @param buckets Redis slots the stock is split over (1 for one slot; see
+ * {@link CampaignKeys#bucketOf})
  * @param waitingRoom the line in front of the campaign, or {@code null} for none
- * @param version the version of the operator's controls (pause, end, waiting room), raised by each change
+ * @param version the version of the operator's controls (pause, end, waiting room),
+ * raised by each change
  */
 public record Campaign(String id, String name, int totalStock, int perUserLimit, Instant startsAt, Instant endsAt,
 		boolean paused, int buckets, WaitingRoom waitingRoom, long version) {
@@ -60,14 +66,15 @@ public record Campaign(String id, String name, int totalStock, int perUserLimit,
 	}
 
 	/**
-	 * A line in front of the campaign: people are admitted {@code admitPerSecond} a second, in the order
-	 * they joined, and each may claim within {@code ticketTtl} of being admitted.
+	 * A line in front of the campaign: people are admitted {@code admitPerSecond} a
+	 * second, in the order they joined, and each may claim within {@code ticketTtl} of
+	 * being admitted.
 	 */
-	public record WaitingRoom(int admitPerSecond, java.time.Duration ticketTtl) {
+	public record WaitingRoom(int admitPerSecond, Duration ticketTtl) {
 	}
 
 	/** The Redis keys of every bucket, bucket 0 first. */
-	public java.util.List<CampaignKeys> bucketKeys() {
+	public List<CampaignKeys> bucketKeys() {
 		return CampaignKeys.all(this.id, this.buckets);
 	}
 

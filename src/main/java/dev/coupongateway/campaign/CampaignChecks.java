@@ -14,12 +14,14 @@ import reactor.core.publisher.Mono;
 import org.springframework.stereotype.Component;
 
 /**
- * Looks at every campaign that may still take claims, every {@code coupon.rebuild.check-interval}, on
- * every gateway: a campaign whose Redis state was not checked on the server it lives on now (missing,
- * restarted, failed over) is checked at once, not when its next claim comes (which may be the first
- * second of a sale); a bucket holding older controls than PostgreSQL (a write an operator's change
- * missed) gets them again. A few checks at a time; a pass lasts until they are done (ticks meanwhile
- * are skipped). One campaign that fails (its shard away) does not hold up the others.
+ * Looks at every campaign that may still take claims, every
+ * {@code coupon.rebuild.check-interval}, on every gateway: a campaign whose Redis state
+ * was not checked on the server it lives on now (missing, restarted, failed over) is
+ * checked at once, not when its next claim comes (which may be the first second of a
+ * sale); a bucket holding older controls than PostgreSQL (a write an operator's change
+ * missed) gets them again. A few checks at a time; a pass lasts until they are done
+ * (ticks meanwhile are skipped). One campaign that fails (its shard away) does not hold
+ * up the others.
  */
 @Component
 class CampaignChecks extends PeriodicTask {
@@ -36,10 +38,16 @@ class CampaignChecks extends PeriodicTask {
 
 	private final Duration timeout;
 
-	/** An ended campaign is still looked at this long (late claims must still meet a checked state). */
+	/**
+	 * An ended campaign is still looked at this long (late claims must still meet a
+	 * checked state).
+	 */
 	private final Duration endedWithin;
 
-	/** Checks run at once by one pass: after Redis lost everything, every campaign needs one. */
+	/**
+	 * Checks run at once by one pass: after Redis lost everything, every campaign needs
+	 * one.
+	 */
 	private final int atOnce;
 
 	CampaignChecks(CampaignRepository repository, CampaignRebuilds rebuilds, Clock clock, CouponProperties properties) {

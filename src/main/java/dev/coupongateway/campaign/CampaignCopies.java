@@ -24,18 +24,20 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * This instance's copies of campaigns, read from PostgreSQL (the one source of truth for settings and
- * controls). Every change an operator makes, on any instance, is announced on a Redis channel and each
- * instance drops its copy at once; a copy is also read again in the background once older than
- * {@code coupon.campaigns.refresh}, and all are dropped whenever the channel's subscription is made
- * again (messages sent meanwhile are lost).
+ * This instance's copies of campaigns, read from PostgreSQL (the one source of truth for
+ * settings and controls). Every change an operator makes, on any instance, is announced
+ * on a Redis channel and each instance drops its copy at once; a copy is also read again
+ * in the background once older than {@code coupon.campaigns.refresh}, and all are dropped
+ * whenever the channel's subscription is made again (messages sent meanwhile are lost).
  * <p>
- * A client spraying made-up ids must not drive a database query per request: each instance knows the id
- * of every campaign (read whole when its subscription is made, then added to by each creation announced);
- * an id it does not know is looked for in Redis first (a creation writes the campaign's Redis state before
- * it answers, so a campaign just made elsewhere is found even before its announcement arrives), and only
- * one Redis has is read from PostgreSQL. An id found nowhere is remembered for
- * {@code coupon.campaigns.unknown-ttl}, so the same made-up id asked again costs neither store.
+ * A client spraying made-up ids must not drive a database query per request: each
+ * instance knows the id of every campaign (read whole when its subscription is made, then
+ * added to by each creation announced); an id it does not know is looked for in Redis
+ * first (a creation writes the campaign's Redis state before it answers, so a campaign
+ * just made elsewhere is found even before its announcement arrives), and only one Redis
+ * has is read from PostgreSQL. An id found nowhere is remembered for
+ * {@code coupon.campaigns.unknown-ttl}, so the same made-up id asked again costs neither
+ * store.
  */
 @Component
 class CampaignCopies implements SmartLifecycle {
@@ -54,13 +56,22 @@ class CampaignCopies implements SmartLifecycle {
 
 	private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
 
-	/** The id of every campaign PostgreSQL held when last read whole, and every one announced since. */
+	/**
+	 * The id of every campaign PostgreSQL held when last read whole, and every one
+	 * announced since.
+	 */
 	private final Set<String> known = ConcurrentHashMap.newKeySet();
 
-	/** Whether {@link #known} is complete: read whole since the subscription was (last) made. */
+	/**
+	 * Whether {@link #known} is complete: read whole since the subscription was (last)
+	 * made.
+	 */
 	private volatile boolean complete;
 
-	/** Bumped by every change heard: a read of PostgreSQL begun before it may not be kept as "unknown". */
+	/**
+	 * Bumped by every change heard: a read of PostgreSQL begun before it may not be kept
+	 * as "unknown".
+	 */
 	private final AtomicLong changes = new AtomicLong();
 
 	private volatile Disposable subscription;
@@ -86,9 +97,8 @@ class CampaignCopies implements SmartLifecycle {
 		Copy copy = this.copies.get(campaignId);
 		if (copy != null) {
 			if (System.nanoTime() - copy.readAt() > this.refreshNanos && this.refreshing.add(campaignId)) {
-				read(campaignId).doFinally((signal) -> this.refreshing.remove(campaignId))
-					.subscribe((fresh) -> {
-					}, (ex) -> logger.debug("Refreshing campaign " + campaignId + " failed: " + ex));
+				read(campaignId).doFinally((signal) -> this.refreshing.remove(campaignId)).subscribe((fresh) -> {
+				}, (ex) -> logger.debug("Refreshing campaign " + campaignId + " failed: " + ex));
 			}
 			return Mono.just(copy.campaign());
 		}
@@ -111,16 +121,21 @@ class CampaignCopies implements SmartLifecycle {
 
 	private Mono<Campaign> read(String campaignId) {
 		long seen = this.changes.get();
-		return this.repository.findById(campaignId).doOnSubscribe((s) -> this.reads.increment()).doOnNext((campaign) -> {
-			this.known.add(campaignId);
-			// a change heard while reading may be newer than what was read: not kept
-			if (this.changes.get() == seen) {
-				this.copies.put(campaignId, new Copy(campaign, System.nanoTime()));
-			}
-		});
+		return this.repository.findById(campaignId)
+			.doOnSubscribe((s) -> this.reads.increment())
+			.doOnNext((campaign) -> {
+				this.known.add(campaignId);
+				// a change heard while reading may be newer than what was read: not kept
+				if (this.changes.get() == seen) {
+					this.copies.put(campaignId, new Copy(campaign, System.nanoTime()));
+				}
+			});
 	}
 
-	/** Keeps what this instance just wrote, and tells every instance (this one too) to read it again. */
+	/**
+	 * Keeps what this instance just wrote, and tells every instance (this one too) to
+	 * read it again.
+	 */
 	Mono<Void> changed(Campaign campaign) {
 		forget(campaign.id());
 		return this.redis.convertAndSend(CampaignKeys.CHANGED_CHANNEL, campaign.id()).then();
@@ -143,18 +158,22 @@ class CampaignCopies implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		// unknown ids are told without PostgreSQL only while this instance is sure to hear every creation:
-		// from the moment its subscription is confirmed; a subscription made again starts from nothing
+		// unknown ids are told without PostgreSQL only while this instance is sure to
+		// hear every creation:
+		// from the moment its subscription is confirmed; a subscription made again starts
+		// from nothing
 		this.subscription = Flux.defer(() -> {
 			this.complete = false;
 			return this.redis.listenToChannelLater(CampaignKeys.CHANGED_CHANNEL).flatMapMany((messages) -> {
 				forgetAll();
-				// every id, read once the subscription hears every creation: none can fall between the two
+				// every id, read once the subscription hears every creation: none can
+				// fall between the two
 				Mono<ReactiveSubscription.Message<String, String>> everyId = this.repository.allIds()
 					.doOnNext(this.known::add)
 					.then(Mono.fromRunnable(() -> this.complete = true))
 					.onErrorResume((ex) -> {
-						logger.debug("Reading the campaign ids failed (each unknown id is read from PostgreSQL): " + ex);
+						logger
+							.debug("Reading the campaign ids failed (each unknown id is read from PostgreSQL): " + ex);
 						return Mono.empty();
 					})
 					.then(Mono.empty());

@@ -45,8 +45,7 @@ class CampaignHandler {
 	}
 
 	Mono<ServerResponse> stock(ServerRequest request) {
-		return this.campaigns.view(campaignId(request))
-			.flatMap((view) -> ServerResponse.ok().bodyValue(view.stock()));
+		return this.campaigns.view(campaignId(request)).flatMap((view) -> ServerResponse.ok().bodyValue(view.stock()));
 	}
 
 	Mono<ServerResponse> pause(ServerRequest request) {
@@ -76,12 +75,12 @@ class CampaignHandler {
 	}
 
 	Mono<ServerResponse> removeWaitingRoom(ServerRequest request) {
-		return this.campaigns.waitingRoom(campaignId(request), null).flatMap((view) -> ServerResponse.ok().bodyValue(view));
+		return this.campaigns.waitingRoom(campaignId(request), null)
+			.flatMap((view) -> ServerResponse.ok().bodyValue(view));
 	}
 
 	Mono<ServerResponse> reconciliation(ServerRequest request) {
-		return this.campaigns.reconcile(campaignId(request))
-			.flatMap((report) -> ServerResponse.ok().bodyValue(report));
+		return this.campaigns.reconcile(campaignId(request)).flatMap((report) -> ServerResponse.ok().bodyValue(report));
 	}
 
 	static String campaignId(ServerRequest request) {

@@ -23,18 +23,20 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Checks a campaign's Redis state against PostgreSQL and brings it up to it (a rebuild) whenever the
- * state was not checked on the Redis server it lives on now: missing (Redis lost it), or written before
- * that server started (a restart, an AOF or RDB restored after a crash, a replica promoted in a
- * failover). The claim script refuses to grant until then ({@code scripts/issue.lua}'s fence), so this
- * holds whichever instance looks, a new one included. A check, one at a time per campaign across all
- * instances (a lease in Redis), runs in the background and:
+ * Checks a campaign's Redis state against PostgreSQL and brings it up to it (a rebuild)
+ * whenever the state was not checked on the Redis server it lives on now: missing (Redis
+ * lost it), or written before that server started (a restart, an AOF or RDB restored
+ * after a crash, a replica promoted in a failover). The claim script refuses to grant
+ * until then ({@code scripts/issue.lua}'s fence), so this holds whichever instance looks,
+ * a new one included. A check, one at a time per campaign across all instances (a lease
+ * in Redis), runs in the background and:
  * <ol>
- * <li>reads the campaign from PostgreSQL afresh (its controls as the operator last set them);</li>
- * <li>waits until the Kafka producer's delivery timeout has passed since the check was first found due,
- * so no grant of the state Redis lost is still inside a producer;</li>
- * <li>waits until the writer has stored what Kafka held at that moment (not the whole topic: a busy
- * sale elsewhere does not hold it back);</li>
+ * <li>reads the campaign from PostgreSQL afresh (its controls as the operator last set
+ * them);</li>
+ * <li>waits until the Kafka producer's delivery timeout has passed since the check was
+ * first found due, so no grant of the state Redis lost is still inside a producer;</li>
+ * <li>waits until the writer has stored what Kafka held at that moment (not the whole
+ * topic: a busy sale elsewhere does not hold it back);</li>
  * <li>merges what PostgreSQL stored into Redis in chunks, then sets the fence.</li>
  * </ol>
  * Claims meanwhile get a 503 with Retry-After, never a grant that could not be stored.
@@ -60,7 +62,10 @@ public class CampaignRebuilds {
 
 	private final Duration deliveryTimeout;
 
-	/** Counts Redis restarts this instance saw; facts learned from Redis at an older epoch may be stale. */
+	/**
+	 * Counts Redis restarts this instance saw; facts learned from Redis at an older epoch
+	 * may be stale.
+	 */
 	private final AtomicLong redisEpoch = new AtomicLong();
 
 	private final ConcurrentMap<String, Mono<Campaign>> checks = new ConcurrentHashMap<>();
@@ -77,15 +82,19 @@ public class CampaignRebuilds {
 	}
 
 	/**
-	 * The campaign, once its Redis state is checked: starts a check when none is under way, and waits for
-	 * it up to {@code coupon.rebuild.claim-wait}; after that a 503 problem (the check goes on).
+	 * The campaign, once its Redis state is checked: starts a check when none is under
+	 * way, and waits for it up to {@code coupon.rebuild.claim-wait}; after that a 503
+	 * problem (the check goes on).
 	 */
 	Mono<Campaign> rebuild(String campaignId) {
 		return check(campaignId).timeout(this.settings.claimWait(),
 				Mono.error(() -> rebuilding(campaignId, "a check is under way")));
 	}
 
-	/** The check of the campaign under way on this instance, or a new one; runs whether or not anyone waits. */
+	/**
+	 * The check of the campaign under way on this instance, or a new one; runs whether or
+	 * not anyone waits.
+	 */
 	Mono<Campaign> check(String campaignId) {
 		return Mono.defer(() -> {
 			Mono<Campaign> running = this.checks.get(campaignId);
@@ -116,7 +125,8 @@ public class CampaignRebuilds {
 			.switchIfEmpty(Mono.error(() -> CampaignService.notFound(campaignId)))
 			.flatMap((campaign) -> this.state.fences(campaign, markerTtl()).flatMap((fences) -> {
 				if (fences.stream().allMatch((fence) -> fence.state() == FenceState.CHECKED)) {
-					// nothing lost or behind; an operator's change Redis missed is written again
+					// nothing lost or behind; an operator's change Redis missed is
+					// written again
 					long oldest = fences.stream().mapToLong(Fence::version).min().orElse(0);
 					return (oldest < campaign.version()) ? this.state.control(campaign).thenReturn(campaign)
 							: Mono.just(campaign);
@@ -134,19 +144,23 @@ public class CampaignRebuilds {
 		return this.state.lease(campaignId, this.settings.lease())
 			.switchIfEmpty(Mono.error(() -> rebuilding(campaignId, "another instance is checking it")))
 			.flatMap((token) -> this.state.fences(campaign, markerTtl())
-				// checked meanwhile (by another instance, or a creation that was still writing): nothing to do
+				// checked meanwhile (by another instance, or a creation that was still
+				// writing): nothing to do
 				.flatMap((fences) -> fences.stream().allMatch((fence) -> fence.state() == FenceState.CHECKED)
 						? Mono.just(false) : rebuild(campaign, token))
 				.flatMap((written) -> this.state.configureWaitingRoom(campaign).thenReturn(written))
 				.flatMap((written) -> {
-				if (written) {
-					logger.warn("Campaign " + campaignId + ": Redis state was missing, behind or unchecked on this server; "
-							+ "rebuilt from PostgreSQL" + ((campaign.buckets() > 1) ? " (all " + campaign.buckets()
-									+ " buckets rewritten)" : ""));
-				}
-				// numbers may be back in stock: every instance forgets what it knew of the campaign
-				return this.redis.convertAndSend(CampaignKeys.REBUILT_CHANNEL, campaignId).thenReturn(campaign);
-			}).doFinally((signal) -> this.state.release(campaignId, token).subscribe()));
+					if (written) {
+						logger.warn("Campaign " + campaignId
+								+ ": Redis state was missing, behind or unchecked on this server; "
+								+ "rebuilt from PostgreSQL" + ((campaign.buckets() > 1)
+										? " (all " + campaign.buckets() + " buckets rewritten)" : ""));
+					}
+					// numbers may be back in stock: every instance forgets what it knew
+					// of the campaign
+					return this.redis.convertAndSend(CampaignKeys.REBUILT_CHANNEL, campaignId).thenReturn(campaign);
+				})
+				.doFinally((signal) -> this.state.release(campaignId, token).subscribe()));
 	}
 
 	private Mono<Boolean> rebuild(Campaign campaign, String token) {
@@ -154,7 +168,8 @@ public class CampaignRebuilds {
 			return writerCaughtUp(campaign.id()).then(Mono.defer(() -> this.state.restore(campaign,
 					this.repository.storedCoupons(campaign.id()), token, this.settings.lease())));
 		}
-		// the buckets still checked take claims until frozen: the writer's mark is taken after the freeze
+		// the buckets still checked take claims until frozen: the writer's mark is taken
+		// after the freeze
 		return this.bucketed.rewrite(campaign,
 				writerCaughtUp(campaign.id()).then(this.repository.storedCoupons(campaign.id()).collectList()), token);
 	}
@@ -181,8 +196,8 @@ public class CampaignRebuilds {
 	}
 
 	/**
-	 * Checks the campaign unless every bucket was checked on the server it lives on now and holds the
-	 * newest controls; completes when it is (or was) checked.
+	 * Checks the campaign unless every bucket was checked on the server it lives on now
+	 * and holds the newest controls; completes when it is (or was) checked.
 	 */
 	Mono<Void> verify(Campaign campaign) {
 		return this.state.fences(campaign, markerTtl())
@@ -192,17 +207,25 @@ public class CampaignRebuilds {
 			.then();
 	}
 
-	/** Redis restarts this instance has seen; what was learned from Redis at an older epoch may be stale. */
+	/**
+	 * Redis restarts this instance has seen; what was learned from Redis at an older
+	 * epoch may be stale.
+	 */
 	public long epoch() {
 		return this.redisEpoch.get();
 	}
 
-	/** Redis restarted or failed over: facts this instance learned from it are dropped. */
+	/**
+	 * Redis restarted or failed over: facts this instance learned from it are dropped.
+	 */
 	void redisRestarted() {
 		this.redisEpoch.incrementAndGet();
 	}
 
-	/** How long a suspect marker lives when nobody finishes the check: long enough for any wait above. */
+	/**
+	 * How long a suspect marker lives when nobody finishes the check: long enough for any
+	 * wait above.
+	 */
 	private Duration markerTtl() {
 		return this.settings.timeout().plus(this.deliveryTimeout).multipliedBy(2);
 	}

@@ -35,11 +35,9 @@ class CampaignRoutes {
 				.build())
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), Paths.ADMIN_CAMPAIGNS))
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), Paths.RECONCILIATION))
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), Paths.PAUSE,
-					Paths.RESUME, Paths.END))
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.POST), Paths.PAUSE, Paths.RESUME, Paths.END))
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.PUT, HttpMethod.DELETE), Paths.WAITING_ROOM))
-			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), Paths.CAMPAIGNS, Paths.CAMPAIGN,
-					Paths.CAMPAIGN_STOCK));
+			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), Paths.CAMPAIGNS, Paths.CAMPAIGN, Paths.CAMPAIGN_STOCK));
 	}
 
 }

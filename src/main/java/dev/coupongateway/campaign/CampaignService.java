@@ -15,8 +15,9 @@ import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 
 /**
- * Creates campaigns and reads them back with their live stock. PostgreSQL holds a campaign's
- * settings; Redis holds its counters and is rebuilt from PostgreSQL when it has lost them.
+ * Creates campaigns and reads them back with their live stock. PostgreSQL holds a
+ * campaign's settings; Redis holds its counters and is rebuilt from PostgreSQL when it
+ * has lost them.
  */
 @Service
 public class CampaignService {
@@ -31,7 +32,10 @@ public class CampaignService {
 
 	private final Clock clock;
 
-	/** This instance's copies of campaigns; the claim script reads the controls from Redis, not from these. */
+	/**
+	 * This instance's copies of campaigns; the claim script reads the controls from
+	 * Redis, not from these.
+	 */
 	private final CampaignCopies copies;
 
 	CampaignService(CampaignRepository repository, CampaignState state, CampaignRebuilds rebuilds,
@@ -45,8 +49,9 @@ public class CampaignService {
 
 	public Mono<Campaign> create(Campaign campaign) {
 		return this.repository.insert(campaign)
-			.onErrorMap(DuplicateKeyException.class, (ex) -> new ProblemException(Problem
-				.of(ProblemCode.CAMPAIGN_EXISTS, "A campaign with id '" + campaign.id() + "' exists.")))
+			.onErrorMap(DuplicateKeyException.class,
+					(ex) -> new ProblemException(Problem.of(ProblemCode.CAMPAIGN_EXISTS,
+							"A campaign with id '" + campaign.id() + "' exists.")))
 			.flatMap((created) -> this.rebuilds.initialize(created)
 				.then(this.state.configureWaitingRoom(created))
 				.then(this.copies.changed(created))
@@ -61,16 +66,19 @@ public class CampaignService {
 	}
 
 	/**
-	 * The campaign, for the claim path: as {@link #find}, but while PostgreSQL does not answer, as Redis
-	 * holds its settings, so claims go on through a database outage on an instance that had not read
-	 * the campaign yet.
+	 * The campaign, for the claim path: as {@link #find}, but while PostgreSQL does not
+	 * answer, as Redis holds its settings, so claims go on through a database outage on
+	 * an instance that had not read the campaign yet.
 	 */
 	public Mono<Campaign> findForClaim(String campaignId) {
 		return find(campaignId).onErrorResume((ex) -> !(ex instanceof ProblemException),
 				(ex) -> this.state.settings(campaignId).switchIfEmpty(Mono.error(ex)));
 	}
 
-	/** The campaign with its stock and controls as Redis holds them, rebuilding Redis first when it has no state. */
+	/**
+	 * The campaign with its stock and controls as Redis holds them, rebuilding Redis
+	 * first when it has no state.
+	 */
 	public Mono<CampaignView> view(String campaignId) {
 		return find(campaignId).flatMap((campaign) -> this.state.live(campaign)
 			.switchIfEmpty(Mono.defer(() -> this.rebuilds.rebuild(campaignId).then(this.state.live(campaign))))
@@ -79,8 +87,9 @@ public class CampaignService {
 	}
 
 	/**
-	 * Puts a waiting room in front of the campaign, changes it, or (with {@code null}) takes it away:
-	 * PostgreSQL first, then Redis (where every instance's claims check it), then every instance told.
+	 * Puts a waiting room in front of the campaign, changes it, or (with {@code null})
+	 * takes it away: PostgreSQL first, then Redis (where every instance's claims check
+	 * it), then every instance told.
 	 */
 	public Mono<CampaignView> waitingRoom(String campaignId, Campaign.WaitingRoom room) {
 		return find(campaignId).then(this.repository.setWaitingRoom(campaignId, room))
@@ -90,22 +99,27 @@ public class CampaignService {
 				.then(this.copies.changed(campaign))
 				.thenReturn(campaign))
 			.doOnNext((campaign) -> {
-				logger.info("Campaign " + campaignId + ": waiting room "
-						+ ((room != null) ? room.admitPerSecond() + " a second, tickets for " + room.ticketTtl() : "removed")
+				logger.info("Campaign "
+						+ campaignId + ": waiting room " + ((room != null)
+								? room.admitPerSecond() + " a second, tickets for " + room.ticketTtl() : "removed")
 						+ " by an operator");
 			})
 			.then(Mono.defer(() -> view(campaignId)));
 	}
 
 	/**
-	 * Pauses or resumes the campaign: PostgreSQL first (what a rebuild restores), then Redis (versioned: a
-	 * rebuild that read the row before cannot undo it), then every instance told.
+	 * Pauses or resumes the campaign: PostgreSQL first (what a rebuild restores), then
+	 * Redis (versioned: a rebuild that read the row before cannot undo it), then every
+	 * instance told.
 	 */
 	public Mono<CampaignView> pause(String campaignId, boolean paused) {
 		return control(campaignId, this.repository.setPaused(campaignId, paused), paused ? "paused" : "resumed");
 	}
 
-	/** Ends the campaign now (it never ends later than planned); claims are refused from then on. */
+	/**
+	 * Ends the campaign now (it never ends later than planned); claims are refused from
+	 * then on.
+	 */
 	public Mono<CampaignView> end(String campaignId) {
 		return control(campaignId, this.repository.end(campaignId, this.clock.instant()), "ended early");
 	}
@@ -113,7 +127,8 @@ public class CampaignService {
 	private Mono<CampaignView> control(String campaignId, Mono<Campaign> changed, String what) {
 		return find(campaignId).then(changed)
 			.switchIfEmpty(Mono.error(() -> notFound(campaignId)))
-			.flatMap((campaign) -> this.state.control(campaign).then(this.copies.changed(campaign)).thenReturn(campaign))
+			.flatMap(
+					(campaign) -> this.state.control(campaign).then(this.copies.changed(campaign)).thenReturn(campaign))
 			.doOnNext((campaign) -> {
 				logger.info("Campaign " + campaignId + " " + what + " by an operator");
 			})
@@ -121,8 +136,9 @@ public class CampaignService {
 	}
 
 	/**
-	 * The campaign once its Redis state is checked against PostgreSQL (see {@link CampaignRebuilds}); a 503
-	 * problem while the check takes longer than a claim waits; 404 when unknown.
+	 * The campaign once its Redis state is checked against PostgreSQL (see
+	 * {@link CampaignRebuilds}); a 503 problem while the check takes longer than a claim
+	 * waits; 404 when unknown.
 	 */
 	public Mono<Campaign> rebuild(String campaignId) {
 		return find(campaignId).then(this.rebuilds.rebuild(campaignId));
@@ -130,12 +146,16 @@ public class CampaignService {
 
 	/** The newest campaigns with their stock, for people picking one to watch. */
 	public Flux<CampaignView> recent(int limit) {
-		// a few at a time, in order: after Redis lost its data each view may first rebuild its campaign
+		// a few at a time, in order: after Redis lost its data each view may first
+		// rebuild its campaign
 		return this.repository.findRecent(limit)
 			.flatMapSequential((campaign) -> view(campaign.id()).onErrorResume((ex) -> Mono.empty()), 8);
 	}
 
-	/** The reconciliation report of a campaign: Redis, the outbox, PostgreSQL and the conflicts side by side. */
+	/**
+	 * The reconciliation report of a campaign: Redis, the outbox, PostgreSQL and the
+	 * conflicts side by side.
+	 */
 	public Mono<Reconciliation> reconcile(String campaignId) {
 		return find(campaignId).flatMap((campaign) -> Mono
 			.zip(this.state.issued(campaign).defaultIfEmpty(0L), this.state.outboxSize(campaign),
@@ -143,7 +163,10 @@ public class CampaignService {
 			.map((all) -> Reconciliation.of(campaign, all.getT1(), all.getT2(), all.getT3()[0], all.getT3()[1])));
 	}
 
-	/** The coupons PostgreSQL stored for one user of a campaign (none for an unknown campaign). */
+	/**
+	 * The coupons PostgreSQL stored for one user of a campaign (none for an unknown
+	 * campaign).
+	 */
 	public Flux<StoredCoupon> storedCoupons(String campaignId, String userId) {
 		return this.repository.storedCoupons(campaignId, userId);
 	}
@@ -157,8 +180,7 @@ public class CampaignService {
 	}
 
 	public static ProblemException notFound(String campaignId) {
-		return new ProblemException(
-				Problem.of(ProblemCode.CAMPAIGN_NOT_FOUND, "No campaign '" + campaignId + "'."));
+		return new ProblemException(Problem.of(ProblemCode.CAMPAIGN_NOT_FOUND, "No campaign '" + campaignId + "'."));
 	}
 
 }

@@ -18,7 +18,10 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** A campaign's state in Redis: written on creation, read for stock, rebuilt from PostgreSQL when missing. */
+/**
+ * A campaign's state in Redis: written on creation, read for stock, rebuilt from
+ * PostgreSQL when missing.
+ */
 @Component
 public class CampaignState {
 
@@ -48,18 +51,19 @@ public class CampaignState {
 	}
 
 	/**
-	 * Checks a campaign on one slot against the coupons PostgreSQL stored ({@code stored}, a user's coupons
-	 * together) and brings Redis up to it, in steps ({@code scripts/restore.lua}): everything when Redis
-	 * has nothing (the numbers no stored coupon has go back to the stock), merged when Redis is behind.
-	 * Runs under the campaign's rebuild lease ({@code token}); fails when the lease was lost. True when
-	 * anything was written. Registers the campaign for the relay.
+	 * Checks a campaign on one slot against the coupons PostgreSQL stored
+	 * ({@code stored}, a user's coupons together) and brings Redis up to it, in steps
+	 * ({@code scripts/restore.lua}): everything when Redis has nothing (the numbers no
+	 * stored coupon has go back to the stock), merged when Redis is behind. Runs under
+	 * the campaign's rebuild lease ({@code token}); fails when the lease was lost. True
+	 * when anything was written. Registers the campaign for the relay.
 	 */
 	Mono<Boolean> restore(Campaign campaign, Flux<StoredCoupon> stored, String token, Duration lease) {
 		CampaignKeys keys = CampaignKeys.of(campaign.id());
 		RestorePlan plan = new RestorePlan();
 		AtomicLong added = new AtomicLong();
-		Mono<Long> begin = step(keys, token, lease, "begin", List.of(Integer.toString(campaign.totalStock()),
-				Integer.toString(campaign.perUserLimit())));
+		Mono<Long> begin = step(keys, token, lease, "begin",
+				List.of(Integer.toString(campaign.totalStock()), Integer.toString(campaign.perUserLimit())));
 		Flux<Long> grants = stored.doOnNext(plan::take)
 			.bufferUntilChanged(StoredCoupon::userId)
 			.buffer(this.usersPerStep)
@@ -98,7 +102,10 @@ public class CampaignState {
 			.flatMap((result) -> (result < 0) ? Mono.error(new LeaseLost(keys.campaignId())) : Mono.just(result));
 	}
 
-	/** Takes the campaign's rebuild lease: the token, or empty while another instance holds it. */
+	/**
+	 * Takes the campaign's rebuild lease: the token, or empty while another instance
+	 * holds it.
+	 */
 	Mono<String> lease(String campaignId, Duration ttl) {
 		String token = UUID.randomUUID().toString();
 		return this.redis.opsForValue()
@@ -109,17 +116,19 @@ public class CampaignState {
 
 	/** Gives the lease back, if still held by {@code token}. */
 	Mono<Void> release(String campaignId, String token) {
-		return this.redis.execute(this.releaseScript, List.of(CampaignKeys.of(campaignId).rebuildLease()), List.of(token))
+		return this.redis
+			.execute(this.releaseScript, List.of(CampaignKeys.of(campaignId).rebuildLease()), List.of(token))
 			.then();
 	}
 
 	/**
-	 * Whether each bucket's state was checked against PostgreSQL on the server it lives on now, and since
-	 * when a check has been due ({@code scripts/fence.lua}).
+	 * Whether each bucket's state was checked against PostgreSQL on the server it lives
+	 * on now, and since when a check has been due ({@code scripts/fence.lua}).
 	 */
 	Mono<List<Fence>> fences(Campaign campaign, Duration markerTtl) {
 		return Flux.fromIterable(campaign.bucketKeys())
-			.concatMap((keys) -> this.redis.execute(this.fenceScript, keys.fenceKeys(), List.of(Long.toString(markerTtl.toMillis())))
+			.concatMap((keys) -> this.redis
+				.execute(this.fenceScript, keys.fenceKeys(), List.of(Long.toString(markerTtl.toMillis())))
 				.next()
 				.map((reply) -> new Fence(FenceState.values()[((Number) reply.get(0)).intValue()],
 						((Number) reply.get(1)).longValue(), ((Number) reply.get(2)).longValue(),
@@ -127,7 +136,10 @@ public class CampaignState {
 			.collectList();
 	}
 
-	/** A bucket's fence: its state, the version of its controls, since when a check is due, and Redis' time. */
+	/**
+	 * A bucket's fence: its state, the version of its controls, since when a check is
+	 * due, and Redis' time.
+	 */
 	record Fence(FenceState state, long version, long suspectSince, long now) {
 	}
 
@@ -138,7 +150,10 @@ public class CampaignState {
 
 	}
 
-	/** The rebuild lease was taken over by another instance: this attempt stops, writing nothing more. */
+	/**
+	 * The rebuild lease was taken over by another instance: this attempt stops, writing
+	 * nothing more.
+	 */
 	static final class LeaseLost extends RuntimeException {
 
 		LeaseLost(String campaignId) {
@@ -147,15 +162,18 @@ public class CampaignState {
 
 	}
 
-	/** Coupons granted so far (in all buckets), or empty when Redis has no state for the campaign. */
+	/**
+	 * Coupons granted so far (in all buckets), or empty when Redis has no state for the
+	 * campaign.
+	 */
 	Mono<Long> issued(Campaign campaign) {
 		return live(campaign).map(Live::issued);
 	}
 
 	/**
-	 * The campaign as Redis holds it now: grants made (summed over its buckets) and the operator's
-	 * controls (which every instance sees at once, unlike its cached copy of the settings); empty when
-	 * Redis has no state for it, or for one of its buckets.
+	 * The campaign as Redis holds it now: grants made (summed over its buckets) and the
+	 * operator's controls (which every instance sees at once, unlike its cached copy of
+	 * the settings); empty when Redis has no state for it, or for one of its buckets.
 	 */
 	public Mono<Live> live(Campaign campaign) {
 		List<String> fields = List.of("issued", "starts", "ends", "paused");
@@ -173,12 +191,14 @@ public class CampaignState {
 	}
 
 	/**
-	 * Writes the operator's controls (pause, end, whether a waiting room stands in front) into every bucket
-	 * of the campaign that Redis has state for, unless a bucket holds a newer version of them.
+	 * Writes the operator's controls (pause, end, whether a waiting room stands in front)
+	 * into every bucket of the campaign that Redis has state for, unless a bucket holds a
+	 * newer version of them.
 	 */
 	Mono<Void> control(Campaign campaign) {
-		List<String> args = List.of(Long.toString(campaign.startsAtMillis()), Long.toString(campaign.endsAtMillis()), campaign.paused() ? "1" : "0",
-				(campaign.waitingRoom() != null) ? "1" : "0", Long.toString(campaign.version()));
+		List<String> args = List.of(Long.toString(campaign.startsAtMillis()), Long.toString(campaign.endsAtMillis()),
+				campaign.paused() ? "1" : "0", (campaign.waitingRoom() != null) ? "1" : "0",
+				Long.toString(campaign.version()));
 		return Flux.fromIterable(campaign.bucketKeys())
 			.flatMap((keys) -> this.redis.execute(this.controlScript, List.of(keys.settings()), args))
 			.then();
@@ -193,7 +213,10 @@ public class CampaignState {
 	public record Live(long issued, Campaign campaign) {
 	}
 
-	/** The campaign's settings as its Redis state holds them (no name); empty when Redis has none. */
+	/**
+	 * The campaign's settings as its Redis state holds them (no name); empty when Redis
+	 * has none.
+	 */
 	Mono<Campaign> settings(String campaignId) {
 		CampaignKeys keys = CampaignKeys.of(campaignId);
 		return this.redis.<String, String>opsForHash()
@@ -203,17 +226,20 @@ public class CampaignState {
 			.map((both) -> {
 				List<String> values = both.getT1();
 				List<String> room = both.getT2();
-				return new Campaign(campaignId, campaignId, Integer.parseInt(values.get(0)), Integer.parseInt(values.get(1)),
-						instant(values.get(2)), instant(values.get(3)), "1".equals(values.get(4)),
-						(values.get(5) != null) ? Integer.parseInt(values.get(5)) : 1,
-						(room.get(0) != null && room.get(1) != null) ? new Campaign.WaitingRoom(Integer.parseInt(room.get(0)),
-								java.time.Duration.ofMillis(Long.parseLong(room.get(1)))) : null);
+				return new Campaign(campaignId, campaignId, Integer.parseInt(values.get(0)),
+						Integer.parseInt(values.get(1)), instant(values.get(2)), instant(values.get(3)),
+						"1".equals(values.get(4)), (values.get(5) != null) ? Integer.parseInt(values.get(5)) : 1,
+						(room.get(0) != null && room.get(1) != null)
+								? new Campaign.WaitingRoom(Integer.parseInt(room.get(0)),
+										java.time.Duration.ofMillis(Long.parseLong(room.get(1))))
+								: null);
 			});
 	}
 
 	/**
-	 * Writes the campaign's waiting room (or its absence) where the scheduler and the line read it; the
-	 * line itself (who joined, who was admitted) stays as it is (no longer marked ended or expiring).
+	 * Writes the campaign's waiting room (or its absence) where the scheduler and the
+	 * line read it; the line itself (who joined, who was admitted) stays as it is (no
+	 * longer marked ended or expiring).
 	 */
 	Mono<Void> configureWaitingRoom(Campaign campaign) {
 		CampaignKeys keys = CampaignKeys.of(campaign.id());
@@ -232,17 +258,22 @@ public class CampaignState {
 	}
 
 	/**
-	 * The keys of every bucket of a campaign, from its Redis state alone (bucket 0 holds the count), for
-	 * work that must go on while PostgreSQL is away; empty when Redis has no state for it.
+	 * The keys of every bucket of a campaign, from its Redis state alone (bucket 0 holds
+	 * the count), for work that must go on while PostgreSQL is away; empty when Redis has
+	 * no state for it.
 	 */
 	public Mono<List<CampaignKeys>> buckets(String campaignId) {
 		return this.redis.<String, String>opsForHash()
 			.multiGet(CampaignKeys.of(campaignId).settings(), List.of("total", "buckets"))
 			.filter((values) -> values.get(0) != null)
-			.map((values) -> CampaignKeys.all(campaignId, (values.get(1) != null) ? Integer.parseInt(values.get(1)) : 1));
+			.map((values) -> CampaignKeys.all(campaignId,
+					(values.get(1) != null) ? Integer.parseInt(values.get(1)) : 1));
 	}
 
-	/** Grants whose event Kafka has not acknowledged yet (entries in the outboxes of all buckets). */
+	/**
+	 * Grants whose event Kafka has not acknowledged yet (entries in the outboxes of all
+	 * buckets).
+	 */
 	Mono<Long> outboxSize(Campaign campaign) {
 		return Flux.fromIterable(campaign.bucketKeys())
 			.flatMap((keys) -> this.redis.opsForStream().size(keys.outbox()))
@@ -262,7 +293,10 @@ public class CampaignState {
 			.defaultIfEmpty(List.of());
 	}
 
-	/** Every user holding at least one grant of the campaign (HSCAN of each bucket's grants hash, in pages). */
+	/**
+	 * Every user holding at least one grant of the campaign (HSCAN of each bucket's
+	 * grants hash, in pages).
+	 */
 	public Flux<String> holders(Campaign campaign) {
 		return Flux.fromIterable(campaign.bucketKeys())
 			.concatMap((keys) -> this.redis.<String, String>opsForHash()

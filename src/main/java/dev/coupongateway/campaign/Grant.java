@@ -15,7 +15,10 @@ import java.util.UUID;
  */
 public record Grant(UUID couponId, int sequence, int userSlot, Instant issuedAt) {
 
-	/** Parses {@code couponId:sequence:issuedAtMs,...}; the position in the list is the user slot. */
+	/**
+	 * Parses {@code couponId:sequence:issuedAtMs,...}; the position in the list is the
+	 * user slot.
+	 */
 	public static List<Grant> parseAll(String encoded) {
 		List<Grant> grants = new ArrayList<>();
 		if (encoded == null || encoded.isEmpty()) {

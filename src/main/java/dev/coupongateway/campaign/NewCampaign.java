@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
-/** The body of {@code POST /api/admin/campaigns}, checked against the contract before anything is written. */
+/**
+ * The body of {@code POST /api/admin/campaigns}, checked against the contract before
+ * anything is written.
+ */
 record NewCampaign(String id, String name, Integer totalStock, Integer perUserLimit, String startsAt, String endsAt,
 		Integer buckets, NewWaitingRoom waitingRoom) {
 
@@ -20,7 +23,10 @@ record NewCampaign(String id, String name, Integer totalStock, Integer perUserLi
 
 	static final int MAX_BUCKETS = 64;
 
-	/** What is wrong with this request, one {@code field: reason} per problem; empty when it is valid. */
+	/**
+	 * What is wrong with this request, one {@code field: reason} per problem; empty when
+	 * it is valid.
+	 */
 	List<String> errors() {
 		List<String> errors = new ArrayList<>();
 		if (this.id != null && !ID.matcher(this.id).matches()) {
@@ -51,8 +57,8 @@ record NewCampaign(String id, String name, Integer totalStock, Integer perUserLi
 	}
 
 	/**
-	 * An instant written as ISO-8601 text ({@code 2026-12-01T10:00:00Z}); a number (seconds? millis?) is
-	 * refused by the strict JSON reading before this.
+	 * An instant written as ISO-8601 text ({@code 2026-12-01T10:00:00Z}); a number
+	 * (seconds? millis?) is refused by the strict JSON reading before this.
 	 */
 	private static Instant instant(String text, String field, List<String> errors) {
 		if (text == null) {
@@ -70,7 +76,8 @@ record NewCampaign(String id, String name, Integer totalStock, Integer perUserLi
 	Campaign toCampaign() {
 		String campaignId = (this.id != null) ? this.id : UUID.randomUUID().toString();
 		return new Campaign(campaignId, this.name.strip(), this.totalStock,
-				(this.perUserLimit != null) ? this.perUserLimit : 1, instant(this.startsAt, "startsAt", new ArrayList<>()),
+				(this.perUserLimit != null) ? this.perUserLimit : 1,
+				instant(this.startsAt, "startsAt", new ArrayList<>()),
 				instant(this.endsAt, "endsAt", new ArrayList<>()), false, (this.buckets != null) ? this.buckets : 1,
 				(this.waitingRoom != null) ? this.waitingRoom.toWaitingRoom() : null);
 	}

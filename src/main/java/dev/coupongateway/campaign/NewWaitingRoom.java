@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * A waiting room as an operator asks for it, on creation ({@code "waitingRoom"}) or with
- * {@code PUT /api/admin/campaigns/{id}/waiting-room}: {@code {"admitPerSecond": 50, "ticketTtl": "PT2M"}}.
+ * {@code PUT /api/admin/campaigns/{id}/waiting-room}: {@code {"admitPerSecond": 50,
+ * "ticketTtl": "PT2M"}}.
  */
 record NewWaitingRoom(Integer admitPerSecond, String ticketTtl) {
 
@@ -17,7 +18,10 @@ record NewWaitingRoom(Integer admitPerSecond, String ticketTtl) {
 
 	static final Duration MAX_TTL = Duration.ofHours(1);
 
-	/** What is wrong with it, {@code prefix} naming where it sits in the body; empty when valid. */
+	/**
+	 * What is wrong with it, {@code prefix} naming where it sits in the body; empty when
+	 * valid.
+	 */
 	List<String> errors(String prefix) {
 		List<String> errors = new ArrayList<>();
 		if (this.admitPerSecond == null || this.admitPerSecond < 1 || this.admitPerSecond > MAX_ADMIT_PER_SECOND) {

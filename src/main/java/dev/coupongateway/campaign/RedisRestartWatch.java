@@ -18,10 +18,11 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Notices a Redis restart or failover (a master's {@code run_id} changes) and tells this instance to drop
- * the facts it learned from Redis ({@link CampaignRebuilds#epoch}). Whether a campaign may grant does not
- * depend on this watch: the claim script's fence compares the state's checked run id with the server it
- * runs on, so an instance that never saw the restart (a new one) is held back the same.
+ * Notices a Redis restart or failover (a master's {@code run_id} changes) and tells this
+ * instance to drop the facts it learned from Redis ({@link CampaignRebuilds#epoch}).
+ * Whether a campaign may grant does not depend on this watch: the claim script's fence
+ * compares the state's checked run id with the server it runs on, so an instance that
+ * never saw the restart (a new one) is held back the same.
  */
 @Component
 class RedisRestartWatch extends PeriodicTask {
@@ -52,7 +53,8 @@ class RedisRestartWatch extends PeriodicTask {
 		}
 		return cluster.clusterGetNodes()
 			.filter(RedisClusterNode::isMaster)
-			// a master marked failing is about to be replaced: its replica's promotion changes the set
+			// a master marked failing is about to be replaced: its replica's promotion
+			// changes the set
 			.filter((node) -> !node.getFlags().contains(Flag.FAIL) && !node.getFlags().contains(Flag.PFAIL))
 			.flatMap((master) -> cluster.serverCommands()
 				.info(master, "server")

@@ -7,11 +7,12 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * What a rebuild writes back into Redis from the coupons PostgreSQL stored, for {@code scripts/restore.lua}
- * (a campaign on one slot) and {@code scripts/bucket.lua} (a campaign split into buckets) alike: the
- * sequences taken, the highest of them, the gaps below it (numbers no stored coupon has, back to the
- * stock), and each user's coupons encoded as the grants hash holds them. Fed one coupon at a time, so a
- * rebuild can stream the rows; not thread-safe.
+ * What a rebuild writes back into Redis from the coupons PostgreSQL stored, for
+ * {@code scripts/restore.lua} (a campaign on one slot) and {@code scripts/bucket.lua} (a
+ * campaign split into buckets) alike: the sequences taken, the highest of them, the gaps
+ * below it (numbers no stored coupon has, back to the stock), and each user's coupons
+ * encoded as the grants hash holds them. Fed one coupon at a time, so a rebuild can
+ * stream the rows; not thread-safe.
  */
 public final class RestorePlan {
 
@@ -34,7 +35,10 @@ public final class RestorePlan {
 				(sequence) -> this.taken.nextClearBit(sequence + 1));
 	}
 
-	/** One user's stored coupons as the grants hash holds them ({@code couponId:sequence:issuedAtMs,...}), by slot. */
+	/**
+	 * One user's stored coupons as the grants hash holds them
+	 * ({@code couponId:sequence:issuedAtMs,...}), by slot.
+	 */
 	public static String grants(List<StoredCoupon> coupons) {
 		return coupons.stream()
 			.sorted(Comparator.comparingInt(StoredCoupon::userSlot))

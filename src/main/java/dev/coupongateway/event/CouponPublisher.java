@@ -3,9 +3,12 @@ package dev.coupongateway.event;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import dev.coupongateway.system.CouponProperties;
+import org.apache.commons.logging.LogFactory;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -21,8 +24,9 @@ import org.springframework.beans.factory.InitializingBean;
 import org.springframework.stereotype.Component;
 
 /**
- * Sends {@link CouponIssued} events to Kafka: idempotent producer, {@code acks=all}. One of the two
- * types that know reactor-kafka (with the writer's event source), so replacing it touches two files.
+ * Sends {@link CouponIssued} events to Kafka: idempotent producer, {@code acks=all}. One
+ * of the two types that know reactor-kafka (with the writer's event source), so replacing
+ * it touches two files.
  */
 @Component
 public class CouponPublisher implements InitializingBean, DisposableBean {
@@ -43,16 +47,20 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 		this.json = json;
 		this.startupTimeout = properties.kafka().startupTimeout();
 		long deliveryTimeout = properties.kafka().deliveryTimeout().toMillis();
-		Map<String, Object> config = clients.producer(Map.of(ProducerConfig.CLIENT_ID_CONFIG, "coupon-gateway",
-				ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-				ProducerConfig.LINGER_MS_CONFIG, LINGER_MS, ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
-				(int) deliveryTimeout - LINGER_MS,
-				// a record the broker never acknowledged is given up after this (the outbox relay re-sends it),
-				// so a rebuild knows how long a grant of a state Redis lost may still be on its way
-				ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout,
-				// sends run on reactor-kafka's own thread, never on an event loop; bound its wait for metadata
-				ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000));
-		// results arrive on Kafka's I/O thread (nothing downstream blocks); close does not wait forever
+		Map<String, Object> config = clients
+			.producer(Map.of(ProducerConfig.CLIENT_ID_CONFIG, "coupon-gateway", ProducerConfig.ACKS_CONFIG, "all",
+					ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true, ProducerConfig.LINGER_MS_CONFIG, LINGER_MS,
+					ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) deliveryTimeout - LINGER_MS,
+					// a record the broker never acknowledged is given up after this (the
+					// outbox relay re-sends it),
+					// so a rebuild knows how long a grant of a state Redis lost may still
+					// be on its way
+					ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout,
+					// sends run on reactor-kafka's own thread, never on an event loop;
+					// bound its wait for metadata
+					ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000));
+		// results arrive on Kafka's I/O thread (nothing downstream blocks); close does
+		// not wait forever
 		this.sender = KafkaSender.create(SenderOptions.<String, byte[]>create(config)
 			.withKeySerializer(new StringSerializer())
 			.withValueSerializer(new ByteArraySerializer())
@@ -61,8 +69,9 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 	}
 
 	/**
-	 * Creates the producer and fetches the topic's metadata on the startup thread, so the first claim
-	 * does not build a producer on an event loop. A broker that is down does not stop the startup.
+	 * Creates the producer and fetches the topic's metadata on the startup thread, so the
+	 * first claim does not build a producer on an event loop. A broker that is down does
+	 * not stop the startup.
 	 */
 	@Override
 	public void afterPropertiesSet() throws Exception {
@@ -71,13 +80,14 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 				.toFuture()
 				.get(this.startupTimeout.toMillis(), TimeUnit.MILLISECONDS);
 		}
-		catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException ex) {
-			org.apache.commons.logging.LogFactory.getLog(CouponPublisher.class)
-				.warn("Kafka producer warm-up failed, sends will retry: " + ex);
+		catch (ExecutionException | TimeoutException ex) {
+			LogFactory.getLog(CouponPublisher.class).warn("Kafka producer warm-up failed, sends will retry: " + ex);
 		}
 	}
 
-	/** Completes when the broker has acknowledged the event; errors when the send failed. */
+	/**
+	 * Completes when the broker has acknowledged the event; errors when the send failed.
+	 */
 	public Mono<Void> publish(CouponIssued event) {
 		ProducerRecord<String, byte[]> record = new ProducerRecord<>(this.topic, event.key(),
 				this.json.writeValueAsBytes(event));
@@ -85,8 +95,8 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 	}
 
 	/**
-	 * Sends a record the writer could not store to the dead-letter topic, as it was, with the reason
-	 * and its original coordinates in headers.
+	 * Sends a record the writer could not store to the dead-letter topic, as it was, with
+	 * the reason and its original coordinates in headers.
 	 */
 	public Mono<Void> deadLetter(String key, byte[] value, String reason, String source) {
 		ProducerRecord<String, byte[]> record = new ProducerRecord<>(this.topic + ".DLT", key, value);

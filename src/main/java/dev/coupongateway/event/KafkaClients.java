@@ -8,12 +8,13 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.stereotype.Component;
 
 /**
- * The settings every Kafka client of the gateway starts from: Boot's own {@code spring.kafka.*} keys
- * (bootstrap servers, security and SSL, {@code spring.kafka.properties.*}, and the producer's, consumer's
- * and admin's own sections), under the few settings the promises rest on, which each client sets last and
- * no key overrides (acks, idempotence, the delivery timeout, manual offset commits). Boot's Kafka
- * auto-configuration itself (Spring for Apache Kafka's template and listeners) stays off: the clients are
- * reactor-kafka's.
+ * The settings every Kafka client of the gateway starts from: Boot's own
+ * {@code spring.kafka.*} keys (bootstrap servers, security and SSL,
+ * {@code spring.kafka.properties.*}, and the producer's, consumer's and admin's own
+ * sections), under the few settings the promises rest on, which each client sets last and
+ * no key overrides (acks, idempotence, the delivery timeout, manual offset commits).
+ * Boot's Kafka auto-configuration itself (Spring for Apache Kafka's template and
+ * listeners) stays off: the clients are reactor-kafka's.
  */
 @Component
 @EnableConfigurationProperties(KafkaProperties.class)
@@ -25,17 +26,26 @@ public class KafkaClients {
 		this.kafka = kafka;
 	}
 
-	/** The producer's settings: {@code spring.kafka.producer.*} and the common ones, then {@code fixed}. */
+	/**
+	 * The producer's settings: {@code spring.kafka.producer.*} and the common ones, then
+	 * {@code fixed}.
+	 */
 	public Map<String, Object> producer(Map<String, Object> fixed) {
 		return merged(this.kafka.buildProducerProperties(), fixed);
 	}
 
-	/** The consumer's settings: {@code spring.kafka.consumer.*} and the common ones, then {@code fixed}. */
+	/**
+	 * The consumer's settings: {@code spring.kafka.consumer.*} and the common ones, then
+	 * {@code fixed}.
+	 */
 	public Map<String, Object> consumer(Map<String, Object> fixed) {
 		return merged(this.kafka.buildConsumerProperties(), fixed);
 	}
 
-	/** The admin client's settings: {@code spring.kafka.admin.*} and the common ones, then {@code fixed}. */
+	/**
+	 * The admin client's settings: {@code spring.kafka.admin.*} and the common ones, then
+	 * {@code fixed}.
+	 */
 	public Map<String, Object> admin(Map<String, Object> fixed) {
 		return merged(this.kafka.buildAdminProperties(), fixed);
 	}

@@ -9,7 +9,10 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.ReactiveHealthIndicator;
 import org.springframework.stereotype.Component;
 
-/** Kafka in {@code /actuator/health} (as {@code kafka}): up with the number of brokers that answered. */
+/**
+ * Kafka in {@code /actuator/health} (as {@code kafka}): up with the number of brokers
+ * that answered.
+ */
 @Component("kafka")
 class KafkaHealthIndicator implements ReactiveHealthIndicator {
 

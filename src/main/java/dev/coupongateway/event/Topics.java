@@ -30,7 +30,9 @@ class Topics implements InitializingBean {
 		this.kafka = properties.kafka();
 	}
 
-	/** Runs once on the startup thread, before any claim is taken; never on an event loop. */
+	/**
+	 * Runs once on the startup thread, before any claim is taken; never on an event loop.
+	 */
 	@Override
 	public void afterPropertiesSet() throws InterruptedException {
 		List<NewTopic> topics = List.of(
@@ -38,7 +40,9 @@ class Topics implements InitializingBean {
 				new NewTopic(this.kafka.topic() + ".DLT", this.kafka.partitions(), this.kafka.replicationFactor()));
 		for (NewTopic topic : topics) {
 			try {
-				this.admin.createTopics(List.of(topic)).all().get(this.kafka.startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
+				this.admin.createTopics(List.of(topic))
+					.all()
+					.get(this.kafka.startupTimeout().toMillis(), TimeUnit.MILLISECONDS);
 				logger.info("Created topic " + topic.name() + " with " + topic.numPartitions() + " partitions");
 			}
 			catch (ExecutionException ex) {
@@ -47,8 +51,8 @@ class Topics implements InitializingBean {
 				}
 			}
 			catch (TimeoutException ex) {
-				logger.warn("Kafka did not answer within " + this.kafka.startupTimeout() + " to create topic " + topic.name()
-						+ "; continuing, the producer retries");
+				logger.warn("Kafka did not answer within " + this.kafka.startupTimeout() + " to create topic "
+						+ topic.name() + "; continuing, the producer retries");
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import dev.coupongateway.system.CouponProperties;
 import org.apache.kafka.clients.admin.Admin;
@@ -14,7 +15,10 @@ import reactor.core.publisher.Mono;
 
 import org.springframework.stereotype.Component;
 
-/** How far the writer's consumer group is behind the grants topic: events on their way to PostgreSQL. */
+/**
+ * How far the writer's consumer group is behind the grants topic: events on their way to
+ * PostgreSQL.
+ */
 @Component
 public class WriterLag {
 
@@ -30,8 +34,9 @@ public class WriterLag {
 	}
 
 	/**
-	 * Records on the grants topic that the writer's group has not committed yet; errors when Kafka does not
-	 * answer. A partition the group never committed counts from its first offset still in the log.
+	 * Records on the grants topic that the writer's group has not committed yet; errors
+	 * when Kafka does not answer. A partition the group never committed counts from its
+	 * first offset still in the log.
 	 */
 	public Mono<Long> get() {
 		return mark().flatMap((mark) -> committed(mark.ends().keySet()).map((done) -> mark.ends()
@@ -42,9 +47,10 @@ public class WriterLag {
 	}
 
 	/**
-	 * Where every partition of the grants topic ends now. Whatever was in Kafka at this moment is stored
-	 * once the writer has committed past the mark ({@link #reached}); what arrives later does not hold
-	 * the mark back, so a busy sale on another campaign cannot keep a rebuild waiting.
+	 * Where every partition of the grants topic ends now. Whatever was in Kafka at this
+	 * moment is stored once the writer has committed past the mark ({@link #reached});
+	 * what arrives later does not hold the mark back, so a busy sale on another campaign
+	 * cannot keep a rebuild waiting.
 	 */
 	public Mono<Mark> mark() {
 		String topic = this.kafka.topic();
@@ -67,14 +73,15 @@ public class WriterLag {
 
 	/** Whether the writer's group has committed up to the mark on every partition. */
 	public Mono<Boolean> reached(Mark mark) {
-		return committed(mark.ends().keySet()).map((done) -> mark.ends()
-			.entrySet()
-			.stream()
-			.allMatch((end) -> done.get(end.getKey()) >= end.getValue()));
+		return committed(mark.ends().keySet())
+			.map((done) -> mark.ends().entrySet().stream().allMatch((end) -> done.get(end.getKey()) >= end.getValue()));
 	}
 
-	/** The group's committed offset of each partition; the log's first offset where it never committed. */
-	private Mono<Map<TopicPartition, Long>> committed(java.util.Set<TopicPartition> partitions) {
+	/**
+	 * The group's committed offset of each partition; the log's first offset where it
+	 * never committed.
+	 */
+	private Mono<Map<TopicPartition, Long>> committed(Set<TopicPartition> partitions) {
 		return Mono
 			.fromCompletionStage(() -> this.admin.listConsumerGroupOffsets(this.kafka.consumerGroup())
 				.partitionsToOffsetAndMetadata()

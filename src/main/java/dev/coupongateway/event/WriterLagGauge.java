@@ -13,8 +13,9 @@ import reactor.core.publisher.Mono;
 import org.springframework.stereotype.Component;
 
 /**
- * Publishes the writer's lag (grants in Kafka not stored yet) as {@code coupon_writer_lag}, read from
- * Kafka every five seconds by each writer instance; -1 while Kafka does not answer.
+ * Publishes the writer's lag (grants in Kafka not stored yet) as
+ * {@code coupon_writer_lag}, read from Kafka every five seconds by each writer instance;
+ * -1 while Kafka does not answer.
  */
 @Component
 class WriterLagGauge extends PeriodicTask {

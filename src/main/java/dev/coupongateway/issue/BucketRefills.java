@@ -9,9 +9,10 @@ import reactor.core.publisher.Mono;
 import org.springframework.stereotype.Component;
 
 /**
- * A split campaign's claim that found its bucket empty: stock is moved in from the fullest bucket and the
- * script runs again. Sold out only when no bucket has stock in hand or in transit; otherwise
- * {@code BUCKET_EMPTY}, which tells the client to try again (503), never that the campaign is sold out.
+ * A split campaign's claim that found its bucket empty: stock is moved in from the
+ * fullest bucket and the script runs again. Sold out only when no bucket has stock in
+ * hand or in transit; otherwise {@code BUCKET_EMPTY}, which tells the client to try again
+ * (503), never that the campaign is sold out.
  */
 @Component
 class BucketRefills {
@@ -20,7 +21,10 @@ class BucketRefills {
 
 	private final ScriptCall script;
 
-	/** {@code coupon.buckets.refills}: how often a claim on an empty bucket pulls stock in and tries again. */
+	/**
+	 * {@code coupon.buckets.refills}: how often a claim on an empty bucket pulls stock in
+	 * and tries again.
+	 */
 	private final int refills;
 
 	BucketRefills(BucketMoves moves, ScriptCall script, CouponProperties properties) {
@@ -29,7 +33,10 @@ class BucketRefills {
 		this.refills = properties.buckets().refills();
 	}
 
-	/** The outcome as decided, or, for a split campaign's {@code SOLD_OUT}, the outcome after refills. */
+	/**
+	 * The outcome as decided, or, for a split campaign's {@code SOLD_OUT}, the outcome
+	 * after refills.
+	 */
 	Mono<IssueOutcome> unlessBucketEmpty(Campaign campaign, ClaimAttempt attempt, IssueOutcome outcome) {
 		return (outcome.result() == Result.SOLD_OUT && campaign.buckets() > 1)
 				? refillAndRetry(campaign, attempt, this.refills) : Mono.just(outcome);

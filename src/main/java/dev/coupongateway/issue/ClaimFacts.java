@@ -26,14 +26,16 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * What a claim can be answered without Redis. Grants are never taken back, so "this campaign is sold
- * out" and "this user holds the limit" only ever become true, and this instance keeps them once Redis
- * said so. A sold-out campaign is answered 410 from memory only for users holding no grant (their
- * names are read once when Redis first says sold out): a winner's retry still gets 409 with its coupon.
- * Only a rebuild after Redis lost data can make a fact false (it gives lost numbers back to the stock):
- * a Redis restart seen by this instance drops every fact at once, and a rebuild on any instance drops
+ * What a claim can be answered without Redis. Grants are never taken back, so "this
+ * campaign is sold out" and "this user holds the limit" only ever become true, and this
+ * instance keeps them once Redis said so. A sold-out campaign is answered 410 from memory
+ * only for users holding no grant (their names are read once when Redis first says sold
+ * out): a winner's retry still gets 409 with its coupon. Only a rebuild after Redis lost
+ * data can make a fact false (it gives lost numbers back to the stock): a Redis restart
+ * seen by this instance drops every fact at once, and a rebuild on any instance drops
  * that campaign's facts everywhere through a pub/sub message. Facts also expire after
- * {@code coupon.issue.facts-ttl}, which bounds the effect of a message this instance missed.
+ * {@code coupon.issue.facts-ttl}, which bounds the effect of a message this instance
+ * missed.
  */
 @Component
 class ClaimFacts implements SmartLifecycle {
@@ -48,13 +50,22 @@ class ClaimFacts implements SmartLifecycle {
 
 	private final long maxUsers;
 
-	/** Sold-out campaigns: who holds a grant (null: too many to keep), and the Redis epoch at which Redis said so. */
+	/**
+	 * Sold-out campaigns: who holds a grant (null: too many to keep), and the Redis epoch
+	 * at which Redis said so.
+	 */
 	private final Cache<String, SoldOut> soldOut;
 
-	/** Users at their limit: {@code campaignId + NUL + userId} to the ALREADY_ISSUED answer Redis gave. */
+	/**
+	 * Users at their limit: {@code campaignId + NUL + userId} to the ALREADY_ISSUED
+	 * answer Redis gave.
+	 */
 	private final Cache<String, Known> atLimit;
 
-	/** Bumped whenever the campaign's facts are forgotten, so a read of its holders begun before is dropped. */
+	/**
+	 * Bumped whenever the campaign's facts are forgotten, so a read of its holders begun
+	 * before is dropped.
+	 */
 	private final ConcurrentMap<String, Long> generations = new ConcurrentHashMap<>();
 
 	private final AtomicLong generation = new AtomicLong();
@@ -74,7 +85,10 @@ class ClaimFacts implements SmartLifecycle {
 		this.soldOut = Caffeine.newBuilder().expireAfterWrite(ttl).build();
 	}
 
-	/** Where the facts stood when a claim started: what it learns is kept only if nothing was forgotten since. */
+	/**
+	 * Where the facts stood when a claim started: what it learns is kept only if nothing
+	 * was forgotten since.
+	 */
 	record Moment(long epoch, long generation) {
 	}
 
@@ -105,15 +119,18 @@ class ClaimFacts implements SmartLifecycle {
 		}
 		else if (outcome.result() == Result.SOLD_OUT && !knownSoldOut(campaignId, moment.epoch())
 				&& this.loading.add(campaignId)) {
-			// no grant can be added once sold out (short of a rebuild, which bumps the generation)
+			// no grant can be added once sold out (short of a rebuild, which bumps the
+			// generation)
 			this.state.holders(campaign)
 				.take(this.maxUsers + 1)
 				.collect(Collectors.toUnmodifiableSet())
 				.doFinally((signal) -> this.loading.remove(campaignId))
 				.subscribe((holders) -> keepIfCurrent(campaignId, moment, () -> this.soldOut.put(campaignId,
-						// too many holders to keep: remembered as such, so they are not read again and again
+						// too many holders to keep: remembered as such, so they are not
+						// read again and again
 						new SoldOut((holders.size() <= this.maxUsers) ? holders : null, moment.epoch()))),
-						(ex) -> logger.debug("Reading the holders of sold-out campaign " + campaignId + " failed: " + ex));
+						(ex) -> logger
+							.debug("Reading the holders of sold-out campaign " + campaignId + " failed: " + ex));
 		}
 	}
 
@@ -122,17 +139,24 @@ class ClaimFacts implements SmartLifecycle {
 		return sold != null && sold.epoch() == epoch;
 	}
 
-	/** Runs the store only if the campaign's facts were not forgotten since the moment, atomically with forget. */
+	/**
+	 * Runs the store only if the campaign's facts were not forgotten since the moment,
+	 * atomically with forget.
+	 */
 	private void keepIfCurrent(String campaignId, Moment moment, Runnable store) {
 		this.generations.compute(campaignId, (id, generation) -> {
-			if ((generation == null ? 0L : generation) == moment.generation() && this.rebuilds.epoch() == moment.epoch()) {
+			if ((generation == null ? 0L : generation) == moment.generation()
+					&& this.rebuilds.epoch() == moment.epoch()) {
 				store.run();
 			}
 			return generation;
 		});
 	}
 
-	/** Forgets every fact about the campaign: it was rebuilt, numbers may be back in stock. */
+	/**
+	 * Forgets every fact about the campaign: it was rebuilt, numbers may be back in
+	 * stock.
+	 */
 	void forget(String campaignId) {
 		this.generations.compute(campaignId, (id, generation) -> {
 			this.soldOut.invalidate(campaignId);
@@ -148,16 +172,19 @@ class ClaimFacts implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		// deferred: the listener container connects when built, and Redis may be away at startup
+		// deferred: the listener container connects when built, and Redis may be away at
+		// startup
 		this.subscription = Flux.defer(() -> this.redis.listenToChannel(CampaignKeys.REBUILT_CHANNEL))
 			.doOnSubscribe((s) -> {
-				// messages sent while this instance was not listening are lost: forget everything
+				// messages sent while this instance was not listening are lost: forget
+				// everything
 				this.soldOut.asMap().keySet().forEach(this::forget);
 				this.generations.keySet().forEach(this::forget);
 				this.atLimit.invalidateAll();
 			})
 			.retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(5)))
-			// a subscription that ends (connection gone) is made again, forgetting everything first
+			// a subscription that ends (connection gone) is made again, forgetting
+			// everything first
 			.repeatWhen((ended) -> ended.delayElements(Duration.ofMillis(200)))
 			.subscribe((message) -> {
 				forget(message.getMessage());

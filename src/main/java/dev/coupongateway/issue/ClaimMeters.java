@@ -13,11 +13,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import org.springframework.stereotype.Component;
 
-/** The claim path's meters, registered once: the claim path runs thousands of times a second. */
+/**
+ * The claim path's meters, registered once: the claim path runs thousands of times a
+ * second.
+ */
 @Component
 class ClaimMeters {
 
-	/** Answered before Redis decided: counted as shed (or not at all), never as a {@code coupon.claims} outcome. */
+	/**
+	 * Answered before Redis decided: counted as shed (or not at all), never as a
+	 * {@code coupon.claims} outcome.
+	 */
 	private static final Set<Result> UNDECIDED = EnumSet.of(Result.SHED, Result.REBUILDING);
 
 	private final MeterRegistry meters;
@@ -43,7 +49,8 @@ class ClaimMeters {
 			.description("Claims turned away before the script ran because too many were in flight (503)")
 			.register(meters);
 		this.recovered = Counter.builder("coupon.claims.recovered")
-			.description("Claims whose script answer was lost (timeout, dropped connection) and that Redis confirmed as granted")
+			.description(
+					"Claims whose script answer was lost (timeout, dropped connection) and that Redis confirmed as granted")
 			.register(meters);
 	}
 
@@ -67,7 +74,9 @@ class ClaimMeters {
 		this.recovered.increment();
 	}
 
-	/** Shows the claims being decided on this instance, {@code coupon.claims.in.flight}. */
+	/**
+	 * Shows the claims being decided on this instance, {@code coupon.claims.in.flight}.
+	 */
 	void inFlight(AtomicInteger inFlight) {
 		Gauge.builder("coupon.claims.in.flight", inFlight, AtomicInteger::get)
 			.description("Claims being decided on this instance")

@@ -19,14 +19,15 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Warms the claim path up before the instance reports ready: the JIT compiles what a spike runs, so
- * the first seconds after a deploy, when a sale opens, are not the slowest. Sends claims for a
- * campaign that does not exist through the claim route's handler in-process, timed as the route times
- * them (the handler's switch, the service, the campaign look-up against PostgreSQL, problem rendering),
- * then lets Boot mark the instance ready. In-process, not over HTTP, because a warm-up has no identity
- * to show: in {@code jwt} mode its requests would be refused before the claim path. Nothing is granted
- * or written. Runs on the startup thread, never on an event loop; {@code coupon.issue.warmup-requests=0}
- * turns it off.
+ * Warms the claim path up before the instance reports ready: the JIT compiles what a
+ * spike runs, so the first seconds after a deploy, when a sale opens, are not the
+ * slowest. Sends claims for a campaign that does not exist through the claim route's
+ * handler in-process, timed as the route times them (the handler's switch, the service,
+ * the campaign look-up against PostgreSQL, problem rendering), then lets Boot mark the
+ * instance ready. In-process, not over HTTP, because a warm-up has no identity to show:
+ * in {@code jwt} mode its requests would be refused before the claim path. Nothing is
+ * granted or written. Runs on the startup thread, never on an event loop;
+ * {@code coupon.issue.warmup-requests=0} turns it off.
  */
 @Component
 class ClaimPathWarmup implements ApplicationListener<ApplicationReadyEvent> {
@@ -60,8 +61,9 @@ class ClaimPathWarmup implements ApplicationListener<ApplicationReadyEvent> {
 		URI requested = URI.create(Paths.of(Paths.COUPONS, campaign));
 		try {
 			Flux.range(0, this.requests)
-				.flatMap((i) -> this.timer.timed(
-						() -> this.handler.claim(campaign, "warmup-" + i, "127.0.0.1", null, requested), requested), 32)
+				.flatMap((i) -> this.timer
+					.timed(() -> this.handler.claim(campaign, "warmup-" + i, "127.0.0.1", null, requested), requested),
+						32)
 				.then()
 				.toFuture()
 				.get(LIMIT.toMillis(), TimeUnit.MILLISECONDS);

@@ -26,11 +26,12 @@ import org.springframework.web.util.pattern.PathPatternParser;
 
 /**
  * The claim route's latency by answer status, {@code coupon.claim} (Prometheus
- * {@code coupon_claim_seconds{status}}, with a percentile histogram), from timers looked up once. The
- * generic {@code http.server.requests} observation is switched off for this one route
- * ({@link #claimsUnobserved()}): building its tags and long-task timer per request cost a tenth of the
- * claim path's throughput on the sold-out answer. Errors become problem responses here, so every claim
- * is timed with the status it was answered with.
+ * {@code coupon_claim_seconds{status}}, with a percentile histogram), from timers looked
+ * up once. The generic {@code http.server.requests} observation is switched off for this
+ * one route ({@link #claimsUnobserved()}): building its tags and long-task timer per
+ * request cost a tenth of the claim path's throughput on the sold-out answer. Errors
+ * become problem responses here, so every claim is timed with the status it was answered
+ * with.
  */
 @Component
 class ClaimTimer implements HandlerFilterFunction<ServerResponse, ServerResponse> {
@@ -51,7 +52,10 @@ class ClaimTimer implements HandlerFilterFunction<ServerResponse, ServerResponse
 		return timed(() -> next.handle(request), request.exchange().getRequest().getURI());
 	}
 
-	/** The claim's answer, timed; an error becomes its problem response, {@code requested} its instance. */
+	/**
+	 * The claim's answer, timed; an error becomes its problem response, {@code requested}
+	 * its instance.
+	 */
 	Mono<ServerResponse> timed(Supplier<Mono<ServerResponse>> claim, URI requested) {
 		long started = System.nanoTime();
 		Mono<ServerResponse> response;
@@ -61,8 +65,7 @@ class ClaimTimer implements HandlerFilterFunction<ServerResponse, ServerResponse
 		catch (RuntimeException ex) {
 			response = Mono.error(ex);
 		}
-		return response
-			.onErrorResume((ex) -> ProblemExceptionHandler.problemFor(ex).respond(requested))
+		return response.onErrorResume((ex) -> ProblemExceptionHandler.problemFor(ex).respond(requested))
 			.doOnNext((answer) -> timer(answer.statusCode().value()).record(System.nanoTime() - started,
 					TimeUnit.NANOSECONDS));
 	}
@@ -70,18 +73,23 @@ class ClaimTimer implements HandlerFilterFunction<ServerResponse, ServerResponse
 	private Timer timer(int status) {
 		Timer timer = this.byStatus.get(status);
 		if (timer == null) {
-			timer = this.byStatus.computeIfAbsent(status, (code) -> Timer.builder("coupon.claim")
-				.description("Claims answered, by HTTP status, from the request to the answer")
-				.tag("status", Integer.toString(code))
-				.publishPercentileHistogram()
-				.register(this.meters));
+			timer = this.byStatus.computeIfAbsent(status,
+					(code) -> Timer.builder("coupon.claim")
+						.description("Claims answered, by HTTP status, from the request to the answer")
+						.tag("status", Integer.toString(code))
+						.publishPercentileHistogram()
+						.register(this.meters));
 		}
 		return timer;
 	}
 
-	/** Claims are timed by {@link ClaimTimer}; every other request keeps {@code http.server.requests}. */
+	/**
+	 * Claims are timed by {@link ClaimTimer}; every other request keeps
+	 * {@code http.server.requests}.
+	 */
 	static ObservationPredicate claimsUnobserved() {
-		return (name, context) -> !(context instanceof ServerRequestObservationContext server && isClaim(server.getCarrier()));
+		return (name, context) -> !(context instanceof ServerRequestObservationContext server
+				&& isClaim(server.getCarrier()));
 	}
 
 	private static boolean isClaim(ServerHttpRequest request) {

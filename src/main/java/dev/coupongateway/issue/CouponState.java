@@ -1,6 +1,9 @@
 package dev.coupongateway.issue;
 
-/** Where a coupon is on its way from Redis to PostgreSQL, as the claim and {@code /coupons/mine} show it (by name). */
+/**
+ * Where a coupon is on its way from Redis to PostgreSQL, as the claim and
+ * {@code /coupons/mine} show it (by name).
+ */
 enum CouponState {
 
 	/** Kafka has it, on its way to storage. */

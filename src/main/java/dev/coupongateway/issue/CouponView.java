@@ -8,7 +8,8 @@ import dev.coupongateway.campaign.Grant;
 /**
  * A coupon as the claim and {@code /coupons/mine} show it.
  *
- * @param state {@code ISSUED}, {@code PENDING} or {@code STORED} (see {@link CouponState})
+ * @param state {@code ISSUED}, {@code PENDING} or {@code STORED} (see
+ * {@link CouponState})
  */
 record CouponView(UUID couponId, String campaignId, String userId, int sequence, Instant issuedAt, CouponState state) {
 

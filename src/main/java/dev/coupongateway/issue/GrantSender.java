@@ -15,13 +15,17 @@ import reactor.core.publisher.Mono;
 import org.springframework.stereotype.Component;
 
 /**
- * Sends a grant's event to Kafka, waits for the ack as {@code coupon.issue.ack} says, and has its outbox
- * entry settled once Kafka acknowledged it, however late ({@link OutboxSettler}, off the answer's path).
+ * Sends a grant's event to Kafka, waits for the ack as {@code coupon.issue.ack} says, and
+ * has its outbox entry settled once Kafka acknowledged it, however late
+ * ({@link OutboxSettler}, off the answer's path).
  */
 @Component
 class GrantSender {
 
-	/** Logged under the claim service's name, as before this class was split out of it: operators' filters keep working. */
+	/**
+	 * Logged under the claim service's name, as before this class was split out of it:
+	 * operators' filters keep working.
+	 */
 	private static final Log logger = LogFactory.getLog(IssueService.class);
 
 	private final CouponPublisher publisher;
@@ -43,9 +47,10 @@ class GrantSender {
 	}
 
 	/**
-	 * In {@code kafka} ack mode waits up to the ack timeout: true when acknowledged by then; false (and
-	 * counted) when the send failed or is still out, and the outbox relay will deliver it. In {@code redis}
-	 * mode does not wait, true: Redis holds the grant and its outbox entry.
+	 * In {@code kafka} ack mode waits up to the ack timeout: true when acknowledged by
+	 * then; false (and counted) when the send failed or is still out, and the outbox
+	 * relay will deliver it. In {@code redis} mode does not wait, true: Redis holds the
+	 * grant and its outbox entry.
 	 */
 	Mono<Boolean> send(CampaignKeys bucket, String userId, IssueOutcome outcome) {
 		Grant grant = outcome.granted();
@@ -60,15 +65,12 @@ class GrantSender {
 		if (this.ack == CouponProperties.Ack.REDIS) {
 			return Mono.just(true);
 		}
-		return Mono.fromFuture(delivered, true)
-			.timeout(this.ackTimeout)
-			.thenReturn(true)
-			.onErrorResume((ex) -> {
-				this.meters.pendingSend();
-				logger.warn("Coupon " + grant.couponId() + " granted, Kafka ack missing (" + ex.getClass().getSimpleName()
-						+ "); answered PENDING, the outbox relay delivers it");
-				return Mono.just(false);
-			});
+		return Mono.fromFuture(delivered, true).timeout(this.ackTimeout).thenReturn(true).onErrorResume((ex) -> {
+			this.meters.pendingSend();
+			logger.warn("Coupon " + grant.couponId() + " granted, Kafka ack missing (" + ex.getClass().getSimpleName()
+					+ "); answered PENDING, the outbox relay delivers it");
+			return Mono.just(false);
+		});
 	}
 
 }

@@ -6,7 +6,10 @@ import dev.coupongateway.system.CouponProperties;
 
 import org.springframework.stereotype.Component;
 
-/** Sheds claims past {@code coupon.issue.max-in-flight} being decided at once, before their script runs. */
+/**
+ * Sheds claims past {@code coupon.issue.max-in-flight} being decided at once, before
+ * their script runs.
+ */
 @Component
 class InFlightLimit {
 
@@ -22,7 +25,10 @@ class InFlightLimit {
 		meters.inFlight(this.inFlight);
 	}
 
-	/** Takes a slot, true; or false (and counted as shed) when all are taken. A taken slot is given back by {@link #leave()}. */
+	/**
+	 * Takes a slot, true; or false (and counted as shed) when all are taken. A taken slot
+	 * is given back by {@link #leave()}.
+	 */
 	boolean enter() {
 		if (this.inFlight.incrementAndGet() > this.maxInFlight) {
 			this.inFlight.decrementAndGet();

@@ -21,7 +21,10 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
-/** HTTP handlers of the claim routes: the outcome of a claim becomes a response in one switch. */
+/**
+ * HTTP handlers of the claim routes: the outcome of a claim becomes a response in one
+ * switch.
+ */
 @Component
 class IssueHandler {
 
@@ -42,8 +45,7 @@ class IssueHandler {
 
 	private final Cache<String, byte[]> bodies = Caffeine.newBuilder().maximumSize(10_000).build();
 
-	private static final Problem NOT_STARTED = Problem.of(ProblemCode.NOT_STARTED,
-			"The campaign has not started yet.");
+	private static final Problem NOT_STARTED = Problem.of(ProblemCode.NOT_STARTED, "The campaign has not started yet.");
 
 	private static final Problem ENDED = Problem.of(ProblemCode.ENDED, "The campaign has ended.");
 
@@ -79,8 +81,9 @@ class IssueHandler {
 	}
 
 	/**
-	 * The claim's answer; {@code requested} (the request's URI) is the {@code instance} of the two 503s
-	 * answered before the script decided, as every error's problem names it.
+	 * The claim's answer; {@code requested} (the request's URI) is the {@code instance}
+	 * of the two 503s answered before the script decided, as every error's problem names
+	 * it.
 	 */
 	Mono<ServerResponse> claim(String campaignId, String userId, String address, String ticket, URI requested) {
 		return this.issues.claim(campaignId, userId, address, ticket).flatMap((claim) -> {
@@ -90,15 +93,14 @@ class IssueHandler {
 				case GRANTED -> {
 					CouponView coupon = CouponView.of(campaignId, userId, outcome.granted(),
 							claim.acked() ? CouponState.ISSUED : CouponState.PENDING);
-					yield ServerResponse
-						.status(claim.acked() ? HttpStatus.CREATED : HttpStatus.ACCEPTED)
+					yield ServerResponse.status(claim.acked() ? HttpStatus.CREATED : HttpStatus.ACCEPTED)
 						.location(URI.create(Paths.of(Paths.MY_COUPONS, campaignId)))
 						.bodyValue(coupon);
 				}
-				case ALREADY_ISSUED -> Problem
-					.of(ProblemCode.ALREADY_ISSUED, "You hold as many coupons of this campaign as allowed.")
-					.with("couponIds", outcome.grants().stream().map(Grant::couponId).toList())
-					.respond(instance);
+				case ALREADY_ISSUED ->
+					Problem.of(ProblemCode.ALREADY_ISSUED, "You hold as many coupons of this campaign as allowed.")
+						.with("couponIds", outcome.grants().stream().map(Grant::couponId).toList())
+						.respond(instance);
 				case NOT_STARTED -> rendered(campaignId, NOT_STARTED);
 				case ENDED -> rendered(campaignId, ENDED);
 				case SOLD_OUT -> rendered(campaignId, SOLD_OUT);
@@ -117,21 +119,24 @@ class IssueHandler {
 	}
 
 	/**
-	 * The client's address for the per-address rate limit: the connection's peer, or the client a proxy
-	 * of {@code coupon.edge.trusted-proxies} names (never what a client says of itself).
+	 * The client's address for the per-address rate limit: the connection's peer, or the
+	 * client a proxy of {@code coupon.edge.trusted-proxies} names (never what a client
+	 * says of itself).
 	 */
 	private String address(ServerRequest request) {
 		return this.clientAddress.of(request.exchange().getRequest());
 	}
 
-	/** The claim route's path, the {@code instance} of its problems; one URI per campaign. */
+	/**
+	 * The claim route's path, the {@code instance} of its problems; one URI per campaign.
+	 */
 	private URI instance(String campaignId) {
 		return this.instances.get(campaignId, (id) -> URI.create(Paths.of(Paths.COUPONS, id)));
 	}
 
 	/**
-	 * A problem whose body is the same for every caller of the campaign (sold out, not started, ended),
-	 * rendered once: most claims of a spike get one of these.
+	 * A problem whose body is the same for every caller of the campaign (sold out, not
+	 * started, ended), rendered once: most claims of a spike get one of these.
 	 */
 	private Mono<ServerResponse> rendered(String campaignId, Problem problem) {
 		byte[] body = this.bodies.get(problem.code() + " " + campaignId,
@@ -140,12 +145,16 @@ class IssueHandler {
 	}
 
 	private static Problem notAdmitted(String campaignId) {
-		return Problem.of(ProblemCode.NOT_ADMITTED, "This campaign has a waiting room: join the line (POST "
-				+ Paths.of(Paths.QUEUE, campaignId) + ") and claim with the ticket you get when admitted, in the "
-				+ TICKET + " header, before it expires.");
+		return Problem.of(ProblemCode.NOT_ADMITTED,
+				"This campaign has a waiting room: join the line (POST " + Paths.of(Paths.QUEUE, campaignId)
+						+ ") and claim with the ticket you get when admitted, in the " + TICKET
+						+ " header, before it expires.");
 	}
 
-	/** The caller's coupons: what Redis granted, marked STORED once PostgreSQL has the row. */
+	/**
+	 * The caller's coupons: what Redis granted, marked STORED once PostgreSQL has the
+	 * row.
+	 */
 	Mono<ServerResponse> mine(ServerRequest request) {
 		String campaignId = CampaignService.validId(request.pathVariable("id"));
 		return this.currentUser.of(request).flatMap((userId) -> mine(campaignId, userId));
@@ -153,8 +162,8 @@ class IssueHandler {
 
 	private Mono<ServerResponse> mine(String campaignId, String userId) {
 		return this.coupons.of(campaignId, userId)
-			.flatMap((coupons) -> ServerResponse.ok().bodyValue(Map.of("campaignId", campaignId, "userId", userId,
-					"coupons", coupons)));
+			.flatMap((coupons) -> ServerResponse.ok()
+				.bodyValue(Map.of("campaignId", campaignId, "userId", userId, "coupons", coupons)));
 	}
 
 }

@@ -18,9 +18,10 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * Runs {@code scripts/issue.lua} (by SHA) and maps its return codes to an {@link IssueOutcome}. The rate
- * limits ({@code coupon.limits}) are checked by the same script, in the campaign's slot: no extra round
- * trip, and a limited claim changes nothing.
+ * Runs {@code scripts/issue.lua} (by SHA) and maps its return codes to an
+ * {@link IssueOutcome}. The rate limits ({@code coupon.limits}) are checked by the same
+ * script, in the campaign's slot: no extra round trip, and a limited claim changes
+ * nothing.
  */
 @Component
 class IssueScript {
@@ -41,8 +42,8 @@ class IssueScript {
 	}
 
 	/**
-	 * Runs the script in the bucket {@code keys} (the user's) for {@code userId}; {@code admitted} when the
-	 * claim carries a valid waiting-room ticket for this user.
+	 * Runs the script in the bucket {@code keys} (the user's) for {@code userId};
+	 * {@code admitted} when the claim carries a valid waiting-room ticket for this user.
 	 */
 	Mono<IssueOutcome> claim(CampaignKeys keys, String userId, String address, UUID couponId, boolean admitted) {
 		List<String> args = new ArrayList<>(7);
@@ -55,13 +56,11 @@ class IssueScript {
 			.map((reply) -> outcome(reply, couponId));
 	}
 
-
 	private static IssueOutcome outcome(List<?> reply, UUID couponId) {
 		int code = ((Number) reply.get(0)).intValue();
 		return switch (code) {
-			case 1 -> new IssueOutcome(Result.GRANTED,
-					List.of(new Grant(couponId, ((Number) reply.get(1)).intValue(), ((Number) reply.get(2)).intValue(),
-							Instant.ofEpochMilli(((Number) reply.get(3)).longValue()))),
+			case 1 -> new IssueOutcome(Result.GRANTED, List.of(new Grant(couponId, ((Number) reply.get(1)).intValue(),
+					((Number) reply.get(2)).intValue(), Instant.ofEpochMilli(((Number) reply.get(3)).longValue()))),
 					(String) reply.get(4));
 			case 0 -> IssueOutcome.of(Result.UNKNOWN_CAMPAIGN);
 			case -1 -> new IssueOutcome(Result.ALREADY_ISSUED, Grant.parseAll((String) reply.get(1)), null);

@@ -10,11 +10,11 @@ import reactor.core.publisher.Mono;
 import org.springframework.stereotype.Service;
 
 /**
- * A claim from decision to hand-off, one step per collaborator: answered from memory when it can be
- * ({@link ClaimFacts}), shed past the in-flight limit ({@link InFlightLimit}), decided by the script
- * ({@link RebuildGate}, {@link ScriptCall}, {@link BucketRefills}) and, for a grant, sent to Kafka
- * ({@link GrantSender}). Once the script has run, the claim finishes even if the caller hangs up, so a
- * grant is never left unsent.
+ * A claim from decision to hand-off, one step per collaborator: answered from memory when
+ * it can be ({@link ClaimFacts}), shed past the in-flight limit ({@link InFlightLimit}),
+ * decided by the script ({@link RebuildGate}, {@link ScriptCall}, {@link BucketRefills})
+ * and, for a grant, sent to Kafka ({@link GrantSender}). Once the script has run, the
+ * claim finishes even if the caller hangs up, so a grant is never left unsent.
  */
 @Service
 class IssueService {
@@ -50,8 +50,8 @@ class IssueService {
 	}
 
 	/**
-	 * Decides the claim of {@code userId}, calling from {@code address} with the waiting-room {@code ticket}
-	 * (or null), and, for a grant, hands it to Kafka.
+	 * Decides the claim of {@code userId}, calling from {@code address} with the
+	 * waiting-room {@code ticket} (or null), and, for a grant, hands it to Kafka.
 	 */
 	Mono<Claim> claim(String campaignId, String userId, String address, String ticket) {
 		IssueOutcome known = this.facts.known(campaignId, userId);
@@ -64,7 +64,8 @@ class IssueService {
 		}
 		ClaimFacts.Moment moment = this.facts.now(campaignId);
 		UUID couponId = UUID.randomUUID();
-		// the slot is held while Redis decides, not while Kafka acknowledges: a slow broker must not shed claims
+		// the slot is held while Redis decides, not while Kafka acknowledges: a slow
+		// broker must not shed claims
 		Mono<Claim> claim = this.campaigns.findForClaim(campaignId)
 			.zipWith(this.admission.admitted(campaignId, userId, ticket))
 			.flatMap((found) -> decide(found.getT1(),
@@ -93,7 +94,10 @@ class IssueService {
 	private record Decided(Campaign campaign, ClaimAttempt attempt, IssueOutcome outcome) {
 	}
 
-	/** A decided claim; {@code acked} tells whether the grant is as durable as the ack mode promises. */
+	/**
+	 * A decided claim; {@code acked} tells whether the grant is as durable as the ack
+	 * mode promises.
+	 */
 	record Claim(IssueOutcome outcome, boolean acked) {
 	}
 

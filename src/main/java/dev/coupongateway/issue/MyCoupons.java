@@ -13,7 +13,10 @@ import reactor.core.publisher.Mono;
 
 import org.springframework.stereotype.Component;
 
-/** A user's coupons of a campaign: what Redis granted, marked {@code STORED} once PostgreSQL has the row. */
+/**
+ * A user's coupons of a campaign: what Redis granted, marked {@code STORED} once
+ * PostgreSQL has the row.
+ */
 @Component
 class MyCoupons {
 
@@ -26,7 +29,10 @@ class MyCoupons {
 		this.state = state;
 	}
 
-	/** The coupons in the order of their slots; a {@code CAMPAIGN_NOT_FOUND} problem for an unknown campaign. */
+	/**
+	 * The coupons in the order of their slots; a {@code CAMPAIGN_NOT_FOUND} problem for
+	 * an unknown campaign.
+	 */
 	Mono<List<CouponView>> of(String campaignId, String userId) {
 		Mono<List<StoredCoupon>> stored = this.campaigns.storedCoupons(campaignId, userId).collectList();
 		return this.campaigns.find(campaignId)

@@ -22,9 +22,9 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * The outbox in Redis, one per campaign bucket: {@code issue.lua} adds an entry with every grant, in the same atomic
- * step; an entry is settled (deleted) once Kafka has acknowledged its event. What stays is what the
- * relay re-sends.
+ * The outbox in Redis, one per campaign bucket: {@code issue.lua} adds an entry with
+ * every grant, in the same atomic step; an entry is settled (deleted) once Kafka has
+ * acknowledged its event. What stays is what the relay re-sends.
  */
 @Component
 public class Outbox {
@@ -34,7 +34,10 @@ public class Outbox {
 
 	private final ReactiveStringRedisTemplate redis;
 
-	/** Entries whose events Kafka acknowledged, not deleted yet: settled together by {@link #settleAcknowledged()}. */
+	/**
+	 * Entries whose events Kafka acknowledged, not deleted yet: settled together by
+	 * {@link #settleAcknowledged()}.
+	 */
 	private final Queue<Acknowledged> acknowledged = new ConcurrentLinkedQueue<>();
 
 	public Outbox(ReactiveStringRedisTemplate redis) {
@@ -42,15 +45,18 @@ public class Outbox {
 	}
 
 	/**
-	 * Settles an entry with the next pass of {@link OutboxSettler}: one {@code XDEL} per campaign and pass
-	 * instead of one round trip per grant. An entry whose pass never comes (a crash, Redis away) only costs
-	 * the relay a harmless re-send.
+	 * Settles an entry with the next pass of {@link OutboxSettler}: one {@code XDEL} per
+	 * campaign and pass instead of one round trip per grant. An entry whose pass never
+	 * comes (a crash, Redis away) only costs the relay a harmless re-send.
 	 */
 	void settleSoon(CampaignKeys bucket, String entryId) {
 		this.acknowledged.add(new Acknowledged(bucket, entryId));
 	}
 
-	/** Deletes the acknowledged entries queued so far, one command per outbox; failures are dropped. */
+	/**
+	 * Deletes the acknowledged entries queued so far, one command per outbox; failures
+	 * are dropped.
+	 */
 	Mono<Void> settleAcknowledged() {
 		Map<CampaignKeys, List<RecordId>> byOutbox = new HashMap<>();
 		Acknowledged next;
@@ -60,12 +66,16 @@ public class Outbox {
 		return Flux.fromIterable(byOutbox.entrySet())
 			.flatMap((outbox) -> this.redis.opsForStream()
 				.delete(outbox.getKey().outbox(), outbox.getValue().toArray(RecordId[]::new))
-				// Kafka has these events; an entry left behind is re-sent by the relay, and stored once
+				// Kafka has these events; an entry left behind is re-sent by the relay,
+				// and stored once
 				.onErrorResume((ex) -> Mono.empty()))
 			.then();
 	}
 
-	/** Settles many entries of a bucket's outbox at once (one {@code XDEL}): Kafka has their events. */
+	/**
+	 * Settles many entries of a bucket's outbox at once (one {@code XDEL}): Kafka has
+	 * their events.
+	 */
 	public Mono<Void> settle(CampaignKeys bucket, List<String> entryIds) {
 		if (entryIds.isEmpty()) {
 			return Mono.empty();
@@ -76,8 +86,9 @@ public class Outbox {
 	}
 
 	/**
-	 * Entries of a bucket's outbox made before {@code before} and after the entry {@code after} (from the
-	 * first when {@code null}), oldest first: a reader pages on past entries it could not settle.
+	 * Entries of a bucket's outbox made before {@code before} and after the entry
+	 * {@code after} (from the first when {@code null}), oldest first: a reader pages on
+	 * past entries it could not settle.
 	 */
 	public Flux<Entry> due(CampaignKeys bucket, String after, Instant before, int count) {
 		Range.Bound<String> until = Range.Bound.inclusive(Long.toString(before.toEpochMilli()));
@@ -97,7 +108,8 @@ public class Outbox {
 		Map<Object, Object> fields = record.getValue();
 		CouponIssued event = new CouponIssued(UUID.fromString((String) fields.get("c")), campaignId,
 				(String) fields.get("u"), Integer.parseInt((String) fields.get("s")),
-				Integer.parseInt((String) fields.get("l")), Instant.ofEpochMilli(Long.parseLong((String) fields.get("t"))));
+				Integer.parseInt((String) fields.get("l")),
+				Instant.ofEpochMilli(Long.parseLong((String) fields.get("t"))));
 		return new Entry(record.getId().getValue(), event);
 	}
 

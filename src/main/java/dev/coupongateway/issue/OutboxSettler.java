@@ -10,9 +10,9 @@ import reactor.core.publisher.Mono;
 import org.springframework.stereotype.Component;
 
 /**
- * Settles acknowledged outbox entries every {@value #EVERY_MILLIS} ms, in batches: a grant's answer
- * does not wait for its settling, and Redis gets one {@code XDEL} per campaign and pass, not one per
- * grant.
+ * Settles acknowledged outbox entries every {@value #EVERY_MILLIS} ms, in batches: a
+ * grant's answer does not wait for its settling, and Redis gets one {@code XDEL} per
+ * campaign and pass, not one per grant.
  */
 @Component
 class OutboxSettler extends PeriodicTask {

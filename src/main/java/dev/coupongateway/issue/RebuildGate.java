@@ -10,9 +10,10 @@ import reactor.core.publisher.Mono;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs the script, and when Redis does not know a campaign PostgreSQL has (no state, or state not checked
- * on the server it lives on now: a restart or failover), has its state checked first and runs it again;
- * {@code REBUILDING} while that takes longer than a claim waits.
+ * Runs the script, and when Redis does not know a campaign PostgreSQL has (no state, or
+ * state not checked on the server it lives on now: a restart or failover), has its state
+ * checked first and runs it again; {@code REBUILDING} while that takes longer than a
+ * claim waits.
  */
 @Component
 class RebuildGate {
@@ -37,7 +38,8 @@ class RebuildGate {
 				.then(this.script.run(attempt))
 				.filter((retried) -> retried.result() != Result.UNKNOWN_CAMPAIGN)
 				.defaultIfEmpty(REBUILDING)
-				// the check itself says 503 when it takes too long (campaign's words, the same as ours)
+				// the check itself says 503 when it takes too long (campaign's words, the
+				// same as ours)
 				.onErrorResume(RebuildGate::stillChecking, (ex) -> Mono.just(REBUILDING));
 		});
 	}

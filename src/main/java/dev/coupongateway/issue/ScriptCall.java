@@ -13,10 +13,11 @@ import reactor.core.publisher.Mono;
 import org.springframework.stereotype.Component;
 
 /**
- * Runs the claim script once, and recovers its answer when it is lost (a timeout, a dropped connection):
- * the script may have run all the same, so Redis is asked for the user's grants (on the same connection,
- * so after the script), and a grant carrying this claim's coupon id is the answer. Only when Redis cannot
- * say does the claim fail (503), and then a retry returns the coupon if one was granted.
+ * Runs the claim script once, and recovers its answer when it is lost (a timeout, a
+ * dropped connection): the script may have run all the same, so Redis is asked for the
+ * user's grants (on the same connection, so after the script), and a grant carrying this
+ * claim's coupon id is the answer. Only when Redis cannot say does the claim fail (503),
+ * and then a retry returns the coupon if one was granted.
  */
 @Component
 class ScriptCall {
@@ -40,17 +41,19 @@ class ScriptCall {
 		CampaignKeys bucket = attempt.bucket();
 		return this.script.claim(bucket, attempt.userId(), attempt.address(), attempt.couponId(), attempt.admitted())
 			.timeout(this.redisTimeout)
-			// the look-up gets Lettuce's own command timeout, not the claim's: it must outlast a slow moment
-			.onErrorResume(RedisFailures::isUnavailable, (lost) -> this.state.grants(bucket, attempt.userId())
-				.onErrorMap((ex) -> lost)
-				.flatMap((grants) -> grants.stream()
-					.filter((grant) -> grant.couponId().equals(attempt.couponId()))
-					.findFirst()
-					.map((grant) -> {
-						this.meters.recovered();
-						return Mono.just(new IssueOutcome(Result.GRANTED, List.of(grant), null));
-					})
-					.orElseGet(() -> Mono.error(lost))));
+			// the look-up gets Lettuce's own command timeout, not the claim's: it must
+			// outlast a slow moment
+			.onErrorResume(RedisFailures::isUnavailable,
+					(lost) -> this.state.grants(bucket, attempt.userId())
+						.onErrorMap((ex) -> lost)
+						.flatMap((grants) -> grants.stream()
+							.filter((grant) -> grant.couponId().equals(attempt.couponId()))
+							.findFirst()
+							.map((grant) -> {
+								this.meters.recovered();
+								return Mono.just(new IssueOutcome(Result.GRANTED, List.of(grant), null));
+							})
+							.orElseGet(() -> Mono.error(lost))));
 	}
 
 }

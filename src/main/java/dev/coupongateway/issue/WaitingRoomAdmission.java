@@ -6,8 +6,9 @@ import reactor.core.publisher.Mono;
 import org.springframework.stereotype.Component;
 
 /**
- * Whether a claim carries a ticket admitting its user to the campaign's waiting room now. Whether the
- * campaign has a waiting room is the script's to say (from Redis, as the operator last set it).
+ * Whether a claim carries a ticket admitting its user to the campaign's waiting room now.
+ * Whether the campaign has a waiting room is the script's to say (from Redis, as the
+ * operator last set it).
  */
 @Component
 class WaitingRoomAdmission {

@@ -30,14 +30,15 @@ import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 
 /**
- * Re-sends grants whose event Kafka has not acknowledged within the grace period, so a grant reaches
- * Kafka even when the instance that made it died between the script and the send. Runs on every
- * gateway instance, over every bucket of every campaign (read from Redis, so it needs no database); a
- * lease per bucket keeps two relays from draining the same outbox at once, and a re-send is harmless
- * anyway (events are idempotent by {@code couponId}). A drain goes on page after page, as fast as Kafka
- * acknowledges, while its lease is held and entries are due; it stops at the first page with a failed
- * send (Kafka in trouble: the next pass tries again). A campaign that fails (its shard down or slow) is
- * given up for the pass; the others go on.
+ * Re-sends grants whose event Kafka has not acknowledged within the grace period, so a
+ * grant reaches Kafka even when the instance that made it died between the script and the
+ * send. Runs on every gateway instance, over every bucket of every campaign (read from
+ * Redis, so it needs no database); a lease per bucket keeps two relays from draining the
+ * same outbox at once, and a re-send is harmless anyway (events are idempotent by
+ * {@code couponId}). A drain goes on page after page, as fast as Kafka acknowledges,
+ * while its lease is held and entries are due; it stops at the first page with a failed
+ * send (Kafka in trouble: the next pass tries again). A campaign that fails (its shard
+ * down or slow) is given up for the pass; the others go on.
  */
 @Component
 class OutboxRelay extends PeriodicTask {
@@ -101,7 +102,10 @@ class OutboxRelay extends PeriodicTask {
 			.then(Mono.fromRunnable(() -> this.backlog.set(pending.get())));
 	}
 
-	/** Drains every bucket of one campaign, then retires it if it is done with; a failure stays here. */
+	/**
+	 * Drains every bucket of one campaign, then retires it if it is done with; a failure
+	 * stays here.
+	 */
 	private Mono<Void> relay(String campaignId, AtomicLong pending) {
 		return this.state.buckets(campaignId)
 			.timeout(this.settings.redisTimeout())
@@ -117,7 +121,10 @@ class OutboxRelay extends PeriodicTask {
 			});
 	}
 
-	/** Sends a bucket's due entries, page after page, while this instance holds the bucket's lease. */
+	/**
+	 * Sends a bucket's due entries, page after page, while this instance holds the
+	 * bucket's lease.
+	 */
 	private Mono<Void> drain(CampaignKeys bucket) {
 		Instant before = this.clock.instant().minus(this.settings.grace());
 		return lease(bucket).filter(Boolean::booleanValue)
@@ -128,8 +135,9 @@ class OutboxRelay extends PeriodicTask {
 	}
 
 	/**
-	 * Reads one page of due entries after {@code after}, sends them all (up to {@code in-flight} waiting
-	 * for their acks at once), and settles the sent ones with one {@code XDEL}.
+	 * Reads one page of due entries after {@code after}, sends them all (up to
+	 * {@code in-flight} waiting for their acks at once), and settles the sent ones with
+	 * one {@code XDEL}.
 	 */
 	private Mono<Page> page(CampaignKeys bucket, Instant before, String after) {
 		int size = this.settings.page();
@@ -142,7 +150,8 @@ class OutboxRelay extends PeriodicTask {
 				.collectList()
 				.flatMap((sent) -> this.outbox.settle(bucket, sent)
 					.timeout(this.settings.redisTimeout())
-					// a full page all sent: more may be due; a failed send: Kafka is in trouble, the next pass goes on
+					// a full page all sent: more may be due; a failed send: Kafka is in
+					// trouble, the next pass goes on
 					.thenReturn(new Page(entries.get(entries.size() - 1).id(),
 							entries.size() == size && sent.size() == entries.size()))));
 	}
@@ -167,20 +176,24 @@ class OutboxRelay extends PeriodicTask {
 	}
 
 	/**
-	 * Stops looking at a campaign that can make no more grants and whose outboxes are all empty. Both are
-	 * judged in Redis ({@code scripts/finished.lua}, one atomic step per bucket) by the claim script's own
-	 * rules and clock: ended by the bucket's server clock, or sold out (the grants of all buckets add up to
-	 * the stock; each bucket's count only grows between rebuilds, so counts read one after another that
-	 * reach the stock did reach it). Both last: an operator only ever moves {@code ends} earlier, and
-	 * every bucket is judged on its own server's clock. From then on no claim can add an outbox entry, so
-	 * an outbox seen empty stays empty. Not while a bucket is frozen (a rebuild) or has stock in transit
-	 * (the sweeper, which goes by the same registry, has a move to decide).
+	 * Stops looking at a campaign that can make no more grants and whose outboxes are all
+	 * empty. Both are judged in Redis ({@code scripts/finished.lua}, one atomic step per
+	 * bucket) by the claim script's own rules and clock: ended by the bucket's server
+	 * clock, or sold out (the grants of all buckets add up to the stock; each bucket's
+	 * count only grows between rebuilds, so counts read one after another that reach the
+	 * stock did reach it). Both last: an operator only ever moves {@code ends} earlier,
+	 * and every bucket is judged on its own server's clock. From then on no claim can add
+	 * an outbox entry, so an outbox seen empty stays empty. Not while a bucket is frozen
+	 * (a rebuild) or has stock in transit (the sweeper, which goes by the same registry,
+	 * has a move to decide).
 	 * <p>
-	 * The registry is one key outside every campaign's slot, so the decision and the {@code SREM} cannot be
-	 * one script. What can make a done campaign live again (a rebuild or restore from PostgreSQL) writes
-	 * its state first and registers the campaign after; so the buckets are read again after the
-	 * {@code SREM}: a write that came before that read is seen there (not done, or a new generation), and
-	 * the campaign registered again; one that came after it is followed by its own registration.
+	 * The registry is one key outside every campaign's slot, so the decision and the
+	 * {@code SREM} cannot be one script. What can make a done campaign live again (a
+	 * rebuild or restore from PostgreSQL) writes its state first and registers the
+	 * campaign after; so the buckets are read again after the {@code SREM}: a write that
+	 * came before that read is seen there (not done, or a new generation), and the
+	 * campaign registered again; one that came after it is followed by its own
+	 * registration.
 	 */
 	private Mono<Void> retireIfDone(String campaignId, List<CampaignKeys> buckets, AtomicLong pending) {
 		return finished(buckets).doOnNext((first) -> pending.addAndGet(first.pending()))
@@ -198,7 +211,10 @@ class OutboxRelay extends PeriodicTask {
 			.then();
 	}
 
-	/** Whether the campaign is done with (one read of each bucket in Redis), and its outboxes' entries. */
+	/**
+	 * Whether the campaign is done with (one read of each bucket in Redis), and its
+	 * outboxes' entries.
+	 */
 	private Mono<Finished> finished(List<CampaignKeys> buckets) {
 		return Flux.fromIterable(buckets)
 			.concatMap((keys) -> this.redis
@@ -228,7 +244,8 @@ class OutboxRelay extends PeriodicTask {
 					busy |= number(reply, 5) == 1L;
 				}
 				boolean done = !busy && outboxed == 0 && (ended || issued >= total);
-				return new Finished(done, outboxed, replies.stream().map((reply) -> String.valueOf(reply.get(6))).toList());
+				return new Finished(done, outboxed,
+						replies.stream().map((reply) -> String.valueOf(reply.get(6))).toList());
 			});
 	}
 

@@ -19,11 +19,12 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.stereotype.Component;
 
 /**
- * One shared stock feed per watched campaign per instance: a single poll of Redis, multicast to every
- * subscriber, started by the first and released shortly after the last leaves. Redis load grows with
- * the campaigns being watched, not with the people watching; stock lives in Redis, so changes made
- * by any instance show up here. Changes are conflated in the feed, once for all subscribers. The
- * feed completes once the campaign is sold out or ended.
+ * One shared stock feed per watched campaign per instance: a single poll of Redis,
+ * multicast to every subscriber, started by the first and released shortly after the last
+ * leaves. Redis load grows with the campaigns being watched, not with the people
+ * watching; stock lives in Redis, so changes made by any instance show up here. Changes
+ * are conflated in the feed, once for all subscribers. The feed completes once the
+ * campaign is sold out or ended.
  */
 @Component
 public class StockFeed {
@@ -45,15 +46,17 @@ public class StockFeed {
 		this.settings = properties.stream();
 		this.json = json;
 		this.minInterval = Duration.ofMillis(1000 / this.settings.maxRate());
-		this.polls = Counter.builder("coupon.stock.polls").description("Stock reads of the shared feeds").register(meters);
+		this.polls = Counter.builder("coupon.stock.polls")
+			.description("Stock reads of the shared feeds")
+			.register(meters);
 		Gauge.builder("coupon.stock.feeds", this.feeds, ConcurrentMap::size)
 			.description("Campaign stock feeds with subscribers on this instance")
 			.register(meters);
 	}
 
 	/**
-	 * The campaign's stock now, then its changes at most {@code maxRate} a second (the latest wins);
-	 * completes after the sold-out or ended value.
+	 * The campaign's stock now, then its changes at most {@code maxRate} a second (the
+	 * latest wins); completes after the sold-out or ended value.
 	 */
 	public Flux<StockUpdate> of(String campaignId) {
 		return Flux.defer(() -> this.feeds.computeIfAbsent(campaignId, this::start));
@@ -71,8 +74,10 @@ public class StockFeed {
 			.concatMap((tick) -> read(campaignId), 1)
 			.distinctUntilChanged((view) -> view.issued() + ":" + view.status())
 			.takeUntil(CampaignView::finished)
-			// conflated once for everyone: a value goes out at once, then the feed is quiet for the
-			// interval and takes the latest value when it ends (prefetch 0, so nothing stale is queued)
+			// conflated once for everyone: a value goes out at once, then the feed is
+			// quiet for the
+			// interval and takes the latest value when it ends (prefetch 0, so nothing
+			// stale is queued)
 			.onBackpressureLatest()
 			.concatMap((view) -> Flux.just(view).concatWith(Mono.delay(this.minInterval).then(Mono.empty())), 0)
 			// rendered once per value, not once per subscriber
@@ -85,12 +90,13 @@ public class StockFeed {
 	}
 
 	/**
-	 * A stock value and its Server-Sent Events frame, encoded once and written as is to every subscriber.
+	 * A stock value and its Server-Sent Events frame, encoded once and written as is to
+	 * every subscriber.
 	 *
 	 * @param view the value
-	 * @param frame {@code id}, {@code event} ({@code stock}; {@code paused} while an operator holds the
-	 * campaign, {@code stock} again once resumed; {@code sold-out} or {@code ended} at the end) and
-	 * {@code data} lines, UTF-8
+	 * @param frame {@code id}, {@code event} ({@code stock}; {@code paused} while an
+	 * operator holds the campaign, {@code stock} again once resumed; {@code sold-out} or
+	 * {@code ended} at the end) and {@code data} lines, UTF-8
 	 */
 	public record StockUpdate(CampaignView view, byte[] frame) {
 
@@ -109,7 +115,8 @@ public class StockFeed {
 
 	private Mono<CampaignView> read(String campaignId) {
 		this.polls.increment();
-		// a failed read (Redis away) is skipped: subscribers keep the last value and the next poll retries
+		// a failed read (Redis away) is skipped: subscribers keep the last value and the
+		// next poll retries
 		return this.campaigns.view(campaignId).onErrorResume((ex) -> Mono.empty());
 	}
 

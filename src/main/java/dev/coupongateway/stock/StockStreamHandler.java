@@ -18,10 +18,11 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code GET /api/campaigns/{id}/stock/stream}: the first event at once, then changes (conflated by the
- * shared feed: at most {@code maxRate} a second, the latest wins), a heartbeat comment, and a final
- * {@code sold-out} or {@code ended} event before the stream closes. Each subscriber buffers at most
- * one pending value, so a slow or stalled client skips values; it never holds up the others.
+ * {@code GET /api/campaigns/{id}/stock/stream}: the first event at once, then changes
+ * (conflated by the shared feed: at most {@code maxRate} a second, the latest wins), a
+ * heartbeat comment, and a final {@code sold-out} or {@code ended} event before the
+ * stream closes. Each subscriber buffers at most one pending value, so a slow or stalled
+ * client skips values; it never holds up the others.
  */
 @Component
 class StockStreamHandler {
@@ -58,7 +59,8 @@ class StockStreamHandler {
 				return ServerResponse.noContent().build();
 			}
 			Flux<byte[]> frames = frames(campaignId, lastEventId);
-			// frames are encoded once per value by the feed; each subscriber only wraps and flushes them
+			// frames are encoded once per value by the feed; each subscriber only wraps
+			// and flushes them
 			BodyInserter<Flux<byte[]>, ReactiveHttpOutputMessage> inserter = (message, context) -> message
 				.writeAndFlushWith(frames.map((frame) -> Mono.just(message.bufferFactory().wrap(frame))));
 			return ServerResponse.ok()
@@ -71,16 +73,20 @@ class StockStreamHandler {
 
 	private Flux<byte[]> frames(String campaignId, String lastEventId) {
 		Flux<byte[]> stock = this.feed.of(campaignId)
-			// at most one value waits for a slow client: it skips values, it never holds up the feed
+			// at most one value waits for a slow client: it skips values, it never holds
+			// up the feed
 			.onBackpressureLatest()
 			.index()
 			.filter((indexed) -> indexed.getT1() > 0 || indexed.getT2().view().finished()
 					|| !Long.toString(indexed.getT2().view().issued()).equals(lastEventId))
 			.map((indexed) -> indexed.getT2().frame());
-		// prefetch 1 all the way: publish and merge would otherwise queue up to 256 stale values for a
-		// stalled client; what it can hold is then the HTTP writer's own small queue and its socket
-		return stock.publish((shared) -> Flux.merge(1, shared,
-				this.heartbeats.onBackpressureDrop().takeUntilOther(shared.then())), 1)
+		// prefetch 1 all the way: publish and merge would otherwise queue up to 256 stale
+		// values for a
+		// stalled client; what it can hold is then the HTTP writer's own small queue and
+		// its socket
+		return stock
+			.publish((shared) -> Flux.merge(1, shared,
+					this.heartbeats.onBackpressureDrop().takeUntilOther(shared.then())), 1)
 			.doOnSubscribe((subscription) -> this.subscribers.incrementAndGet())
 			.doFinally((signal) -> this.subscribers.decrementAndGet());
 	}

@@ -11,8 +11,9 @@ import org.springframework.web.reactive.function.server.HandlerFilterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * Guards the admin routes in {@code header} mode with the configured bearer token (compared in constant
- * time). In {@code jwt} mode {@link EdgeSecurity} asks for the admin scope instead, and this passes.
+ * Guards the admin routes in {@code header} mode with the configured bearer token
+ * (compared in constant time). In {@code jwt} mode {@link EdgeSecurity} asks for the
+ * admin scope instead, and this passes.
  */
 @Component
 public class AdminToken {

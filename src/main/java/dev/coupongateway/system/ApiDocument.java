@@ -28,18 +28,20 @@ import org.springframework.web.server.NotAcceptableStatusException;
 import static org.springframework.web.reactive.function.server.RouterFunctions.route;
 
 /**
- * Serves the API's OpenAPI 3.1 document at {@value Paths#API_DOCUMENT} (JSON, or YAML when the client asks for it),
- * browsable with Swagger UI at {@code /swagger-ui.html} (static files; Swagger UI's own from its webjar,
- * no CDN).
+ * Serves the API's OpenAPI 3.1 document at {@value Paths#API_DOCUMENT} (JSON, or YAML
+ * when the client asks for it), browsable with Swagger UI at {@code /swagger-ui.html}
+ * (static files; Swagger UI's own from its webjar, no CDN).
  * <p>
- * The document is written by hand ({@value #LOCATION}), not generated from the code: the routes are
- * functional {@code RouterFunction}s, which springdoc can only describe through an annotation per route,
- * operation, parameter, body and response, i.e. the same document again, spread over the routes and
- * harder to review. Written once, it says what clients need and code cannot tell (what each status
- * means, which problem {@code code}s come with it, the Server-Sent Events, the two identity modes), and
- * {@code ApiDocumentTests} keeps it true: it fails when a route, a status or a problem code is in the
- * code and not in the document, or the other way round. It is read and rendered once, at startup: a
- * request for it costs a copy of bytes, and the claim path does not know it exists.
+ * The document is written by hand ({@value #LOCATION}), not generated from the code: the
+ * routes are functional {@code RouterFunction}s, which springdoc can only describe
+ * through an annotation per route, operation, parameter, body and response, i.e. the same
+ * document again, spread over the routes and harder to review. Written once, it says what
+ * clients need and code cannot tell (what each status means, which problem {@code code}s
+ * come with it, the Server-Sent Events, the two identity modes), and
+ * {@code ApiDocumentTests} keeps it true: it fails when a route, a status or a problem
+ * code is in the code and not in the document, or the other way round. It is read and
+ * rendered once, at startup: a request for it costs a copy of bytes, and the claim path
+ * does not know it exists.
  */
 @Configuration(proxyBeanMethods = false)
 class ApiDocument {
@@ -47,8 +49,9 @@ class ApiDocument {
 	/** The document on the class path. */
 	static final String LOCATION = "openapi/coupon-gateway.yaml";
 
-	private static final List<MediaType> YAML = List.of(MediaType.APPLICATION_YAML, MediaType.parseMediaType("application/x-yaml"),
-			MediaType.parseMediaType("text/yaml"), MediaType.parseMediaType("application/vnd.oai.openapi"));
+	private static final List<MediaType> YAML = List.of(MediaType.APPLICATION_YAML,
+			MediaType.parseMediaType("application/x-yaml"), MediaType.parseMediaType("text/yaml"),
+			MediaType.parseMediaType("application/vnd.oai.openapi"));
 
 	private static final List<MediaType> JSON = List.of(MediaType.APPLICATION_JSON,
 			MediaType.parseMediaType("application/vnd.oai.openapi+json"));
@@ -66,7 +69,10 @@ class ApiDocument {
 			.and(MethodNotAllowed.on(Set.of(HttpMethod.GET), Paths.API_DOCUMENT));
 	}
 
-	/** The first type the client accepts that we have wins; JSON for {@code *}{@code /*} or no {@code Accept}. */
+	/**
+	 * The first type the client accepts that we have wins; JSON for {@code *}{@code /*}
+	 * or no {@code Accept}.
+	 */
 	private static Mono<ServerResponse> answer(ServerRequest request, byte[] yaml, byte[] json) {
 		List<MediaType> accepted = request.headers().accept();
 		if (accepted.isEmpty()) {
@@ -80,7 +86,8 @@ class ApiDocument {
 				return send(MediaType.APPLICATION_JSON, json);
 			}
 		}
-		return Mono.error(new NotAcceptableStatusException(List.of(MediaType.APPLICATION_JSON, MediaType.APPLICATION_YAML)));
+		return Mono
+			.error(new NotAcceptableStatusException(List.of(MediaType.APPLICATION_JSON, MediaType.APPLICATION_YAML)));
 	}
 
 	private static Mono<ServerResponse> send(MediaType type, byte[] body) {

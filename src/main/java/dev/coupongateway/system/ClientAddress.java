@@ -19,12 +19,13 @@ import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.stereotype.Component;
 
 /**
- * The client's address, for the per-address rate limit: the connection's peer; when that peer is one of
- * {@code coupon.edge.trusted-proxies}, the right-most hop its {@code X-Forwarded-For} (or, without one,
- * {@code Forwarded}) names that is not itself a trusted proxy. Independent of
- * {@code server.forward-headers-strategy}: Reactor Netty's {@code native} handling believes any client
- * (and reads {@code Forwarded}, which a proxy that only sets {@code X-Forwarded-For} passes on), so the
- * peer is read from the connection itself. Only IP literals are read from headers, never names (no DNS).
+ * The client's address, for the per-address rate limit: the connection's peer; when that
+ * peer is one of {@code coupon.edge.trusted-proxies}, the right-most hop its
+ * {@code X-Forwarded-For} (or, without one, {@code Forwarded}) names that is not itself a
+ * trusted proxy. Independent of {@code server.forward-headers-strategy}: Reactor Netty's
+ * {@code native} handling believes any client (and reads {@code Forwarded}, which a proxy
+ * that only sets {@code X-Forwarded-For} passes on), so the peer is read from the
+ * connection itself. Only IP literals are read from headers, never names (no DNS).
  */
 @Component
 public class ClientAddress {
@@ -41,13 +42,17 @@ public class ClientAddress {
 		this.trusted = properties.edge().trustedProxies().stream().map(Range::parse).toList();
 		String strategy = environment.getProperty("server.forward-headers-strategy", "none");
 		if (!this.trusted.isEmpty() && !strategy.equalsIgnoreCase("none")) {
-			// framework removes the headers before they get here: every client would count as the proxy
+			// framework removes the headers before they get here: every client would
+			// count as the proxy
 			logger.warn("server.forward-headers-strategy=" + strategy + " is not used for client addresses and may "
 					+ "hide the proxies' headers from coupon.edge.trusted-proxies: leave it unset");
 		}
 	}
 
-	/** The address to count the request against, as text ({@code "unknown"} without a peer). */
+	/**
+	 * The address to count the request against, as text ({@code "unknown"} without a
+	 * peer).
+	 */
 	public String of(ServerHttpRequest request) {
 		InetAddress peer = peer(request);
 		if (peer == null) {
@@ -57,7 +62,8 @@ public class ClientAddress {
 			return peer.getHostAddress();
 		}
 		List<String> hops = hops(request);
-		// from the nearest hop outwards: every trusted proxy is skipped, the first other hop is the client;
+		// from the nearest hop outwards: every trusted proxy is skipped, the first other
+		// hop is the client;
 		// a hop that is no IP address ends the walk at the last address known to be real
 		InetAddress client = peer;
 		for (int i = hops.size() - 1; i >= 0; i--) {
@@ -82,7 +88,10 @@ public class ClientAddress {
 		return false;
 	}
 
-	/** The TCP peer, before any forwarded-header processing Reactor Netty or Spring may have done. */
+	/**
+	 * The TCP peer, before any forwarded-header processing Reactor Netty or Spring may
+	 * have done.
+	 */
 	private static InetAddress peer(ServerHttpRequest request) {
 		SocketAddress peer = null;
 		Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
@@ -95,7 +104,10 @@ public class ClientAddress {
 		return (peer instanceof InetSocketAddress socket) ? socket.getAddress() : null;
 	}
 
-	/** The hops named, nearest last: {@code X-Forwarded-For} when present, else {@code Forwarded}'s {@code for}. */
+	/**
+	 * The hops named, nearest last: {@code X-Forwarded-For} when present, else
+	 * {@code Forwarded}'s {@code for}.
+	 */
 	static List<String> hops(ServerHttpRequest request) {
 		List<String> hops = new ArrayList<>();
 		List<String> xForwardedFor = request.getHeaders().get(X_FORWARDED_FOR);
@@ -118,7 +130,10 @@ public class ClientAddress {
 		return hops;
 	}
 
-	/** RFC 7239: the {@code for} parameter of one element, quotes removed; empty when it has none. */
+	/**
+	 * RFC 7239: the {@code for} parameter of one element, quotes removed; empty when it
+	 * has none.
+	 */
 	private static String forValue(String element) {
 		for (String pair : element.split(";")) {
 			int equals = pair.indexOf('=');
@@ -134,8 +149,9 @@ public class ClientAddress {
 	}
 
 	/**
-	 * An IP literal with or without a port ({@code 192.0.2.1}, {@code 192.0.2.1:80}, {@code 2001:db8::1},
-	 * {@code [2001:db8::1]:80}); {@code null} for anything else ({@code unknown}, {@code _hidden}, names).
+	 * An IP literal with or without a port ({@code 192.0.2.1}, {@code 192.0.2.1:80},
+	 * {@code 2001:db8::1}, {@code [2001:db8::1]:80}); {@code null} for anything else
+	 * ({@code unknown}, {@code _hidden}, names).
 	 */
 	static InetAddress literal(String hop) {
 		String text = hop;
@@ -162,10 +178,16 @@ public class ClientAddress {
 		}
 	}
 
-	/** A trusted range: an address ({@code 172.31.250.250}, {@code ::1}) or a CIDR block ({@code 10.0.0.0/8}). */
+	/**
+	 * A trusted range: an address ({@code 172.31.250.250}, {@code ::1}) or a CIDR block
+	 * ({@code 10.0.0.0/8}).
+	 */
 	record Range(byte[] network, int prefix) {
 
-		/** Refuses anything that is not an IP literal with an optional prefix length that fits it. */
+		/**
+		 * Refuses anything that is not an IP literal with an optional prefix length that
+		 * fits it.
+		 */
 		static Range parse(String text) {
 			String trimmed = text.trim();
 			int slash = trimmed.indexOf('/');
@@ -186,7 +208,8 @@ public class ClientAddress {
 				}
 			}
 			try {
-				// an IPv4-mapped IPv6 literal is the IPv4 address, as the JDK reports peers
+				// an IPv4-mapped IPv6 literal is the IPv4 address, as the JDK reports
+				// peers
 				network = InetAddress.getByAddress(network).getAddress();
 			}
 			catch (UnknownHostException ex) {

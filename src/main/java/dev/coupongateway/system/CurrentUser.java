@@ -11,9 +11,10 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerRequest;
 
 /**
- * The seam that says who is calling, by {@code coupon.identity}: {@code jwt}, the subject of the bearer
- * token Spring Security verified ({@link EdgeSecurity}); {@code header}, the {@code X-User-Id} header an
- * authenticating proxy in front set (sent once, never twice).
+ * The seam that says who is calling, by {@code coupon.identity}: {@code jwt}, the subject
+ * of the bearer token Spring Security verified ({@link EdgeSecurity}); {@code header},
+ * the {@code X-User-Id} header an authenticating proxy in front set (sent once, never
+ * twice).
  */
 @Component
 public class CurrentUser {
@@ -29,13 +30,19 @@ public class CurrentUser {
 		this.fromToken = properties.identity() == Identity.JWT;
 	}
 
-	/** How a caller says who they are here, for a page or a client to ask before it claims. */
+	/**
+	 * How a caller says who they are here, for a page or a client to ask before it
+	 * claims.
+	 */
 	public Scheme scheme() {
 		return this.fromToken ? new Scheme("jwt", "Authorization: Bearer <token>")
 				: new Scheme("header", HEADER + ": <user id>");
 	}
 
-	/** The caller's user id; a {@link ProblemException} (401, or 400 for two ids) when there is no usable one. */
+	/**
+	 * The caller's user id; a {@link ProblemException} (401, or 400 for two ids) when
+	 * there is no usable one.
+	 */
 	public Mono<String> of(ServerRequest request) {
 		if (this.fromToken) {
 			return request.principal()
@@ -43,7 +50,8 @@ public class CurrentUser {
 				.switchIfEmpty(Mono.error(() -> unauthenticated("Send Authorization: Bearer <token>.")));
 		}
 		List<String> ids = request.headers().header(HEADER);
-		// two ids, or two joined by a comma as a proxy may join repeated headers: whose claim would it be?
+		// two ids, or two joined by a comma as a proxy may join repeated headers: whose
+		// claim would it be?
 		if (ids.size() > 1 || (ids.size() == 1 && ids.get(0).indexOf(',') >= 0)) {
 			return Mono.error(new ProblemException(
 					Problem.invalid(List.of(HEADER + ": more than one user id; send exactly one, without commas"))));

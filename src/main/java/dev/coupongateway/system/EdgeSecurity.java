@@ -44,13 +44,15 @@ import org.springframework.security.web.server.util.matcher.ServerWebExchangeMat
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Who may do what, at the edge. In {@code jwt} mode Spring Security's reactive resource server verifies
- * bearer tokens (signature, {@code exp}/{@code nbf}, issuer, audience, a usable {@code sub}): claims and
- * the caller's coupons need a token, the admin API its scope, reads are public; every refusal is a
- * problem response with RFC 6750's {@code WWW-Authenticate}. In {@code header} mode the chain matches
- * only the actuator, where the admin token makes the operator: the proxy in front authenticates,
- * {@link CurrentUser} reads its header and {@link AdminToken} guards the admin API. Either way, health's
- * details are the operator's alone ({@code management.endpoint.health.roles}); the status is anyone's.
+ * Who may do what, at the edge. In {@code jwt} mode Spring Security's reactive resource
+ * server verifies bearer tokens (signature, {@code exp}/{@code nbf}, issuer, audience, a
+ * usable {@code sub}): claims and the caller's coupons need a token, the admin API its
+ * scope, reads are public; every refusal is a problem response with RFC 6750's
+ * {@code WWW-Authenticate}. In {@code header} mode the chain matches only the actuator,
+ * where the admin token makes the operator: the proxy in front authenticates,
+ * {@link CurrentUser} reads its header and {@link AdminToken} guards the admin API.
+ * Either way, health's details are the operator's alone
+ * ({@code management.endpoint.health.roles}); the status is anyone's.
  */
 @Configuration(proxyBeanMethods = false)
 class EdgeSecurity {
@@ -64,10 +66,13 @@ class EdgeSecurity {
 			.anonymous(ServerHttpSecurity.AnonymousSpec::disable);
 		Jwt jwt = properties.jwt();
 		if (properties.identity() == Identity.HEADER) {
-			// only the actuator: the admin token makes its caller the operator, who sees health's details
-			// (management.endpoint.health.roles); everything else is the proxy's, AdminToken's and CurrentUser's
+			// only the actuator: the admin token makes its caller the operator, who sees
+			// health's details
+			// (management.endpoint.health.roles); everything else is the proxy's,
+			// AdminToken's and CurrentUser's
 			return http.securityMatcher(ServerWebExchangeMatchers.pathMatchers(Paths.ACTUATOR_ANY))
-				.addFilterAt(operator(properties.admin().token(), jwt.adminScope()), SecurityWebFiltersOrder.AUTHENTICATION)
+				.addFilterAt(operator(properties.admin().token(), jwt.adminScope()),
+						SecurityWebFiltersOrder.AUTHENTICATION)
 				.build();
 		}
 		return http
@@ -80,8 +85,8 @@ class EdgeSecurity {
 				.anyExchange()
 				.permitAll())
 			.oauth2ResourceServer((server) -> server.jwt((token) -> token.jwtDecoder(decoder(jwt)))
-				.authenticationEntryPoint((exchange, ex) -> refuse(exchange, json,
-						ProblemCode.UNAUTHENTICATED, detail(ex), challenge(ex, null)))
+				.authenticationEntryPoint((exchange, ex) -> refuse(exchange, json, ProblemCode.UNAUTHENTICATED,
+						detail(ex), challenge(ex, null)))
 				.accessDeniedHandler((exchange, denied) -> refuse(exchange, json, ProblemCode.FORBIDDEN,
 						"This needs the scope " + jwt.adminScope() + ".",
 						"Bearer error=\"insufficient_scope\", scope=\"" + jwt.adminScope() + "\"")))
@@ -89,8 +94,9 @@ class EdgeSecurity {
 	}
 
 	/**
-	 * Spring Security's firewall turns away requests no route should see (a path with {@code //},
-	 * {@code ..}, encoded slashes or control characters, in either mode); this answers them as problems.
+	 * Spring Security's firewall turns away requests no route should see (a path with
+	 * {@code //}, {@code ..}, encoded slashes or control characters, in either mode);
+	 * this answers them as problems.
 	 */
 	@Bean
 	ServerExchangeRejectedHandler rejectedAsProblem(JsonMapper json) {
@@ -99,9 +105,10 @@ class EdgeSecurity {
 	}
 
 	/**
-	 * In {@code header} mode: {@code Authorization: Bearer <coupon.admin.token>} (compared in constant time)
-	 * is the operator, with the admin scope's authority, as an admin-scoped token is in {@code jwt} mode.
-	 * Anything else passes as no one in particular (an actuator read is never refused for a wrong token).
+	 * In {@code header} mode: {@code Authorization: Bearer <coupon.admin.token>}
+	 * (compared in constant time) is the operator, with the admin scope's authority, as
+	 * an admin-scoped token is in {@code jwt} mode. Anything else passes as no one in
+	 * particular (an actuator read is never refused for a wrong token).
 	 */
 	private static AuthenticationWebFilter operator(String token, String adminScope) {
 		byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
@@ -116,7 +123,10 @@ class EdgeSecurity {
 		return filter;
 	}
 
-	/** HS256 with the shared secret, or the issuer's keys from its JWK set; never {@code alg: none}. */
+	/**
+	 * HS256 with the shared secret, or the issuer's keys from its JWK set; never
+	 * {@code alg: none}.
+	 */
 	static ReactiveJwtDecoder decoder(Jwt jwt) {
 		NimbusReactiveJwtDecoder decoder = (jwt.jwkSetUri() != null && !jwt.jwkSetUri().isBlank())
 				? NimbusReactiveJwtDecoder.withJwkSetUri(jwt.jwkSetUri()).build()
@@ -125,8 +135,8 @@ class EdgeSecurity {
 					.macAlgorithm(MacAlgorithm.HS256)
 					.build();
 		List<OAuth2TokenValidator<org.springframework.security.oauth2.jwt.Jwt>> checks = new ArrayList<>();
-		checks.add((jwt.issuer() != null && !jwt.issuer().isBlank()) ? JwtValidators.createDefaultWithIssuer(jwt.issuer())
-				: JwtValidators.createDefault());
+		checks.add((jwt.issuer() != null && !jwt.issuer().isBlank())
+				? JwtValidators.createDefaultWithIssuer(jwt.issuer()) : JwtValidators.createDefault());
 		if (jwt.audience() != null && !jwt.audience().isBlank()) {
 			checks.add(new JwtClaimValidator<List<String>>(JwtClaimNames.AUD,
 					(audience) -> audience != null && audience.contains(jwt.audience())));
@@ -144,7 +154,10 @@ class EdgeSecurity {
 		return "Send Authorization: Bearer <token>.";
 	}
 
-	/** RFC 6750 section 3: {@code Bearer}, with the error when a token was sent and refused. */
+	/**
+	 * RFC 6750 section 3: {@code Bearer}, with the error when a token was sent and
+	 * refused.
+	 */
 	private static String challenge(AuthenticationException ex, String scope) {
 		if (!(ex instanceof OAuth2AuthenticationException invalid)) {
 			return "Bearer";

@@ -8,9 +8,9 @@ import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.PropertySource;
 
 /**
- * Derives {@code spring.flyway.url}, {@code .user} and {@code .password} from the R2DBC settings when
- * they are absent, so a deployment names its database once. The values are looked up lazily, so
- * settings added later (tests, dev services) are followed too.
+ * Derives {@code spring.flyway.url}, {@code .user} and {@code .password} from the R2DBC
+ * settings when they are absent, so a deployment names its database once. The values are
+ * looked up lazily, so settings added later (tests, dev services) are followed too.
  */
 class FlywayUrlFromR2dbc implements EnvironmentPostProcessor {
 
@@ -26,7 +26,8 @@ class FlywayUrlFromR2dbc implements EnvironmentPostProcessor {
 		return r2dbcUrl.replaceFirst("^r2dbc:(pool:)?", "jdbc:");
 	}
 
-	// The environment is kept in a field, not as the source: Boot flattens property sources whose source
+	// The environment is kept in a field, not as the source: Boot flattens property
+	// sources whose source
 	// is an environment, which would recurse into this one.
 	private static final class Derived extends PropertySource<Object> {
 

@@ -11,8 +11,9 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 import static org.springframework.web.reactive.function.server.RouterFunctions.route;
 
 /**
- * {@code GET /api/identity}: how to say who you are here (a bearer token, or the proxy's user id header),
- * public in either mode, so the page asks for the right thing before the first claim is refused.
+ * {@code GET /api/identity}: how to say who you are here (a bearer token, or the proxy's
+ * user id header), public in either mode, so the page asks for the right thing before the
+ * first claim is refused.
  */
 @Configuration(proxyBeanMethods = false)
 class IdentityRoutes {

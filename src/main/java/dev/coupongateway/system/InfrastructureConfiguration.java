@@ -14,8 +14,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Wiring of the shared infrastructure: the clock, strict JSON, and Lettuce's behaviour when Redis is
- * away.
+ * Wiring of the shared infrastructure: the clock, strict JSON, and Lettuce's behaviour
+ * when Redis is away.
  */
 @Configuration(proxyBeanMethods = false)
 class InfrastructureConfiguration {
@@ -26,9 +26,10 @@ class InfrastructureConfiguration {
 	}
 
 	/**
-	 * JSON is read as written: a whole number is a JSON integer ({@code 5}, not {@code 5.7} or
-	 * {@code "5"}), text is a JSON string, and a key given twice is refused rather than the last one
-	 * winning. An operator's typo must not become a campaign.
+	 * JSON is read as written: a whole number is a JSON integer ({@code 5}, not
+	 * {@code 5.7} or {@code "5"}), text is a JSON string, and a key given twice is
+	 * refused rather than the last one winning. An operator's typo must not become a
+	 * campaign.
 	 */
 	@Bean
 	JsonMapperBuilderCustomizer strictJson() {
@@ -43,7 +44,10 @@ class InfrastructureConfiguration {
 						.setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail));
 	}
 
-	/** While Redis is disconnected, fail commands at once (503) instead of queueing them up. */
+	/**
+	 * While Redis is disconnected, fail commands at once (503) instead of queueing them
+	 * up.
+	 */
 	@Bean
 	LettuceClientOptionsBuilderCustomizer failFastWhenRedisIsDown() {
 		return (builder) -> builder.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);

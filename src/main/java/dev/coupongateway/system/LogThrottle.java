@@ -5,8 +5,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * Keeps an outage to one log line every so often per subject instead of one per request: thousands
- * of claims a second hitting the same cause tell an operator nothing more than the first did.
+ * Keeps an outage to one log line every so often per subject instead of one per request:
+ * thousands of claims a second hitting the same cause tell an operator nothing more than
+ * the first did.
  */
 public final class LogThrottle {
 
@@ -18,7 +19,10 @@ public final class LogThrottle {
 		this.everyNanos = every.toNanos();
 	}
 
-	/** Whether a line about {@code subject} is due now; if so, the next one is due a period later. */
+	/**
+	 * Whether a line about {@code subject} is due now; if so, the next one is due a
+	 * period later.
+	 */
 	public boolean due(String subject) {
 		long now = System.nanoTime();
 		boolean[] due = new boolean[1];

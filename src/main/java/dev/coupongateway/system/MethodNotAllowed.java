@@ -13,8 +13,8 @@ import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * Functional routes answer 404 for a known path with another method; this route, added after a
- * feature's routes, answers 405 with {@code Allow} instead, as the contract asks.
+ * Functional routes answer 404 for a known path with another method; this route, added
+ * after a feature's routes, answers 405 with {@code Allow} instead, as the contract asks.
  */
 public final class MethodNotAllowed {
 
@@ -27,12 +27,12 @@ public final class MethodNotAllowed {
 			.reduce(RequestPredicate::or)
 			.orElseThrow();
 		String allow = allowed.stream().map(HttpMethod::name).sorted().collect(Collectors.joining(", "));
-		Problem problem = Problem.of(ProblemCode.METHOD_NOT_ALLOWED,
-				"This resource allows " + allow + ".");
-		return RouterFunctions.route(paths, (request) -> ServerResponse.status(problem.status())
-			.header("Allow", allow)
-			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
-			.bodyValue(problem.toDetail(request.uri())));
+		Problem problem = Problem.of(ProblemCode.METHOD_NOT_ALLOWED, "This resource allows " + allow + ".");
+		return RouterFunctions.route(paths,
+				(request) -> ServerResponse.status(problem.status())
+					.header("Allow", allow)
+					.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+					.bodyValue(problem.toDetail(request.uri())));
 	}
 
 }

@@ -1,9 +1,10 @@
 package dev.coupongateway.system;
 
 /**
- * Every route's path, in one place: the routes declare them, and what matches paths by hand (the edge
- * security rules, the claim timer) and the tests read them from here. {@code system} holds them because
- * every feature and the edge sit above it; {@link #anyId} turns a route into the matcher pattern for any id.
+ * Every route's path, in one place: the routes declare them, and what matches paths by
+ * hand (the edge security rules, the claim timer) and the tests read them from here.
+ * {@code system} holds them because every feature and the edge sit above it;
+ * {@link #anyId} turns a route into the matcher pattern for any id.
  */
 public final class Paths {
 
@@ -59,7 +60,10 @@ public final class Paths {
 	private Paths() {
 	}
 
-	/** The route as a matcher pattern that takes any id: {@code *} where the route says {@code {id}}. */
+	/**
+	 * The route as a matcher pattern that takes any id: {@code *} where the route says
+	 * {@code {id}}.
+	 */
 	public static String anyId(String route) {
 		return route.replace("{id}", "*");
 	}

@@ -11,9 +11,10 @@ import reactor.core.publisher.Mono;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * A reactive task run every so often while the application runs: one run at a time (a tick that
- * comes while the previous run is busy is dropped), a failed run logged (one line per task every ten
- * seconds at most: an outage fails every run) and the next one tried.
+ * A reactive task run every so often while the application runs: one run at a time (a
+ * tick that comes while the previous run is busy is dropped), a failed run logged (one
+ * line per task every ten seconds at most: an outage fails every run) and the next one
+ * tried.
  */
 public abstract class PeriodicTask implements SmartLifecycle {
 

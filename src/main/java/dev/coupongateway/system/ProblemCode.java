@@ -3,9 +3,9 @@ package dev.coupongateway.system;
 import org.springframework.http.HttpStatus;
 
 /**
- * Every {@code code} a problem response can carry, each with the one status it is answered with: the
- * closed list the API document's {@code ProblemCode} enum must equal ({@code ApiDocumentTests}), so a
- * client generated from the document can switch on it.
+ * Every {@code code} a problem response can carry, each with the one status it is
+ * answered with: the closed list the API document's {@code ProblemCode} enum must equal
+ * ({@code ApiDocumentTests}), so a client generated from the document can switch on it.
  */
 public enum ProblemCode {
 
@@ -33,7 +33,9 @@ public enum ProblemCode {
 	/** The client accepts nothing this route can send. */
 	NOT_ACCEPTABLE(HttpStatus.NOT_ACCEPTABLE),
 
-	/** The caller holds as many coupons of the campaign as allowed ({@code couponIds}). */
+	/**
+	 * The caller holds as many coupons of the campaign as allowed ({@code couponIds}).
+	 */
 	ALREADY_ISSUED(HttpStatus.CONFLICT),
 
 	/** A campaign with this id exists. */
@@ -69,7 +71,10 @@ public enum ProblemCode {
 	/** A bug: retries will not help; the cause is logged, not sent. */
 	INTERNAL(HttpStatus.INTERNAL_SERVER_ERROR),
 
-	/** Redis or PostgreSQL did not answer, or said "not now"; nothing changed ({@code Retry-After}). */
+	/**
+	 * Redis or PostgreSQL did not answer, or said "not now"; nothing changed
+	 * ({@code Retry-After}).
+	 */
 	UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE);
 
 	private final HttpStatus status;

@@ -1,6 +1,9 @@
 package dev.coupongateway.system;
 
-/** Carries a {@link Problem} out of a reactive chain to the problem handler; no stack trace is filled. */
+/**
+ * Carries a {@link Problem} out of a reactive chain to the problem handler; no stack
+ * trace is filled.
+ */
 public final class ProblemException extends RuntimeException {
 
 	private final transient Problem problem;

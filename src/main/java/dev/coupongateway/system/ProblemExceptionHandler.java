@@ -1,11 +1,16 @@
 package dev.coupongateway.system;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
+import reactor.netty.channel.AbortedException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.exc.MismatchedInputException;
 
 import org.springframework.core.annotation.Order;
 import org.springframework.core.codec.DecodingException;
@@ -25,14 +30,11 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 import org.springframework.web.server.UnsupportedMediaTypeStatusException;
 import org.springframework.web.server.WebExceptionHandler;
-import reactor.core.publisher.Mono;
-import reactor.netty.channel.AbortedException;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.exc.MismatchedInputException;
 
 /**
- * Turns every error that leaves a route (ours, WebFlux's, Redis's) into a problem response. Ordered
- * before Boot's error handler so functional routes answer RFC 9457 too; expected outcomes log nothing.
+ * Turns every error that leaves a route (ours, WebFlux's, Redis's) into a problem
+ * response. Ordered before Boot's error handler so functional routes answer RFC 9457 too;
+ * expected outcomes log nothing.
  */
 @Component
 @Order(-2)
@@ -65,7 +67,8 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 			return Mono.error(error);
 		}
 		if (error instanceof AbortedException) {
-			// the client closed the connection before its request was read: no one to answer, nothing to log
+			// the client closed the connection before its request was read: no one to
+			// answer, nothing to log
 			return Mono.empty();
 		}
 		Problem problem = problemFor(error);
@@ -73,7 +76,10 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 			.flatMap((response) -> response.writeTo(exchange, this.context));
 	}
 
-	/** The problem an error is answered with; the one place that decides it (and logs what an operator must see). */
+	/**
+	 * The problem an error is answered with; the one place that decides it (and logs what
+	 * an operator must see).
+	 */
 	public static Problem problemFor(Throwable error) {
 		if (error instanceof ProblemException problemException) {
 			return problemException.problem();
@@ -110,14 +116,18 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 			return Problem.unavailable("The coupon database is unavailable; retry later.");
 		}
 		if (error instanceof ResponseStatusException status && status.getStatusCode().is4xxClientError()) {
-			// any other refusal of the framework's: the codes stay the closed list clients switch on
+			// any other refusal of the framework's: the codes stay the closed list
+			// clients switch on
 			return Problem.invalid(List.of("request: refused (" + status.getStatusCode().value() + ")"));
 		}
 		logger.error("Unexpected error, answered 500: " + error, error);
 		return Problem.of(ProblemCode.INTERNAL, "Something went wrong on our side.");
 	}
 
-	/** {@code field: reason} for a body Jackson refused, as precise as its exception allows. */
+	/**
+	 * {@code field: reason} for a body Jackson refused, as precise as its exception
+	 * allows.
+	 */
 	private static String whatIsWrongWithTheBody(Throwable error) {
 		for (Throwable cause = error; cause != null; cause = cause.getCause()) {
 			if (cause instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
@@ -128,7 +138,8 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 				if (message != null && message.startsWith("Duplicate")) {
 					return "body: a key is given twice (" + message.replaceAll("\\s*\\n.*", "") + ")";
 				}
-				return (jackson.getPath().isEmpty() ? "body" : field(jackson)) + ": malformed JSON or a value of the wrong type";
+				return (jackson.getPath().isEmpty() ? "body" : field(jackson))
+						+ ": malformed JSON or a value of the wrong type";
 			}
 		}
 		return "body: malformed JSON or a field of the wrong type";
@@ -152,7 +163,7 @@ public class ProblemExceptionHandler implements WebExceptionHandler {
 		if (type == String.class) {
 			return "must be a JSON string";
 		}
-		if (type == java.time.Instant.class) {
+		if (type == Instant.class) {
 			return "must be an instant such as \"2026-12-01T10:00:00Z\"";
 		}
 		return "a value of the wrong type";

@@ -13,20 +13,26 @@ import org.springframework.dao.QueryTimeoutException;
 import org.springframework.data.redis.RedisConnectionFailureException;
 
 /**
- * Tells a Redis that is away or too slow (a retry may well succeed: 503) from a Redis that answered with
- * an error (a script bug, a key of the wrong type: retrying cannot help, so 500). The one place that
- * decides what "Redis unavailable" means.
+ * Tells a Redis that is away or too slow (a retry may well succeed: 503) from a Redis
+ * that answered with an error (a script bug, a key of the wrong type: retrying cannot
+ * help, so 500). The one place that decides what "Redis unavailable" means.
  */
 public final class RedisFailures {
 
-	/** Server replies that mean "not now": loading its data, a script running too long, a failover. */
+	/**
+	 * Server replies that mean "not now": loading its data, a script running too long, a
+	 * failover.
+	 */
 	private static final List<String> TRANSIENT_REPLIES = List.of("LOADING", "BUSY", "MASTERDOWN", "READONLY",
 			"TRYAGAIN", "CLUSTERDOWN", "OOM", "NOREPLICAS");
 
 	private RedisFailures() {
 	}
 
-	/** Whether the error, or one of its causes, says Redis could not be reached or did not answer in time. */
+	/**
+	 * Whether the error, or one of its causes, says Redis could not be reached or did not
+	 * answer in time.
+	 */
 	public static boolean isUnavailable(Throwable error) {
 		boolean fromRedis = false;
 		for (Throwable cause = error; cause != null; cause = cause.getCause()) {
@@ -37,7 +43,8 @@ public final class RedisFailures {
 					|| cause instanceof RedisCommandTimeoutException) {
 				return true;
 			}
-			// an I/O error under a Redis exception: the connection was reset or closed under a command
+			// an I/O error under a Redis exception: the connection was reset or closed
+			// under a command
 			if (cause instanceof IOException) {
 				return fromRedis;
 			}
@@ -45,11 +52,13 @@ public final class RedisFailures {
 				String reply = String.valueOf(cause.getMessage());
 				return TRANSIENT_REPLIES.stream().anyMatch(reply::startsWith);
 			}
-			// Lettuce's plain RedisException is the client's own: not connected, connection closed
+			// Lettuce's plain RedisException is the client's own: not connected,
+			// connection closed
 			if (cause.getClass() == RedisException.class) {
 				return true;
 			}
-			// the instance is shutting down and Spring Data has stopped its Redis client: retry elsewhere
+			// the instance is shutting down and Spring Data has stopped its Redis client:
+			// retry elsewhere
 			if (cause instanceof IllegalStateException
 					&& String.valueOf(cause.getMessage()).startsWith("LettuceConnectionFactory is ST")) {
 				return true;

@@ -33,19 +33,23 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
 /**
- * Admits people from every waiting room, every {@code coupon.waiting-room.admit-every}. One instance at a
- * time admits for a campaign (a lease in the campaign's slot, renewed while it runs, taken over when it
- * lapses); the pace itself is kept by {@code queue.lua} from Redis' clock, so even two schedulers at once
- * could not admit faster than the room's rate. The instance admitting for a campaign also lets its line go
- * once the campaign finished (sold out, ended): out of the registry of rooms, its meters removed, its keys
- * expiring after {@code coupon.waiting-room.retain-after-end}.
+ * Admits people from every waiting room, every {@code coupon.waiting-room.admit-every}.
+ * One instance at a time admits for a campaign (a lease in the campaign's slot, renewed
+ * while it runs, taken over when it lapses); the pace itself is kept by {@code queue.lua}
+ * from Redis' clock, so even two schedulers at once could not admit faster than the
+ * room's rate. The instance admitting for a campaign also lets its line go once the
+ * campaign finished (sold out, ended): out of the registry of rooms, its meters removed,
+ * its keys expiring after {@code coupon.waiting-room.retain-after-end}.
  */
 @Component
 class AdmissionScheduler extends PeriodicTask {
 
 	private static final Log logger = LogFactory.getLog(AdmissionScheduler.class);
 
-	/** One line per campaign every ten seconds at most: a shard that is down fails every pass. */
+	/**
+	 * One line per campaign every ten seconds at most: a shard that is down fails every
+	 * pass.
+	 */
 	private static final LogThrottle failures = new LogThrottle(Duration.ofSeconds(10));
 
 	private final ReactiveStringRedisTemplate redis;
@@ -68,7 +72,10 @@ class AdmissionScheduler extends PeriodicTask {
 
 	private final MeterRegistry meters;
 
-	/** The meters of each room this instance admitted for; only rooms still in the registry keep theirs. */
+	/**
+	 * The meters of each room this instance admitted for; only rooms still in the
+	 * registry keep theirs.
+	 */
 	private final ConcurrentMap<String, RoomMeters> rooms = new ConcurrentHashMap<>();
 
 	AdmissionScheduler(ReactiveStringRedisTemplate redis, Line line, CampaignService campaigns, CampaignState state,
@@ -86,11 +93,13 @@ class AdmissionScheduler extends PeriodicTask {
 	}
 
 	/*
-	 * Each campaign's step stands alone: its failure (a shard that refuses, a corrupt key) is logged and
-	 * ends that step only, and it is bounded by coupon.waiting-room.step-timeout, while the campaigns'
-	 * steps run side by side (not one after another). A campaign whose shard hangs delays the end of the
-	 * pass, and so the next pass of all, by that timeout at most: admissions are paid for by the time
-	 * passed (queue.lua), so the other rooms still admit at their rate, in bigger batches meanwhile.
+	 * Each campaign's step stands alone: its failure (a shard that refuses, a corrupt
+	 * key) is logged and ends that step only, and it is bounded by
+	 * coupon.waiting-room.step-timeout, while the campaigns' steps run side by side (not
+	 * one after another). A campaign whose shard hangs delays the end of the pass, and so
+	 * the next pass of all, by that timeout at most: admissions are paid for by the time
+	 * passed (queue.lua), so the other rooms still admit at their rate, in bigger batches
+	 * meanwhile.
 	 */
 	@Override
 	protected Mono<Void> run() {
@@ -104,17 +113,22 @@ class AdmissionScheduler extends PeriodicTask {
 	}
 
 	private Mono<Void> step(String campaignId) {
-		return leased(CampaignKeys.of(campaignId).admissionLease())
-			.filter(Boolean::booleanValue)
-			.flatMap((mine) -> this.line.admit(campaignId).doOnNext((admission) -> record(campaignId, admission)).thenReturn(mine))
+		return leased(CampaignKeys.of(campaignId).admissionLease()).filter(Boolean::booleanValue)
+			.flatMap((mine) -> this.line.admit(campaignId)
+				.doOnNext((admission) -> record(campaignId, admission))
+				.thenReturn(mine))
 			.timeout(this.stepTimeout)
 			.onErrorResume((ex) -> failed(campaignId, "admission", ex))
-			// apart, so that a database that does not answer holds up only this check, never the admissions
+			// apart, so that a database that does not answer holds up only this check,
+			// never the admissions
 			.flatMap((mine) -> retireIfFinished(campaignId).timeout(this.stepTimeout)
 				.onErrorResume((ex) -> failed(campaignId, "end check", ex)));
 	}
 
-	/** Takes the lease, or renews it when this instance holds it; false while another instance does. */
+	/**
+	 * Takes the lease, or renews it when this instance holds it; false while another
+	 * instance does.
+	 */
 	private Mono<Boolean> leased(String key) {
 		return this.redis.opsForValue()
 			.setIfAbsent(key, this.instance, this.lease)
@@ -127,18 +141,21 @@ class AdmissionScheduler extends PeriodicTask {
 	}
 
 	/**
-	 * Lets the line of a finished campaign go. Its settings come from memory, PostgreSQL or (while that
-	 * does not answer) Redis, its stock and controls from Redis: no rebuild is started from here. A
-	 * campaign PostgreSQL does not know is let go too.
+	 * Lets the line of a finished campaign go. Its settings come from memory, PostgreSQL
+	 * or (while that does not answer) Redis, its stock and controls from Redis: no
+	 * rebuild is started from here. A campaign PostgreSQL does not know is let go too.
 	 */
 	private Mono<Void> retireIfFinished(String campaignId) {
 		return this.campaigns.findForClaim(campaignId)
 			.flatMap(this.state::live)
 			.map((live) -> live.campaign().statusAt(this.clock.instant(), live.issued()))
-			.onErrorResume((ex) -> ex instanceof ProblemException problem
-					&& problem.problem().status() == HttpStatus.NOT_FOUND, (ex) -> Mono.just(Campaign.Status.ENDED))
+			.onErrorResume(
+					(ex) -> ex instanceof ProblemException problem
+							&& problem.problem().status() == HttpStatus.NOT_FOUND,
+					(ex) -> Mono.just(Campaign.Status.ENDED))
 			.filter((status) -> status == Campaign.Status.SOLD_OUT || status == Campaign.Status.ENDED)
-			// the line first: if the registry is not written, the next pass does it all again
+			// the line first: if the registry is not written, the next pass does it all
+			// again
 			.flatMap((status) -> this.line.retire(campaignId, status, this.retainAfterEnd)
 				.then(this.redis.opsForSet().remove(CampaignKeys.WAITING_ROOMS, campaignId))
 				.doOnSuccess((removed) -> {
@@ -152,8 +169,8 @@ class AdmissionScheduler extends PeriodicTask {
 	private <T> Mono<T> failed(String campaignId, String what, Throwable ex) {
 		if (failures.due(campaignId)) {
 			Throwable cause = NestedExceptionUtils.getMostSpecificCause(ex);
-			logger.warn("Waiting room of campaign " + campaignId + ": " + what + " failed (the other rooms go on): " + ex
-					+ ((cause != ex) ? " (" + cause.getMessage() + ")" : ""));
+			logger.warn("Waiting room of campaign " + campaignId + ": " + what + " failed (the other rooms go on): "
+					+ ex + ((cause != ex) ? " (" + cause.getMessage() + ")" : ""));
 		}
 		return Mono.empty();
 	}
@@ -166,7 +183,10 @@ class AdmissionScheduler extends PeriodicTask {
 		room.waiting().set(admission.joined() - admission.admitted());
 	}
 
-	/** Drops the meters of rooms no longer in the registry (let go by any instance, or taken away). */
+	/**
+	 * Drops the meters of rooms no longer in the registry (let go by any instance, or
+	 * taken away).
+	 */
 	private void forgetAllBut(List<String> registered) {
 		Set<String> rooms = new HashSet<>(registered);
 		this.rooms.keySet().stream().filter((id) -> !rooms.contains(id)).toList().forEach(this::forget);

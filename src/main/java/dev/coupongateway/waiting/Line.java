@@ -13,7 +13,10 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
 
-/** A campaign's line in Redis ({@code scripts/queue.lua}): joining, one's place, admitting, retiring. */
+/**
+ * A campaign's line in Redis ({@code scripts/queue.lua}): joining, one's place,
+ * admitting, retiring.
+ */
 @Component
 class Line {
 
@@ -26,7 +29,10 @@ class Line {
 		this.redis = redis;
 	}
 
-	/** Puts the user in line (or keeps the place they have); empty when the campaign has no waiting room. */
+	/**
+	 * Puts the user in line (or keeps the place they have); empty when the campaign has
+	 * no waiting room.
+	 */
 	Mono<Place> join(String campaignId, String userId) {
 		return place(campaignId, "join", userId);
 	}
@@ -36,15 +42,19 @@ class Line {
 		return place(campaignId, "place", userId);
 	}
 
-	/** Admits whoever the time since the last admission pays for; empty when there is no waiting room. */
+	/**
+	 * Admits whoever the time since the last admission pays for; empty when there is no
+	 * waiting room.
+	 */
 	Mono<Admission> admit(String campaignId) {
 		return run(campaignId, List.of("admit"))
 			.map((reply) -> new Admission(number(reply, 0), number(reply, 1), number(reply, 2)));
 	}
 
 	/**
-	 * Marks the line of a finished campaign ended ({@code status}: sold out or ended), so its watchers are
-	 * told and nobody joins any more, and lets all of it expire in {@code retain}.
+	 * Marks the line of a finished campaign ended ({@code status}: sold out or ended), so
+	 * its watchers are told and nobody joins any more, and lets all of it expire in
+	 * {@code retain}.
 	 */
 	Mono<Void> retire(String campaignId, Campaign.Status status, Duration retain) {
 		return this.redis
@@ -81,8 +91,8 @@ class Line {
 	 * @param admitted the highest number admitted so far
 	 * @param joined numbers given so far
 	 * @param admittedAt when their number was admitted, or {@code null} while they wait
-	 * @param ended {@code SOLD_OUT} or {@code ENDED} once the campaign finished and its line with it, else
-	 * {@code null}
+	 * @param ended {@code SOLD_OUT} or {@code ENDED} once the campaign finished and its
+	 * line with it, else {@code null}
 	 */
 	record Place(long place, long admitted, long joined, Instant admittedAt, Campaign.Status ended) {
 
@@ -97,7 +107,10 @@ class Line {
 
 	}
 
-	/** What one admission did: {@code count} newly admitted, up to number {@code admitted} of {@code joined}. */
+	/**
+	 * What one admission did: {@code count} newly admitted, up to number {@code admitted}
+	 * of {@code joined}.
+	 */
 	record Admission(long count, long admitted, long joined) {
 	}
 

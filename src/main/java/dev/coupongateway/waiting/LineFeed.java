@@ -1,5 +1,6 @@
 package dev.coupongateway.waiting;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -17,9 +18,10 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * One shared feed per watched line per instance, as {@code StockFeed} is for stock: a single poll of the
- * line's progress (how many joined, how far admissions got), multicast to everyone watching it; each
- * watcher turns it into their own place. Redis load grows with the lines watched, not the watchers.
+ * One shared feed per watched line per instance, as {@code StockFeed} is for stock: a
+ * single poll of the line's progress (how many joined, how far admissions got), multicast
+ * to everyone watching it; each watcher turns it into their own place. Redis load grows
+ * with the lines watched, not the watchers.
  */
 @Component
 class LineFeed {
@@ -38,7 +40,10 @@ class LineFeed {
 			.register(meters);
 	}
 
-	/** The line's progress now, then each change (polled every {@code coupon.waiting-room.poll}). */
+	/**
+	 * The line's progress now, then each change (polled every
+	 * {@code coupon.waiting-room.poll}).
+	 */
 	Flux<Progress> of(String campaignId) {
 		return Flux.defer(() -> this.feeds.computeIfAbsent(campaignId, this::start));
 	}
@@ -46,7 +51,7 @@ class LineFeed {
 	private Flux<Progress> start(String campaignId) {
 		AtomicReference<Flux<Progress>> self = new AtomicReference<>();
 		String state = CampaignKeys.of(campaignId).queueState();
-		Flux<Progress> feed = Flux.interval(java.time.Duration.ZERO, this.properties.waitingRoom().poll())
+		Flux<Progress> feed = Flux.interval(Duration.ZERO, this.properties.waitingRoom().poll())
 			.onBackpressureDrop()
 			.concatMap((tick) -> this.redis.<String, String>opsForHash()
 				.multiGet(state, List.of("joined", "admitted", "rate", "ended"))
@@ -68,8 +73,9 @@ class LineFeed {
 	}
 
 	/**
-	 * How many joined the line, the highest place admitted, the room's rate a second, and whether the
-	 * campaign finished ({@code SOLD_OUT}, {@code ENDED}; {@code null} while it runs).
+	 * How many joined the line, the highest place admitted, the room's rate a second, and
+	 * whether the campaign finished ({@code SOLD_OUT}, {@code ENDED}; {@code null} while
+	 * it runs).
 	 */
 	record Progress(long joined, long admitted, long rate, Campaign.Status ended) {
 	}

@@ -30,9 +30,10 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
  * Joining a campaign's line ({@code POST /queue}) and watching one's place in it
- * ({@code GET /queue/stream}, Server-Sent Events: {@code queue} with the place and expected wait as it
- * changes, then {@code admitted} with the ticket, or {@code expired} when the ticket's time passed, or
- * {@code ended} when the campaign sold out or ended before their turn).
+ * ({@code GET /queue/stream}, Server-Sent Events: {@code queue} with the place and
+ * expected wait as it changes, then {@code admitted} with the ticket, or {@code expired}
+ * when the ticket's time passed, or {@code ended} when the campaign sold out or ended
+ * before their turn).
  */
 @Component
 class QueueHandler {
@@ -78,7 +79,8 @@ class QueueHandler {
 		return this.currentUser.of(request)
 			.flatMap((userId) -> room(campaignId).flatMap((room) -> this.line.join(campaignId, userId)
 				.switchIfEmpty(Mono.error(() -> noWaitingRoom(campaignId)))
-				// a finished campaign's line gives no new places: the answer a claim would get
+				// a finished campaign's line gives no new places: the answer a claim
+				// would get
 				.flatMap((place) -> (place.ended() != null && !place.isAdmitted()) ? Mono.error(finished(place.ended()))
 						: Mono.just(place))
 				.doOnNext((place) -> this.joins.increment())
@@ -106,21 +108,27 @@ class QueueHandler {
 				.body(BodyInserters.fromServerSentEvents(events)));
 	}
 
-	/** The watcher's place as the shared feed moves, until admitted (with the ticket) or expired. */
-	private Flux<ServerSentEvent<Map<String, Object>>> events(String campaignId, String userId, Campaign.WaitingRoom room,
-			long place) {
+	/**
+	 * The watcher's place as the shared feed moves, until admitted (with the ticket) or
+	 * expired.
+	 */
+	private Flux<ServerSentEvent<Map<String, Object>>> events(String campaignId, String userId,
+			Campaign.WaitingRoom room, long place) {
 		Flux<ServerSentEvent<Map<String, Object>>> updates = this.feed.of(campaignId)
 			.onBackpressureLatest()
 			.takeUntil((progress) -> progress.admitted() >= place || progress.ended() != null)
 			.concatMap((progress) -> {
 				if (progress.admitted() < place && progress.ended() != null) {
-					// nobody is admitted any more: told once, and a browser's EventSource asked not to come back soon
+					// nobody is admitted any more: told once, and a browser's EventSource
+					// asked not to come back soon
 					Map<String, Object> ended = new LinkedHashMap<>();
 					ended.put("campaignId", campaignId);
 					ended.put("place", place);
 					ended.put("status", progress.ended());
-					return Mono.just(
-							ServerSentEvent.<Map<String, Object>>builder(ended).event("ended").retry(this.retainAfterEnd).build());
+					return Mono.just(ServerSentEvent.<Map<String, Object>>builder(ended)
+						.event("ended")
+						.retry(this.retainAfterEnd)
+						.build());
 				}
 				if (progress.admitted() < place) {
 					Map<String, Object> waiting = waiting(campaignId, place, progress.admitted(), room);
@@ -139,7 +147,10 @@ class QueueHandler {
 			.doFinally((signal) -> this.watchers.decrementAndGet());
 	}
 
-	/** What a user is told of their place: while waiting, the wait; once admitted, the ticket (if still valid). */
+	/**
+	 * What a user is told of their place: while waiting, the wait; once admitted, the
+	 * ticket (if still valid).
+	 */
 	private Mono<Map<String, Object>> describe(String campaignId, String userId, Campaign.WaitingRoom room,
 			Line.Place place) {
 		if (!place.isAdmitted()) {
@@ -169,7 +180,8 @@ class QueueHandler {
 			});
 	}
 
-	private static Map<String, Object> waiting(String campaignId, long place, long admitted, Campaign.WaitingRoom room) {
+	private static Map<String, Object> waiting(String campaignId, long place, long admitted,
+			Campaign.WaitingRoom room) {
 		long ahead = Math.max(0, place - admitted - 1);
 		Map<String, Object> body = new LinkedHashMap<>();
 		body.put("campaignId", campaignId);
@@ -188,9 +200,9 @@ class QueueHandler {
 	}
 
 	private static ProblemException finished(Campaign.Status status) {
-		return new ProblemException((status == Campaign.Status.SOLD_OUT)
-				? Problem.of(ProblemCode.SOLD_OUT, "All coupons are gone.")
-				: Problem.of(ProblemCode.ENDED, "The campaign has ended."));
+		return new ProblemException(
+				(status == Campaign.Status.SOLD_OUT) ? Problem.of(ProblemCode.SOLD_OUT, "All coupons are gone.")
+						: Problem.of(ProblemCode.ENDED, "The campaign has ended."));
 	}
 
 	private static ProblemException noWaitingRoom(String campaignId) {

@@ -25,13 +25,15 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * Admission tickets and line tokens, signed with HMAC-SHA256. A ticket says "this user may claim in
- * this campaign until then" ({@code <expiresAtMs>.<mac>}); a line token lets a browser's EventSource,
- * which cannot send headers, watch its own place. Both are bound to the campaign and the user, so one
- * cannot be used for another; checking one needs no Redis round trip, in any slot. The key is
- * {@code coupon.waiting-room.secret} when set, else one made by the first instance and shared through
- * Redis, so every instance checks what any instance signed; each instance reads it again every
- * {@code coupon.waiting-room.secret-refresh}, so all agree again soon after Redis lost it (see below).
+ * Admission tickets and line tokens, signed with HMAC-SHA256. A ticket says "this user
+ * may claim in this campaign until then" ({@code <expiresAtMs>.<mac>}); a line token lets
+ * a browser's EventSource, which cannot send headers, watch its own place. Both are bound
+ * to the campaign and the user, so one cannot be used for another; checking one needs no
+ * Redis round trip, in any slot. The key is {@code coupon.waiting-room.secret} when set,
+ * else one made by the first instance and shared through Redis, so every instance checks
+ * what any instance signed; each instance reads it again every
+ * {@code coupon.waiting-room.secret-refresh}, so all agree again soon after Redis lost it
+ * (see below).
  */
 @Component
 public class Tickets {
@@ -47,21 +49,24 @@ public class Tickets {
 	private static final LogThrottle warnings = new LogThrottle(Duration.ofSeconds(10));
 
 	/*
-	 * Without a configured secret the key lives in Redis, which may lose it (a restart without persistence,
-	 * a flush). Instances must then agree on one new key, soon, without a Redis call per ticket:
-	 * - the key read is used for coupon.waiting-room.secret-refresh (1 s), then read again: one GET a
-	 *   second per instance, and instances disagree for at most that long after Redis lost it;
-	 * - when Redis has none, an instance makes one with SET NX and reads back what Redis holds: if two
-	 *   instances race, one SET wins and both use its key (a plain SET would let the last writer win while
-	 *   the first already signed with its own);
-	 * - a ticket (or line token) that does not verify has the key read again at once (at most every tenth of
-	 *   the refresh, so forgeries cannot turn into a GET each) and is checked against the key Redis holds:
-	 *   an instance that still has the old key accepts what one that made the new key signed, without
-	 *   waiting for its refresh. Only the key Redis holds counts: what was signed with a lost key is refused
-	 *   everywhere once instances caught up (Redis losing its data loses the line too: people join again);
-	 * - reads are shared (one GET in flight per instance) and bounded by coupon.redis.timeout; while Redis
-	 *   does not answer, the key last read stays in use (and is tried again a refresh later), so tickets
-	 *   keep being signed and checked through an outage of the key's shard, as before.
+	 * Without a configured secret the key lives in Redis, which may lose it (a restart
+	 * without persistence, a flush). Instances must then agree on one new key, soon,
+	 * without a Redis call per ticket: - the key read is used for
+	 * coupon.waiting-room.secret-refresh (1 s), then read again: one GET a second per
+	 * instance, and instances disagree for at most that long after Redis lost it; - when
+	 * Redis has none, an instance makes one with SET NX and reads back what Redis holds:
+	 * if two instances race, one SET wins and both use its key (a plain SET would let the
+	 * last writer win while the first already signed with its own); - a ticket (or line
+	 * token) that does not verify has the key read again at once (at most every tenth of
+	 * the refresh, so forgeries cannot turn into a GET each) and is checked against the
+	 * key Redis holds: an instance that still has the old key accepts what one that made
+	 * the new key signed, without waiting for its refresh. Only the key Redis holds
+	 * counts: what was signed with a lost key is refused everywhere once instances caught
+	 * up (Redis losing its data loses the line too: people join again); - reads are
+	 * shared (one GET in flight per instance) and bounded by coupon.redis.timeout; while
+	 * Redis does not answer, the key last read stays in use (and is tried again a refresh
+	 * later), so tickets keep being signed and checked through an outage of the key's
+	 * shard, as before.
 	 */
 	private final Mono<String> secret;
 
@@ -101,15 +106,17 @@ public class Tickets {
 		}
 	}
 
-	/** A ticket for {@code userId} in {@code campaignId}, valid until {@code expiresAt}. */
+	/**
+	 * A ticket for {@code userId} in {@code campaignId}, valid until {@code expiresAt}.
+	 */
 	Mono<String> ticket(String campaignId, String userId, Instant expiresAt) {
 		long expires = expiresAt.toEpochMilli();
 		return key().map((key) -> expires + "." + mac(key, "ticket\n" + campaignId + "\n" + userId + "\n" + expires));
 	}
 
 	/**
-	 * Whether {@code ticket} admits {@code userId} to claim in {@code campaignId} now: signed by us, for this
-	 * campaign and user, not expired.
+	 * Whether {@code ticket} admits {@code userId} to claim in {@code campaignId} now:
+	 * signed by us, for this campaign and user, not expired.
 	 */
 	public Mono<Boolean> admits(String ticket, String campaignId, String userId) {
 		if (ticket == null) {
@@ -130,7 +137,10 @@ public class Tickets {
 		return check((key) -> same(signature, mac(key, "ticket\n" + campaignId + "\n" + userId + "\n" + expires)));
 	}
 
-	/** A token with which {@code userId} may watch their place in {@code campaignId}'s line. */
+	/**
+	 * A token with which {@code userId} may watch their place in {@code campaignId}'s
+	 * line.
+	 */
 	Mono<String> lineToken(String campaignId, String userId) {
 		return key().map((key) -> mac(key, "line\n" + campaignId + "\n" + userId));
 	}
@@ -143,7 +153,10 @@ public class Tickets {
 		return check((key) -> same(token, mac(key, "line\n" + campaignId + "\n" + userId)));
 	}
 
-	/** The key to sign and check with: the one read last, read again once it is older than the refresh. */
+	/**
+	 * The key to sign and check with: the one read last, read again once it is older than
+	 * the refresh.
+	 */
 	private Mono<SecretKeySpec> key() {
 		return known().map(Known::key);
 	}
@@ -153,7 +166,10 @@ public class Tickets {
 		return (last != null && !last.olderThan(this.refresh)) ? Mono.just(last) : read();
 	}
 
-	/** Whether {@code valid} holds for the key; when not, for the key Redis holds now, if that is another. */
+	/**
+	 * Whether {@code valid} holds for the key; when not, for the key Redis holds now, if
+	 * that is another.
+	 */
 	private Mono<Boolean> check(Predicate<SecretKeySpec> valid) {
 		return known().flatMap((used) -> {
 			if (valid.test(used.key())) {
@@ -166,8 +182,9 @@ public class Tickets {
 	}
 
 	/**
-	 * The key as Redis holds it (made there if it has none), one read in flight at a time; when Redis does
-	 * not answer, the key read before (kept for another refresh), or the error if there is none yet.
+	 * The key as Redis holds it (made there if it has none), one read in flight at a
+	 * time; when Redis does not answer, the key read before (kept for another refresh),
+	 * or the error if there is none yet.
 	 */
 	private Mono<Known> read() {
 		return Mono.defer(() -> {
@@ -179,7 +196,8 @@ public class Tickets {
 				Sinks.One<Known> result = Sinks.one();
 				Mono<Known> shared = result.asMono();
 				if (this.reading.compareAndSet(null, shared)) {
-					this.secret.switchIfEmpty(Mono.error(() -> new IllegalStateException("the key vanished as it was made")))
+					this.secret
+						.switchIfEmpty(Mono.error(() -> new IllegalStateException("the key vanished as it was made")))
 						.timeout(this.timeout)
 						.map((text) -> new Known(spec(text), System.nanoTime()))
 						.onErrorResume((ex) -> {
@@ -188,7 +206,9 @@ public class Tickets {
 								return Mono.error(ex);
 							}
 							if (warnings.due(SHARED_SECRET)) {
-								logger.warn("Waiting-room ticket key not read from Redis, the one read before stays in use: " + ex);
+								logger.warn(
+										"Waiting-room ticket key not read from Redis, the one read before stays in use: "
+												+ ex);
 							}
 							return Mono.just(new Known(last.key(), System.nanoTime()));
 						})
@@ -221,7 +241,10 @@ public class Tickets {
 		}
 	}
 
-	/** Compared in constant time: how long a comparison takes must not tell how much of a forgery was right. */
+	/**
+	 * Compared in constant time: how long a comparison takes must not tell how much of a
+	 * forgery was right.
+	 */
 	private static boolean same(String given, String expected) {
 		return MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
 	}
@@ -232,7 +255,10 @@ public class Tickets {
 		return secret;
 	}
 
-	/** A key, and when it was read ({@link System#nanoTime}; {@link Long#MAX_VALUE}: configured, never stale). */
+	/**
+	 * A key, and when it was read ({@link System#nanoTime}; {@link Long#MAX_VALUE}:
+	 * configured, never stale).
+	 */
 	private record Known(SecretKeySpec key, long readAt) {
 
 		boolean olderThan(Duration age) {

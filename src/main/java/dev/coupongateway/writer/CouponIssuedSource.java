@@ -23,9 +23,9 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.stereotype.Component;
 
 /**
- * Batches of {@link CouponIssued} from Kafka, each with the commit of its offsets. The other type that
- * knows reactor-kafka (with the publisher). Each subscription is a fresh consumer of the writer's group,
- * resuming from the committed offsets.
+ * Batches of {@link CouponIssued} from Kafka, each with the commit of its offsets. The
+ * other type that knows reactor-kafka (with the publisher). Each subscription is a fresh
+ * consumer of the writer's group, resuming from the committed offsets.
  */
 @Component
 class CouponIssuedSource {
@@ -39,23 +39,29 @@ class CouponIssuedSource {
 	CouponIssuedSource(CouponProperties properties, KafkaClients clients, JsonMapper json) {
 		this.kafka = properties.kafka();
 		this.json = json;
-		Map<String, Object> config = clients.consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG, this.kafka.consumerGroup(), ConsumerConfig.CLIENT_ID_CONFIG,
-				"coupon-writer", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+		Map<String, Object> config = clients.consumer(Map.of(ConsumerConfig.GROUP_ID_CONFIG, this.kafka.consumerGroup(),
+				ConsumerConfig.CLIENT_ID_CONFIG, "coupon-writer", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
 				ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false, ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
 				this.kafka.batchSize(),
-				// a writer that died hands its partitions over in seconds, not the default 45 s
+				// a writer that died hands its partitions over in seconds, not the
+				// default 45 s
 				ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 3_000));
 		this.options = ReceiverOptions.<String, byte[]>create(config)
 			.withKeyDeserializer(new StringDeserializer())
 			.withValueDeserializer(new ByteArrayDeserializer())
-			// offsets are acknowledged only inside a batch's commit, which runs on the consumer thread; a
-			// rebalance that waited for them would wait its full delay (60 s by default) for nothing.
-			// Records of an unfinished batch are delivered again, which the insert makes harmless.
+			// offsets are acknowledged only inside a batch's commit, which runs on the
+			// consumer thread; a
+			// rebalance that waited for them would wait its full delay (60 s by default)
+			// for nothing.
+			// Records of an unfinished batch are delivered again, which the insert makes
+			// harmless.
 			.maxDelayRebalance(Duration.ZERO)
 			.subscription(List.of(this.kafka.topic()));
 	}
 
-	/** Batches as they come; call {@link Batch#commit()} only once the batch is stored. */
+	/**
+	 * Batches as they come; call {@link Batch#commit()} only once the batch is stored.
+	 */
 	Flux<Batch> batches() {
 		return KafkaReceiver.create(this.options)
 			.receive()
@@ -102,7 +108,10 @@ class CouponIssuedSource {
 		return (event.issuedAt() == null) ? "issuedAt" : null;
 	}
 
-	/** Events read together, the records that could not be read, and the commit of all their offsets. */
+	/**
+	 * Events read together, the records that could not be read, and the commit of all
+	 * their offsets.
+	 */
 	record Batch(List<Received> received, List<Poison> poison, Mono<Void> commit) {
 
 		int size() {
@@ -111,7 +120,10 @@ class CouponIssuedSource {
 
 	}
 
-	/** An event as read, with its record's key, raw value and coordinates ({@code topic-partition@offset}). */
+	/**
+	 * An event as read, with its record's key, raw value and coordinates
+	 * ({@code topic-partition@offset}).
+	 */
 	record Received(CouponIssued event, String key, byte[] value, String source) {
 	}
 

@@ -16,10 +16,11 @@ import org.springframework.r2dbc.core.DatabaseClient.GenericExecuteSpec;
 import org.springframework.stereotype.Repository;
 
 /**
- * Writes coupon rows, a whole batch in one statement, idempotent on {@code coupon_id}. The database's
- * guards refuse a row outside its campaign's stock or per-user limit, or clashing with a stored coupon;
- * a second statement, run only when the first stored fewer rows than it was given, records each refused
- * row in {@code coupon_conflict} and returns it so the writer can send it to the DLT.
+ * Writes coupon rows, a whole batch in one statement, idempotent on {@code coupon_id}.
+ * The database's guards refuse a row outside its campaign's stock or per-user limit, or
+ * clashing with a stored coupon; a second statement, run only when the first stored fewer
+ * rows than it was given, records each refused row in {@code coupon_conflict} and returns
+ * it so the writer can send it to the DLT.
  */
 @Repository
 class CouponRows {
@@ -33,9 +34,12 @@ class CouponRows {
 			),
 			""";
 
-	// Stores what it can and names the coupons it neither stored nor sees stored. It does not decide
-	// that they are refused: a coupon another statement stored at the same moment (a redelivered batch, a
-	// partition moving between writers) is skipped by ON CONFLICT, yet invisible to this statement's
+	// Stores what it can and names the coupons it neither stored nor sees stored. It does
+	// not decide
+	// that they are refused: a coupon another statement stored at the same moment (a
+	// redelivered batch, a
+	// partition moving between writers) is skipped by ON CONFLICT, yet invisible to this
+	// statement's
 	// snapshot, which was taken before that statement committed.
 	private static final String STORE = EVENTS + """
 			ins AS (
@@ -57,37 +61,42 @@ class CouponRows {
 			SELECT NULL, (SELECT count(*) FROM ins) WHERE NOT EXISTS (SELECT 1 FROM missed)
 			""";
 
-	// Given the missed coupons, once the store statement has returned (and committed: the driver completes
-	// it on ReadyForQuery). This statement's snapshot is newer than every row the store statement ran into,
-	// since ON CONFLICT waits for an inserter in flight to commit: a coupon another statement stored
-	// meanwhile is seen here and is not refused, and a taken number or user slot is seen as taken, even
+	// Given the missed coupons, once the store statement has returned (and committed: the
+	// driver completes
+	// it on ReadyForQuery). This statement's snapshot is newer than every row the store
+	// statement ran into,
+	// since ON CONFLICT waits for an inserter in flight to commit: a coupon another
+	// statement stored
+	// meanwhile is seen here and is not refused, and a taken number or user slot is seen
+	// as taken, even
 	// one taken by this very batch.
-	private static final String REFUSE = EVENTS + """
-			refused AS (
-			    SELECT e.*, CASE
-			        WHEN c.id IS NULL THEN 'unknown campaign'
-			        WHEN e.seq NOT BETWEEN 1 AND c.total_stock THEN 'sequence outside the stock'
-			        WHEN e.slot NOT BETWEEN 1 AND c.per_user_limit THEN 'user slot outside the per-user limit'
-			        WHEN length(e.usr) NOT BETWEEN 1 AND 64 THEN 'bad user id'
-			        WHEN EXISTS (SELECT 1 FROM coupon x WHERE x.campaign_id = e.campaign AND x.sequence = e.seq)
-			            THEN 'sequence already stored for another coupon'
-			        ELSE 'user slot already stored for another coupon' END AS reason
-			    FROM e LEFT JOIN campaign c ON c.id = e.campaign
-			    WHERE NOT EXISTS (SELECT 1 FROM coupon x WHERE x.coupon_id = e.coupon_id)
-			),
-			kept AS (
-			    INSERT INTO coupon_conflict (coupon_id, campaign_id, user_id, sequence, user_slot, issued_at, reason, source)
-			    SELECT coupon_id, campaign, usr, seq, slot, issued_at, reason, src FROM refused
-			    ON CONFLICT DO NOTHING
-			    RETURNING coupon_id, source
-			)
-			SELECT DISTINCT ON (r.coupon_id) r.coupon_id::text AS coupon_id, coalesce(x.reason, r.reason) AS reason,
-			    coalesce(x.source, k.source, r.src) AS source, k.coupon_id IS NOT NULL AS new
-			FROM refused r
-			    LEFT JOIN coupon_conflict x ON x.coupon_id = r.coupon_id
-			    LEFT JOIN kept k ON k.coupon_id = r.coupon_id
-			WHERE x.id IS NULL OR x.dead_lettered_at IS NULL
-			""";
+	private static final String REFUSE = EVENTS
+			+ """
+					refused AS (
+					    SELECT e.*, CASE
+					        WHEN c.id IS NULL THEN 'unknown campaign'
+					        WHEN e.seq NOT BETWEEN 1 AND c.total_stock THEN 'sequence outside the stock'
+					        WHEN e.slot NOT BETWEEN 1 AND c.per_user_limit THEN 'user slot outside the per-user limit'
+					        WHEN length(e.usr) NOT BETWEEN 1 AND 64 THEN 'bad user id'
+					        WHEN EXISTS (SELECT 1 FROM coupon x WHERE x.campaign_id = e.campaign AND x.sequence = e.seq)
+					            THEN 'sequence already stored for another coupon'
+					        ELSE 'user slot already stored for another coupon' END AS reason
+					    FROM e LEFT JOIN campaign c ON c.id = e.campaign
+					    WHERE NOT EXISTS (SELECT 1 FROM coupon x WHERE x.coupon_id = e.coupon_id)
+					),
+					kept AS (
+					    INSERT INTO coupon_conflict (coupon_id, campaign_id, user_id, sequence, user_slot, issued_at, reason, source)
+					    SELECT coupon_id, campaign, usr, seq, slot, issued_at, reason, src FROM refused
+					    ON CONFLICT DO NOTHING
+					    RETURNING coupon_id, source
+					)
+					SELECT DISTINCT ON (r.coupon_id) r.coupon_id::text AS coupon_id, coalesce(x.reason, r.reason) AS reason,
+					    coalesce(x.source, k.source, r.src) AS source, k.coupon_id IS NOT NULL AS new
+					FROM refused r
+					    LEFT JOIN coupon_conflict x ON x.coupon_id = r.coupon_id
+					    LEFT JOIN kept k ON k.coupon_id = r.coupon_id
+					WHERE x.id IS NULL OR x.dead_lettered_at IS NULL
+					""";
 
 	private static final String POISON = """
 			WITH p AS (
@@ -115,8 +124,9 @@ class CouponRows {
 	}
 
 	/**
-	 * Inserts the batch's rows; returns how many were new and which were refused, with why. One statement
-	 * when every row is stored or was already; a second one only for the rows it missed.
+	 * Inserts the batch's rows; returns how many were new and which were refused, with
+	 * why. One statement when every row is stored or was already; a second one only for
+	 * the rows it missed.
 	 */
 	Mono<Stored> insert(List<Received> batch) {
 		if (batch.isEmpty()) {
@@ -179,8 +189,9 @@ class CouponRows {
 	}
 
 	/**
-	 * Keeps records that could not even be read, with the reason and the raw payload; returns the sources
-	 * of those still to dead-letter, each marked new when this call kept it.
+	 * Keeps records that could not even be read, with the reason and the raw payload;
+	 * returns the sources of those still to dead-letter, each marked new when this call
+	 * kept it.
 	 */
 	Mono<Map<String, Boolean>> keep(List<Poison> poison) {
 		if (poison.isEmpty()) {
@@ -190,17 +201,24 @@ class CouponRows {
 			.bind(0, poison.stream().map(Poison::reason).toArray(String[]::new))
 			.bind(1, poison.stream().map(Poison::payloadText).toArray(String[]::new))
 			.bind(2, poison.stream().map(Poison::source).toArray(String[]::new))
-			.map((row) -> Map.entry(row.get("source", String.class), Boolean.TRUE.equals(row.get("new", Boolean.class))))
+			.map((row) -> Map.entry(row.get("source", String.class),
+					Boolean.TRUE.equals(row.get("new", Boolean.class))))
 			.all()
 			.collectMap(Map.Entry::getKey, Map.Entry::getValue);
 	}
 
-	/** Marks a kept record as dead-lettered, so a retried or redelivered batch does not send it again. */
+	/**
+	 * Marks a kept record as dead-lettered, so a retried or redelivered batch does not
+	 * send it again.
+	 */
 	Mono<Void> deadLettered(String source) {
 		return this.db.sql(DEAD_LETTERED).bind(0, source).then();
 	}
 
-	/** What a batch insert did: rows inserted, and the refused coupons still to dead-letter. */
+	/**
+	 * What a batch insert did: rows inserted, and the refused coupons still to
+	 * dead-letter.
+	 */
 	record Stored(long inserted, List<Refusal> refused) {
 	}
 
@@ -208,12 +226,16 @@ class CouponRows {
 	 * A coupon the database refused and that is not dead-lettered yet.
 	 *
 	 * @param source the Kafka record it was first kept from
-	 * @param kept whether this batch kept it (else an earlier attempt did, and only its DLT send is owed)
+	 * @param kept whether this batch kept it (else an earlier attempt did, and only its
+	 * DLT send is owed)
 	 */
 	record Refusal(String couponId, String reason, String source, boolean kept) {
 	}
 
-	/** A row of the store statement: a coupon it missed (null when none), and the batch's new rows. */
+	/**
+	 * A row of the store statement: a coupon it missed (null when none), and the batch's
+	 * new rows.
+	 */
 	private record Missed(String couponId, long inserted) {
 	}
 

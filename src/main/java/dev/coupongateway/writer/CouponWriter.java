@@ -27,10 +27,10 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * The writer role: consume, store, then commit. A batch is committed only after its rows are in
- * PostgreSQL and its refused records are kept (conflict table and DLT); database and Kafka errors are
- * retried with backoff, so nothing is committed unstored. On shutdown the batch in hand is finished
- * and committed before the consumer closes.
+ * The writer role: consume, store, then commit. A batch is committed only after its rows
+ * are in PostgreSQL and its refused records are kept (conflict table and DLT); database
+ * and Kafka errors are retried with backoff, so nothing is committed unstored. On
+ * shutdown the batch in hand is finished and committed before the consumer closes.
  */
 @Component
 class CouponWriter implements SmartLifecycle {
@@ -86,7 +86,10 @@ class CouponWriter implements SmartLifecycle {
 		logger.info("Coupon writer started");
 	}
 
-	/** Stores, keeps what was refused, then commits; a batch that arrives while stopping is left for later. */
+	/**
+	 * Stores, keeps what was refused, then commits; a batch that arrives while stopping
+	 * is left for later.
+	 */
 	private Mono<Void> handle(Batch batch) {
 		synchronized (this.lock) {
 			if (this.afterBatch != null) {
@@ -98,9 +101,10 @@ class CouponWriter implements SmartLifecycle {
 	}
 
 	/**
-	 * Inserts the rows, keeps what the guards refused and what could not be read, then dead-letters each
-	 * kept record once. Retried as a whole on failure; keeping is idempotent, so a retry after a failed
-	 * DLT send counts and sends only what is still owed.
+	 * Inserts the rows, keeps what the guards refused and what could not be read, then
+	 * dead-letters each kept record once. Retried as a whole on failure; keeping is
+	 * idempotent, so a retry after a failed DLT send counts and sends only what is still
+	 * owed.
 	 */
 	private Mono<Void> store(Batch batch) {
 		Map<String, Received> byCoupon = batch.received()
@@ -111,7 +115,8 @@ class CouponWriter implements SmartLifecycle {
 			.collect(Collectors.toMap(Poison::source, Function.identity(), (a, b) -> a));
 		Mono<Void> attempt = this.rows.insert(batch.received()).flatMap((result) -> {
 			this.stored.increment(result.inserted());
-			// counted and logged as the statement keeps them, before any DLT send that may fail
+			// counted and logged as the statement keeps them, before any DLT send that
+			// may fail
 			result.refused().stream().filter(Refusal::kept).forEach((refusal) -> {
 				this.conflicts.increment();
 				logger.warn("Coupon " + refusal.couponId() + " refused by the database (" + refusal.reason()
@@ -125,20 +130,19 @@ class CouponWriter implements SmartLifecycle {
 				due.forEach((source, kept) -> {
 					if (kept) {
 						this.conflicts.increment();
-						logger.warn("Record " + source + " is not a coupon event (" + poisonBySource.get(source).reason()
-								+ "), kept in coupon_conflict and sent to the DLT");
+						logger
+							.warn("Record " + source + " is not a coupon event (" + poisonBySource.get(source).reason()
+									+ "), kept in coupon_conflict and sent to the DLT");
 					}
 				});
 				return Flux.fromIterable(due.keySet()).map(poisonBySource::get);
-			})
-				.concatMap((record) -> deadLetter(record.key(), record.value(), record.reason(), record.source()))
-				.then();
+			}).concatMap((record) -> deadLetter(record.key(), record.value(), record.reason(), record.source())).then();
 		});
 		return attempt.retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
 			.maxBackoff(Duration.ofSeconds(5))
 			.filter((ex) -> isRunning())
-			.doBeforeRetry((signal) -> logger.warn("Storing a batch of " + batch.size() + " failed, retrying: "
-					+ signal.failure().getMessage())));
+			.doBeforeRetry((signal) -> logger
+				.warn("Storing a batch of " + batch.size() + " failed, retrying: " + signal.failure().getMessage())));
 	}
 
 	private Mono<Void> deadLetter(String key, byte[] value, String reason, String source) {
@@ -187,7 +191,10 @@ class CouponWriter implements SmartLifecycle {
 		callback.run();
 	}
 
-	/** Stops and waits (at most 30 s) for the batch in hand; for callers outside the lifecycle. */
+	/**
+	 * Stops and waits (at most 30 s) for the batch in hand; for callers outside the
+	 * lifecycle.
+	 */
 	@Override
 	public void stop() {
 		CountDownLatch stopped = new CountDownLatch(1);

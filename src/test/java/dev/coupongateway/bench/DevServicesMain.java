@@ -7,9 +7,10 @@ import java.util.stream.Collectors;
 import dev.coupongateway.DevServices;
 
 /**
- * Starts the dev services (Redis, PostgreSQL, Kafka) on their own, without a gateway, and writes their
- * connection settings as {@code --key=value} lines to the file given, so a benchmark can run the
- * packaged jar against them in a separate process. Runs until killed.
+ * Starts the dev services (Redis, PostgreSQL, Kafka) on their own, without a gateway, and
+ * writes their connection settings as {@code --key=value} lines to the file given, so a
+ * benchmark can run the packaged jar against them in a separate process. Runs until
+ * killed.
  */
 public final class DevServicesMain {
 

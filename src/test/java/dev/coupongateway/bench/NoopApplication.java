@@ -15,8 +15,9 @@ import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * The ceiling the claim path is measured against: a minimal Boot WebFlux app (Netty, a functional route,
- * nothing else) whose {@code POST /noop} answers 201. Benchmark code only; never part of the product.
+ * The ceiling the claim path is measured against: a minimal Boot WebFlux app (Netty, a
+ * functional route, nothing else) whose {@code POST /noop} answers 201. Benchmark code
+ * only; never part of the product.
  */
 @SpringBootConfiguration(proxyBeanMethods = false)
 @ImportAutoConfiguration({ NettyReactiveWebServerAutoConfiguration.class, HttpHandlerAutoConfiguration.class,

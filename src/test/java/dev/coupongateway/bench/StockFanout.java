@@ -4,6 +4,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,23 +18,27 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.coupongateway.system.Paths;
 import io.lettuce.core.RedisClient;
-import org.HdrHistogram.Histogram;
 import io.lettuce.core.api.StatefulRedisConnection;
+import org.HdrHistogram.Histogram;
 import reactor.core.Disposable;
-import reactor.util.retry.Retry;
 import reactor.netty.http.client.HttpClient.ResponseReceiver;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
+import reactor.util.retry.Retry;
 
 /**
- * Fan-out measurement of the stock stream: N subscribers on one gateway while claims run. Prints one
- * line of results: subscribers connected, events received, grant-to-event latency p50/p99 (from the
- * moment the claim was sent to the first event, to each subscriber, whose count covers that grant: an
- * upper bound that includes conflation), values conflated away, and Redis commands per second with no
- * claims running (idle) and while claims run.
+ * Fan-out measurement of the stock stream: N subscribers on one gateway while claims run.
+ * Prints one line of results: subscribers connected, events received, grant-to-event
+ * latency p50/p99 (from the moment the claim was sent to the first event, to each
+ * subscriber, whose count covers that grant: an upper bound that includes conflation),
+ * values conflated away, and Redis commands per second with no claims running (idle) and
+ * while claims run.
  *
- * <p>Usage: {@code StockFanout <baseUrl> <redisUrl> <adminToken> <subscribers> <claimsPerSecond> <seconds>
- * <gatewayPid>}; the gateway's RSS and used heap are read while every subscriber is connected.
+ * <p>
+ * Usage:
+ * {@code StockFanout <baseUrl> <redisUrl> <adminToken> <subscribers> <claimsPerSecond> <seconds>
+ * <gatewayPid>}; the gateway's RSS and used heap are read while every subscriber is
+ * connected.
  */
 public final class StockFanout {
 
@@ -49,12 +55,13 @@ public final class StockFanout {
 		long gatewayPid = Long.parseLong(args[6]);
 		String campaign = "fanout-" + System.currentTimeMillis();
 		HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-		send(http, HttpRequest.newBuilder(URI.create(base + Paths.ADMIN_CAMPAIGNS))
-			.header("Authorization", "Bearer " + token)
-			.header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofString(
-					"{\"id\":\"" + campaign + "\",\"name\":\"fan-out\",\"totalStock\":10000000}"))
-			.build());
+		send(http,
+				HttpRequest.newBuilder(URI.create(base + Paths.ADMIN_CAMPAIGNS))
+					.header("Authorization", "Bearer " + token)
+					.header("Content-Type", "application/json")
+					.POST(HttpRequest.BodyPublishers
+						.ofString("{\"id\":\"" + campaign + "\",\"name\":\"fan-out\",\"totalStock\":10000000}"))
+					.build());
 
 		Map<Long, Long> grantedAt = new ConcurrentHashMap<>();
 		AtomicLong events = new AtomicLong();
@@ -93,7 +100,8 @@ public final class StockFanout {
 					}
 				}, (error) -> {
 				}));
-			// connect at about 1,000 a second: a faster storm overflows the listen backlog (4,096 here) and
+			// connect at about 1,000 a second: a faster storm overflows the listen
+			// backlog (4,096 here) and
 			// the kernel's SYN retries, not the gateway, then decide who gets in when
 			if (i % 100 == 99) {
 				Thread.sleep(100);
@@ -109,27 +117,29 @@ public final class StockFanout {
 		StatefulRedisConnection<String, String> redisConnection = redis.connect();
 		long idleCommandsPerSecond = commandsPerSecond(redisConnection, 5);
 
-		// claims at a fixed rate, each for a new user, the send time recorded by the sequence granted
+		// claims at a fixed rate, each for a new user, the send time recorded by the
+		// sequence granted
 		ExecutorLoad load = new ExecutorLoad(http, base, campaign, grantedAt);
 		long commandsBefore = commands(redisConnection);
 		long loadStart = System.nanoTime();
 		load.run(rate, seconds);
 		long loadSeconds = Math.max(1, (System.nanoTime() - loadStart) / 1_000_000_000L);
 		long busyCommandsPerSecond = (commands(redisConnection) - commandsBefore) / loadSeconds;
-		String rss = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + gatewayPid + "/status"))
+		String rss = Files.readAllLines(Path.of("/proc/" + gatewayPid + "/status"))
 			.stream()
 			.filter((line) -> line.startsWith("VmRSS:"))
 			.map((line) -> line.replaceAll("\\D+", ""))
 			.findFirst()
 			.orElse("?");
-		String heapJson = send(http, HttpRequest
-			.newBuilder(URI.create(base + "/actuator/metrics/jvm.memory.used?tag=area:heap"))
-			.build()).body();
+		String heapJson = send(http,
+				HttpRequest.newBuilder(URI.create(base + "/actuator/metrics/jvm.memory.used?tag=area:heap")).build())
+			.body();
 		long heapMb = (long) Double.parseDouble(heapJson.replaceAll(".*\"value\":([0-9.E+]+).*", "$1")) / (1024 * 1024);
 		Thread.sleep(1500);
 		streams.forEach(Disposable::dispose);
 
-		// every grant a subscriber learned of, timed from the claim's send to the first event covering it
+		// every grant a subscriber learned of, timed from the claim's send to the first
+		// event covering it
 		Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
 		long conflated = 0;
 		long changes = 0;
@@ -143,7 +153,8 @@ public final class StockFanout {
 					for (long sequence = previous + 1; sequence <= issued; sequence++) {
 						Long sentAt = grantedAt.get(sequence);
 						if (sentAt != null) {
-							latency.recordValue(Math.max(0, Math.min(mine.get(e)[1] - sentAt, latency.getHighestTrackableValue())));
+							latency.recordValue(
+									Math.max(0, Math.min(mine.get(e)[1] - sentAt, latency.getHighestTrackableValue())));
 						}
 					}
 				}

@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -30,14 +31,15 @@ import org.springframework.data.redis.core.script.RedisScript;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The stock of a campaign split into buckets, model-checked against the real scripts on a real Redis:
- * random runs of claims, whole moves, and moves cut short at every step (a crash between reserve and
- * credit, between credit and release; a late credit after a sweep), with sweeps in between. After every
- * step each sequence number 1..stock is in exactly one place (granted, in a bucket's free list or range,
- * or reserved in a journal and not credited): stock never exists twice and never vanishes, so grants
- * can never pass the stock. At the end a sweep and claims by everyone sell exactly the stock. 150 runs
- * from a fixed seed ({@link PropertyCheck}: {@code -Dcoupon.property.seed} and {@code -Dcoupon.property.tries}
- * explore others).
+ * The stock of a campaign split into buckets, model-checked against the real scripts on a
+ * real Redis: random runs of claims, whole moves, and moves cut short at every step (a
+ * crash between reserve and credit, between credit and release; a late credit after a
+ * sweep), with sweeps in between. After every step each sequence number 1..stock is in
+ * exactly one place (granted, in a bucket's free list or range, or reserved in a journal
+ * and not credited): stock never exists twice and never vanishes, so grants can never
+ * pass the stock. At the end a sweep and claims by everyone sell exactly the stock. 150
+ * runs from a fixed seed ({@link PropertyCheck}: {@code -Dcoupon.property.seed} and
+ * {@code -Dcoupon.property.tries} explore others).
  */
 class BucketMovesTests {
 
@@ -78,8 +80,9 @@ class BucketMovesTests {
 	}
 
 	/**
-	 * Each action is a number: its value picks the kind (claim, whole move, reserve only, credit a
-	 * reserved move, release a credited one, sweep everything now) and its operands.
+	 * Each action is a number: its value picks the kind (claim, whole move, reserve only,
+	 * credit a reserved move, release a credited one, sweep everything now) and its
+	 * operands.
 	 */
 	@Test
 	void stockIsAlwaysInExactlyOnePlace() {
@@ -91,9 +94,9 @@ class BucketMovesTests {
 	}
 
 	private static void run(int buckets, int stock, List<Integer> actions) {
-		Campaign campaign = Fixtures.newCampaign("model-" + UUID.randomUUID().toString().substring(0, 8), "model", stock,
-				Math.min(buckets, stock));
-		bucketed.rewrite(campaign, reactor.core.publisher.Mono.just(List.of()), "").block(Duration.ofSeconds(5));
+		Campaign campaign = Fixtures.newCampaign("model-" + UUID.randomUUID().toString().substring(0, 8), "model",
+				stock, Math.min(buckets, stock));
+		bucketed.rewrite(campaign, Mono.just(List.of()), "").block(Duration.ofSeconds(5));
 		List<Pending> pending = new ArrayList<>();
 		int users = 0;
 		for (int action : actions) {
@@ -145,7 +148,8 @@ class BucketMovesTests {
 		}
 		moves.sweep(campaign, Duration.ZERO).block(Duration.ofSeconds(5));
 		assertEverySequenceOnce(campaign);
-		// no stock stranded: newcomers (refilling their buckets as the gateway does) take exactly what is left
+		// no stock stranded: newcomers (refilling their buckets as the gateway does) take
+		// exactly what is left
 		for (int i = 0; i < stock * campaign.buckets() * 4; i++) {
 			claimWithRefill(campaign, "late" + i);
 		}
@@ -153,16 +157,21 @@ class BucketMovesTests {
 	}
 
 	private static void claim(Campaign campaign, String user) {
-		redis.execute(issue, campaign.keysFor(user).claimKeys(user, "a"), List.of(user, UUID.randomUUID().toString(),
-				"0", "0", "0", "0")).next().block(Duration.ofSeconds(5));
+		redis
+			.execute(issue, campaign.keysFor(user).claimKeys(user, "a"),
+					List.of(user, UUID.randomUUID().toString(), "0", "0", "0", "0"))
+			.next()
+			.block(Duration.ofSeconds(5));
 	}
 
 	private static void claimWithRefill(Campaign campaign, String user) {
-		List<?> reply = redis.execute(issue, campaign.keysFor(user).claimKeys(user, "a"),
-				List.of(user, UUID.randomUUID().toString(), "0", "0", "0", "0")).next().block(Duration.ofSeconds(5));
-		if (((Number) reply.get(0)).intValue() == -4 && moves.refill(campaign, campaign.keysFor(user))
-			.block(Duration.ofSeconds(5))
-			.units() > 0) {
+		List<?> reply = redis
+			.execute(issue, campaign.keysFor(user).claimKeys(user, "a"),
+					List.of(user, UUID.randomUUID().toString(), "0", "0", "0", "0"))
+			.next()
+			.block(Duration.ofSeconds(5));
+		if (((Number) reply.get(0)).intValue() == -4
+				&& moves.refill(campaign, campaign.keysFor(user)).block(Duration.ofSeconds(5)).units() > 0) {
 			claimWithRefill(campaign, user);
 		}
 	}
@@ -171,7 +180,8 @@ class BucketMovesTests {
 		return redis.<String, String>opsForHash().get(bucket.settings(), "gen").block(Duration.ofSeconds(5));
 	}
 
-	private static List<?> reserve(CampaignKeys source, CampaignKeys target, String moveId, int units, String generation) {
+	private static List<?> reserve(CampaignKeys source, CampaignKeys target, String moveId, int units,
+			String generation) {
 		return script.reserve(source, target, moveId, units, generation).block(Duration.ofSeconds(5));
 	}
 
@@ -179,7 +189,10 @@ class BucketMovesTests {
 		return String.join(",", sequences.stream().map(String::valueOf).toList());
 	}
 
-	/** Every sequence 1..stock is granted, free, in a range, or reserved and not credited: exactly once. */
+	/**
+	 * Every sequence 1..stock is granted, free, in a range, or reserved and not credited:
+	 * exactly once.
+	 */
 	private static void assertEverySequenceOnce(Campaign campaign) {
 		Places places = places(campaign);
 		Map<Integer, Integer> seen = new HashMap<>();
@@ -193,9 +206,14 @@ class BucketMovesTests {
 		List<Integer> granted = new ArrayList<>();
 		List<Integer> held = new ArrayList<>();
 		for (CampaignKeys bucket : campaign.bucketKeys()) {
-			redis.<String, String>opsForHash().values(bucket.grants()).toStream().forEach((grants) -> Grant.parseAll(grants)
-				.forEach((grant) -> granted.add(grant.sequence())));
-			redis.opsForList().range(bucket.free(), 0, -1).toStream().forEach((free) -> held.add(Integer.parseInt(free)));
+			redis.<String, String>opsForHash()
+				.values(bucket.grants())
+				.toStream()
+				.forEach((grants) -> Grant.parseAll(grants).forEach((grant) -> granted.add(grant.sequence())));
+			redis.opsForList()
+				.range(bucket.free(), 0, -1)
+				.toStream()
+				.forEach((free) -> held.add(Integer.parseInt(free)));
 			List<String> range = redis.<String, String>opsForHash()
 				.multiGet(bucket.settings(), List.of("seq", "last"))
 				.block(Duration.ofSeconds(5));
@@ -205,7 +223,9 @@ class BucketMovesTests {
 			redis.<String, String>opsForHash().entries(bucket.journal()).toStream().forEach((entry) -> {
 				String[] parts = entry.getValue().split(":", 4);
 				CampaignKeys target = CampaignKeys.of(campaign.id(), Integer.parseInt(parts[0]));
-				String decided = redis.<String, String>opsForHash().get(target.moves(), entry.getKey()).block(Duration.ofSeconds(5));
+				String decided = redis.<String, String>opsForHash()
+					.get(target.moves(), entry.getKey())
+					.block(Duration.ofSeconds(5));
 				if (!"c".equals(decided)) {
 					for (String s : parts[3].split(",")) {
 						held.add(Integer.parseInt(s));
@@ -216,7 +236,9 @@ class BucketMovesTests {
 		return new Places(granted, held);
 	}
 
-	/** One run of the model: the campaign's buckets and stock, and the actions in order. */
+	/**
+	 * One run of the model: the campaign's buckets and stock, and the actions in order.
+	 */
 	private record Run(int buckets, int stock, List<Integer> actions) {
 	}
 

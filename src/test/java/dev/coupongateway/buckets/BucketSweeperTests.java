@@ -17,7 +17,10 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The sweeper on the real servers: a campaign it cannot read does not keep it from the others. */
+/**
+ * The sweeper on the real servers: a campaign it cannot read does not keep it from the
+ * others.
+ */
 @CouponGatewayTest
 class BucketSweeperTests {
 
@@ -35,7 +38,8 @@ class BucketSweeperTests {
 		String healthy = this.fixtures.bucketed(Fixtures.uniqueId("sweep"), 10, 2);
 		List<String> broken = new ArrayList<>();
 		try {
-			// campaigns whose journal cannot be read (as when their shard is down), one at least before the
+			// campaigns whose journal cannot be read (as when their shard is down), one
+			// at least before the
 			// healthy one in the order the sweeper goes through them
 			do {
 				String id = this.fixtures.bucketed(Fixtures.uniqueId("sweep"), 10, 2);
@@ -47,7 +51,9 @@ class BucketSweeperTests {
 			// a move reserved in bucket 1 whose mover died before crediting bucket 0
 			CampaignKeys source = CampaignKeys.of(healthy, 1);
 			CampaignKeys target = CampaignKeys.of(healthy, 0);
-			String generation = this.redis.<String, String>opsForHash().get(target.settings(), "gen").block(Duration.ofSeconds(5));
+			String generation = this.redis.<String, String>opsForHash()
+				.get(target.settings(), "gen")
+				.block(Duration.ofSeconds(5));
 			List<?> reserved = this.script.reserve(source, target, UUID.randomUUID().toString(), 2, generation)
 				.block(Duration.ofSeconds(5));
 			assertThat(reserved).hasSize(2);
@@ -60,6 +66,5 @@ class BucketSweeperTests {
 			}
 		}
 	}
-
 
 }

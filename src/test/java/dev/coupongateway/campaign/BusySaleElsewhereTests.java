@@ -29,9 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A campaign whose Redis state must be checked while another campaign's sale keeps the writer busy (its
- * lag never reaches 0): the check waits for the writer to pass a mark taken when it starts, not for the
- * whole topic to drain, so the campaign takes claims again while the other sale is still going on.
+ * A campaign whose Redis state must be checked while another campaign's sale keeps the
+ * writer busy (its lag never reaches 0): the check waits for the writer to pass a mark
+ * taken when it starts, not for the whole topic to drain, so the campaign takes claims
+ * again while the other sale is still going on.
  */
 @CouponGatewayTest
 class BusySaleElsewhereTests {
@@ -80,7 +81,10 @@ class BusySaleElsewhereTests {
 		await().atMost(Duration.ofSeconds(120)).until(() -> this.fixtures.storedRows(busy) == sent.get());
 	}
 
-	/** About 4,000 grants' events a second for {@link #SALE}, each a valid coupon of {@code campaign}. */
+	/**
+	 * About 4,000 grants' events a second for {@link #SALE}, each a valid coupon of
+	 * {@code campaign}.
+	 */
 	private void sell(String campaign, AtomicBoolean selling, AtomicInteger sent) {
 		Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
 				DevServices.properties().get("spring.kafka.bootstrap-servers"), ProducerConfig.LINGER_MS_CONFIG, 5);

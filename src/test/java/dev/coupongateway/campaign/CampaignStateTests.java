@@ -9,14 +9,19 @@ import java.util.UUID;
 
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code restore.lua} against a real Redis: a full rebuild, and a merge into state that is behind. */
+/**
+ * {@code restore.lua} against a real Redis: a full rebuild, and a merge into state that
+ * is behind.
+ */
 @CouponGatewayTest
 class CampaignStateTests {
 
@@ -50,7 +55,8 @@ class CampaignStateTests {
 		CampaignKeys keys = CampaignKeys.of(campaign.id());
 		StoredCoupon one = stored("alice", 1);
 		restore(campaign, one);
-		// Redis then granted 2 to dave (not stored yet); PostgreSQL meanwhile holds 1, 3 and 5
+		// Redis then granted 2 to dave (not stored yet); PostgreSQL meanwhile holds 1, 3
+		// and 5
 		this.redis.<String, String>opsForHash().putAll(keys.settings(), Map.of("issued", "2", "seq", "2")).block();
 		this.redis.<String, String>opsForHash().put(keys.grants(), "dave", UUID.randomUUID() + ":2:1").block();
 		StoredCoupon three = stored("bob", 3);
@@ -70,10 +76,12 @@ class CampaignStateTests {
 		CampaignKeys keys = CampaignKeys.of(campaign.id());
 		StoredCoupon one = stored("alice", 1);
 		StoredCoupon three = stored("carol", 3);
-		// Redis' old state: 1 and 3 granted, 2 given back to the stock (a grant lost with an earlier crash)
+		// Redis' old state: 1 and 3 granted, 2 given back to the stock (a grant lost with
+		// an earlier crash)
 		restore(campaign, one, three);
 		assertThat(this.redis.opsForList().range(keys.free(), 0, -1).collectList().block()).containsExactly("2");
-		// since that state was saved, bob took 2 and it was stored; Redis came back from the old state
+		// since that state was saved, bob took 2 and it was stored; Redis came back from
+		// the old state
 		StoredCoupon two = stored("bob", 2);
 
 		assertThat(restore(campaign, one, two, three)).isTrue();
@@ -93,15 +101,16 @@ class CampaignStateTests {
 		for (List<String> step : List.of(List.of("begin", token, "10000", "6", "1"),
 				List.of("grants", token, "10000", "alice", new Grant(UUID.randomUUID(), 5, 1, this.at).encode()),
 				List.of("gaps", token, "10000", "1", "2", "3", "4"))) {
-			assertThat(this.redis.execute(script, keysOfScript, step).next().block(Duration.ofSeconds(5))).isNotNegative();
+			assertThat(this.redis.execute(script, keysOfScript, step).next().block(Duration.ofSeconds(5)))
+				.isNotNegative();
 		}
 		this.state.release(campaign.id(), token).block(Duration.ofSeconds(5));
 
 		restore(campaign, stored("alice", 5));
 		restore(campaign, stored("alice", 5));
 
-		assertThat(this.redis.opsForList().range(keys.free(), 0, -1).collectList().block()).containsExactly("1", "2", "3",
-				"4");
+		assertThat(this.redis.opsForList().range(keys.free(), 0, -1).collectList().block()).containsExactly("1", "2",
+				"3", "4");
 	}
 
 	@Test
@@ -110,10 +119,10 @@ class CampaignStateTests {
 		String token = this.state.lease(campaign.id(), Duration.ofSeconds(10)).block(Duration.ofSeconds(5));
 		this.redis.opsForValue().set(CampaignKeys.of(campaign.id()).rebuildLease(), "someone-else").block();
 
-		org.assertj.core.api.Assertions
-			.assertThatThrownBy(() -> this.state
-				.restore(campaign, reactor.core.publisher.Flux.just(stored("alice", 1)), token, Duration.ofSeconds(10))
-				.block(Duration.ofSeconds(5)))
+		Assertions
+			.assertThatThrownBy(
+					() -> this.state.restore(campaign, Flux.just(stored("alice", 1)), token, Duration.ofSeconds(10))
+						.block(Duration.ofSeconds(5)))
 			.isInstanceOf(CampaignState.LeaseLost.class);
 		assertThat(this.redis.hasKey(CampaignKeys.of(campaign.id()).settings()).block()).isFalse();
 	}
@@ -122,7 +131,7 @@ class CampaignStateTests {
 	private boolean restore(Campaign campaign, StoredCoupon... stored) {
 		String token = this.state.lease(campaign.id(), Duration.ofSeconds(10)).block(Duration.ofSeconds(5));
 		try {
-			return this.state.restore(campaign, reactor.core.publisher.Flux.just(stored), token, Duration.ofSeconds(10))
+			return this.state.restore(campaign, Flux.just(stored), token, Duration.ofSeconds(10))
 				.block(Duration.ofSeconds(5));
 		}
 		finally {
@@ -131,7 +140,9 @@ class CampaignStateTests {
 	}
 
 	private Map<Object, Object> settings(CampaignKeys keys) {
-		return this.redis.opsForHash().entries(keys.settings()).collectMap(Map.Entry::getKey, Map.Entry::getValue)
+		return this.redis.opsForHash()
+			.entries(keys.settings())
+			.collectMap(Map.Entry::getKey, Map.Entry::getValue)
 			.block(Duration.ofSeconds(5));
 	}
 

@@ -17,10 +17,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * An operator's change made through one instance holds on every other one at once, and through a Redis
- * restart: PostgreSQL is the one source of truth for settings and controls, Redis holds the newest
- * version of them for the claim script, and a rebuild reads PostgreSQL afresh instead of writing back an
- * instance's old copy. Two instances on one Redis, really restarted.
+ * An operator's change made through one instance holds on every other one at once, and
+ * through a Redis restart: PostgreSQL is the one source of truth for settings and
+ * controls, Redis holds the newest version of them for the claim script, and a rebuild
+ * reads PostgreSQL afresh instead of writing back an instance's old copy. Two instances
+ * on one Redis, really restarted.
  */
 class OperatorChangesAcrossInstancesTests {
 
@@ -55,7 +56,8 @@ class OperatorChangesAcrossInstancesTests {
 		assertThat(after.status()).isEqualTo(409);
 		assertThat(after.body()).contains("PAUSED");
 		admin(a.http, campaign, "resume").expectStatus().isOk();
-		assertThat(new Claims(b.port).untilDecided(campaign, "after-resume", Duration.ofSeconds(60)).status()).isEqualTo(201);
+		assertThat(new Claims(b.port).untilDecided(campaign, "after-resume", Duration.ofSeconds(60)).status())
+			.isEqualTo(201);
 	}
 
 	@Test
@@ -88,7 +90,8 @@ class OperatorChangesAcrossInstancesTests {
 		Answer withRoom = claim(b, campaign, "no-ticket");
 		assertThat(withRoom.status()).isEqualTo(403);
 		assertThat(withRoom.body()).contains("NOT_ADMITTED");
-		// b offers the line at once (its copy of the campaign was dropped by a's announcement)
+		// b offers the line at once (its copy of the campaign was dropped by a's
+		// announcement)
 		b.http.post()
 			.uri("/api/campaigns/{id}/queue", campaign)
 			.header("X-User-Id", "in-line")
@@ -127,6 +130,5 @@ class OperatorChangesAcrossInstancesTests {
 	private static Answer claim(GatewayOnOwnRedis instance, String campaign, String user) throws Exception {
 		return new Claims(instance.port).claim(campaign, user);
 	}
-
 
 }

@@ -12,15 +12,17 @@ import dev.coupongateway.GatewayOnOwnRedis;
 import dev.coupongateway.RestartableRedis;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Redis brought back behind PostgreSQL (an RDB or AOF older than what the writer already stored, as a
- * host crash leaves it): whichever instance asks, a new one that never saw the restart included, the
- * campaign grants nothing until it was checked against PostgreSQL, and then only what is really left.
- * Every 201/202 has its row; nothing is refused into {@code coupon_conflict}.
+ * Redis brought back behind PostgreSQL (an RDB or AOF older than what the writer already
+ * stored, as a host crash leaves it): whichever instance asks, a new one that never saw
+ * the restart included, the campaign grants nothing until it was checked against
+ * PostgreSQL, and then only what is really left. Every 201/202 has its row; nothing is
+ * refused into {@code coupon_conflict}.
  */
 class RedisBehindPostgresTests {
 
@@ -40,7 +42,8 @@ class RedisBehindPostgresTests {
 				granted.addAll(grant(first, campaign, "later", 10));
 				await().atMost(Duration.ofSeconds(30)).until(() -> first.fixtures.storedRows(campaign) == 20);
 			}
-			// the fleet is down; Redis comes back from the snapshot taken after 10 of the 20 stored grants
+			// the fleet is down; Redis comes back from the snapshot taken after 10 of the
+			// 20 stored grants
 			redis.restartFrom(older);
 			try (GatewayOnOwnRedis fresh = new GatewayOnOwnRedis(redis)) {
 				List<Answer> answers = claimUntilDecided(fresh, campaign, users("new", 20));
@@ -49,7 +52,8 @@ class RedisBehindPostgresTests {
 					.extracting(Answer::status)
 					.containsOnly(410);
 				answers.stream().filter(Answer::granted).map(RedisBehindPostgresTests::couponId).forEach(granted::add);
-				// a user granted after the snapshot still holds the coupon, and gets no second one
+				// a user granted after the snapshot still holds the coupon, and gets no
+				// second one
 				assertThat(claimUntilDecided(fresh, campaign, List.of("later-3")).get(0).status()).isEqualTo(409);
 				assertEveryGrantStoredOnce(fresh, campaign, granted);
 			}
@@ -66,7 +70,8 @@ class RedisBehindPostgresTests {
 			await().atMost(Duration.ofSeconds(30)).until(() -> gateway.fixtures.storedRows(campaign) == 20);
 
 			gateway.redis.restartFrom(older);
-			// checked in the background, before any claim asks (the fence names the new server)
+			// checked in the background, before any claim asks (the fence names the new
+			// server)
 			await().atMost(Duration.ofSeconds(30)).until(() -> checkedOnThisServer(gateway, campaign));
 
 			List<Answer> answers = claimUntilDecided(gateway, campaign, users("new", 20));
@@ -77,30 +82,35 @@ class RedisBehindPostgresTests {
 	}
 
 	private static boolean checkedOnThisServer(GatewayOnOwnRedis gateway, String campaign) {
-		var redis = gateway.context.getBean(org.springframework.data.redis.core.ReactiveStringRedisTemplate.class);
+		var redis = gateway.context.getBean(ReactiveStringRedisTemplate.class);
 		String runId = redis.execute((connection) -> connection.serverCommands().info("server"))
 			.next()
 			.map((info) -> info.getProperty("run_id"))
 			.block(Duration.ofSeconds(5));
-		Object verified = redis.opsForHash().get(CampaignKeys.of(campaign).settings(), "verified").block(Duration.ofSeconds(5));
+		Object verified = redis.opsForHash()
+			.get(CampaignKeys.of(campaign).settings(), "verified")
+			.block(Duration.ofSeconds(5));
 		return runId.equals(verified);
 	}
 
 	/** Grants {@code count} users at once; every one must be a 201. */
 	private static List<String> grant(GatewayOnOwnRedis gateway, String campaign, String prefix, int count)
 			throws Exception {
-		List<Answer> answers = new Claims(gateway.port).concurrently(
-				users(prefix, count).stream().map((user) -> new Claims.Claim(campaign, user)).toList(), 8);
+		List<Answer> answers = new Claims(gateway.port)
+			.concurrently(users(prefix, count).stream().map((user) -> new Claims.Claim(campaign, user)).toList(), 8);
 		assertThat(answers).extracting(Answer::status).containsOnly(201);
 		return answers.stream().map(RedisBehindPostgresTests::couponId).toList();
 	}
 
-	/** Each user claims at once with the others, and again after each 503 (which must say when), until decided. */
+	/**
+	 * Each user claims at once with the others, and again after each 503 (which must say
+	 * when), until decided.
+	 */
 	private static List<Answer> claimUntilDecided(GatewayOnOwnRedis gateway, String campaign, List<String> users)
 			throws Exception {
 		Claims claims = new Claims(gateway.port);
-		List<Answer> answers = Claims.allAtOnce(users, 8, (user) -> claims.untilDecided(campaign, user,
-				Duration.ofSeconds(60)));
+		List<Answer> answers = Claims.allAtOnce(users, 8,
+				(user) -> claims.untilDecided(campaign, user, Duration.ofSeconds(60)));
 		assertThat(answers).extracting(Answer::status).as("decided within 60 s").doesNotContain(503);
 		return answers;
 	}
@@ -110,9 +120,9 @@ class RedisBehindPostgresTests {
 			.untilAsserted(() -> assertThat(gateway.fixtures.storedCouponIds(campaign)).map(UUID::toString)
 				.containsExactlyInAnyOrderElementsOf(granted));
 		assertThat(gateway.fixtures.storedRows(campaign)).isEqualTo(STOCK);
-		assertThat(gateway.fixtures.conflicts(campaign)).as("grants PostgreSQL refused (answered, never stored)").isZero();
+		assertThat(gateway.fixtures.conflicts(campaign)).as("grants PostgreSQL refused (answered, never stored)")
+			.isZero();
 	}
-
 
 	private static List<String> users(String prefix, int count) {
 		return IntStream.range(0, count).mapToObj((i) -> prefix + "-" + i).toList();

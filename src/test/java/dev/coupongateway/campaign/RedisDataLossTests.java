@@ -13,9 +13,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Redis restarted with its data gone (no AOF): the campaign is rebuilt from PostgreSQL before it grants
- * again; meanwhile claims answer 503 with Retry-After, never a wrong answer, and the cap holds. The
- * gateway runs on a Redis of its own, really stopped and started again, in either dev-services mode.
+ * Redis restarted with its data gone (no AOF): the campaign is rebuilt from PostgreSQL
+ * before it grants again; meanwhile claims answer 503 with Retry-After, never a wrong
+ * answer, and the cap holds. The gateway runs on a Redis of its own, really stopped and
+ * started again, in either dev-services mode.
  */
 class RedisDataLossTests {
 

@@ -1,5 +1,6 @@
 package dev.coupongateway.campaign;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
@@ -18,10 +19,11 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A client spraying made-up campaign ids gets 404 on every public route that takes an id, without driving
- * a database query per request. Counted where the queries are made ({@code coupon_campaign_reads_total}):
- * the suite's PostgreSQL is shared with the writers of other test contexts, whose inserts scan the
- * campaign table's key too (on the code before, counted there: 1,959 look-ups for these 2,150 requests).
+ * A client spraying made-up campaign ids gets 404 on every public route that takes an id,
+ * without driving a database query per request. Counted where the queries are made
+ * ({@code coupon_campaign_reads_total}): the suite's PostgreSQL is shared with the
+ * writers of other test contexts, whose inserts scan the campaign table's key too (on the
+ * code before, counted there: 1,959 look-ups for these 2,150 requests).
  */
 @CouponGatewayTest
 class UnknownCampaignTests {
@@ -39,12 +41,14 @@ class UnknownCampaignTests {
 	void whenClaimsNameCampaignsThatDoNotExistThenPostgresIsNotAskedForEach() throws Exception {
 		String run = UUID.randomUUID().toString().substring(0, 8);
 		// 1,000 distinct made-up ids, then one made-up id 1,000 times
-		List<Claim> sprayed = IntStream.range(0, 1_000).mapToObj((i) -> new Claim("nope-" + run + "-" + i, "bot-" + i)).toList();
+		List<Claim> sprayed = IntStream.range(0, 1_000)
+			.mapToObj((i) -> new Claim("nope-" + run + "-" + i, "bot-" + i))
+			.toList();
 		List<Claim> repeated = IntStream.range(0, 1_000).mapToObj((i) -> new Claim("nope-" + run, "bot-" + i)).toList();
 		long before = lookups();
 
 		List<Answer> answers = new Claims(this.port).concurrently(sprayed, 16);
-		answers = new java.util.ArrayList<>(answers);
+		answers = new ArrayList<>(answers);
 		answers.addAll(new Claims(this.port).concurrently(repeated, 16));
 		for (String route : List.of("/api/campaigns/nope-" + run, "/api/campaigns/nope-" + run + "/stock",
 				"/api/campaigns/nope-" + run + "/stock/stream")) {

@@ -1,6 +1,7 @@
 package dev.coupongateway.drills;
 
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,12 +23,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Drill 7: the many-instances shape. A Redis Cluster (three masters with a replica each), two gateway
- * JVMs and two writer JVMs on one topic of six partitions; hot campaigns split into three buckets, one per
- * shard. Three faults in turn, each mid-spike with claims spread over both gateways: the master of one
- * bucket SIGKILLed (its replica takes over, the campaign is rewritten from PostgreSQL), a writer
- * SIGKILLed (the other takes its partitions), a gateway SIGKILLed (the other takes its claims and its
- * outboxes). After each, the promises are checked as in every drill, the reconciliation sums the
+ * Drill 7: the many-instances shape. A Redis Cluster (three masters with a replica each),
+ * two gateway JVMs and two writer JVMs on one topic of six partitions; hot campaigns
+ * split into three buckets, one per shard. Three faults in turn, each mid-spike with
+ * claims spread over both gateways: the master of one bucket SIGKILLed (its replica takes
+ * over, the campaign is rewritten from PostgreSQL), a writer SIGKILLed (the other takes
+ * its partitions), a gateway SIGKILLed (the other takes its claims and its outboxes).
+ * After each, the promises are checked as in every drill, the reconciliation sums the
  * buckets, and both gateways' stock streams show the same numbers.
  */
 class ClusterDrill {
@@ -75,7 +77,10 @@ class ClusterDrill {
 		return stack.createCampaign(stack.cluster.idOnDistinctMasters(prefix, BUCKETS), STOCK, 1, BUCKETS);
 	}
 
-	/** 2,000 users (and repeats) over both gateways; the fault once 300 are granted; then the verdict. */
+	/**
+	 * 2,000 users (and repeats) over both gateways; the fault once 300 are granted; then
+	 * the verdict.
+	 */
 	private static void spike(DrillStack stack, String campaign, long seed, IntSupplier fault, String notes)
 			throws Exception {
 		Drill.spike(stack, campaign, STOCK, 48, (load) -> {
@@ -95,22 +100,27 @@ class ClusterDrill {
 		});
 	}
 
-	/** The {@code data:} of the first event of the stock stream at every running gateway, as a set. */
+	/**
+	 * The {@code data:} of the first event of the stock stream at every running gateway,
+	 * as a set.
+	 */
 	private static Set<String> streams(DrillStack stack, String campaign) throws Exception {
 		HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 		List<String> firsts = new ArrayList<>();
 		for (URI gateway : stack.gatewayUris()) {
-			HttpResponse<java.io.InputStream> response = http.send(HttpRequest
-				.newBuilder(gateway.resolve(Paths.of(Paths.STOCK_STREAM, campaign)))
-				.timeout(Duration.ofSeconds(10))
-				.GET()
-				.build(), HttpResponse.BodyHandlers.ofInputStream());
-			// a finished campaign's stream: its final event, then the end (204 when already closed)
+			HttpResponse<InputStream> response = http
+				.send(HttpRequest.newBuilder(gateway.resolve(Paths.of(Paths.STOCK_STREAM, campaign)))
+					.timeout(Duration.ofSeconds(10))
+					.GET()
+					.build(), HttpResponse.BodyHandlers.ofInputStream());
+			// a finished campaign's stream: its final event, then the end (204 when
+			// already closed)
 			if (response.statusCode() == 204) {
 				firsts.add("finished");
 				continue;
 			}
-			try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+			try (BufferedReader lines = new BufferedReader(
+					new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
 				String line;
 				while ((line = lines.readLine()) != null) {
 					if (line.startsWith("data:")) {

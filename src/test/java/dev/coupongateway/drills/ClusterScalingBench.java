@@ -1,5 +1,8 @@
 package dev.coupongateway.drills;
 
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.system.Paths;
@@ -21,12 +25,14 @@ import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
 import org.springframework.core.io.ClassPathResource;
 
 /**
- * One hot campaign on a Redis Cluster of three masters (loopback, this box): claim scripts a second with
- * the campaign on one slot (one shard does all the work) against three buckets on three shards, Redis
- * alone ({@code redis-benchmark} firing {@code issue.lua}) and through the gateway ({@code wrk},
- * one gateway+writer JVM); then what a stock move between two buckets costs (three scripts: reserve,
- * credit, release). Side by side, {@code RUNS} times, medians. Writes {@code target/drills/cluster-scaling.md}.
- * Run by {@code bench/cluster-scaling.sh}; never part of CI.
+ * One hot campaign on a Redis Cluster of three masters (loopback, this box): claim
+ * scripts a second with the campaign on one slot (one shard does all the work) against
+ * three buckets on three shards, Redis alone ({@code redis-benchmark} firing
+ * {@code issue.lua}) and through the gateway ({@code wrk}, one gateway+writer JVM); then
+ * what a stock move between two buckets costs (three scripts: reserve, credit, release).
+ * Side by side, {@code RUNS} times, medians. Writes
+ * {@code target/drills/cluster-scaling.md}. Run by {@code bench/cluster-scaling.sh};
+ * never part of CI.
  */
 public final class ClusterScalingBench {
 
@@ -54,7 +60,8 @@ public final class ClusterScalingBench {
 				line("# One hot campaign over Redis Cluster shards");
 				line("");
 				line("Command: `bench/cluster-scaling.sh` (" + Instant.now() + ", "
-						+ Runtime.getRuntime().availableProcessors() + " cores, Java " + System.getProperty("java.version")
+						+ Runtime.getRuntime().availableProcessors() + " cores, Java "
+						+ System.getProperty("java.version")
 						+ "). Redis Cluster of 3 masters + 3 replicas (embedded-redis 6.2) on loopback; every process on "
 						+ "the same 2 cores. Each figure: " + this.duration.toSeconds() + " s, median of " + this.runs
 						+ " runs taken side by side.");
@@ -72,9 +79,10 @@ public final class ClusterScalingBench {
 	}
 
 	/**
-	 * {@code issue.lua} a second, Redis alone, the load from three {@code redis-benchmark} processes (C,
-	 * pipelined, so the client is not what limits): all three on the one shard of a one-bucket campaign,
-	 * or one on each shard of a three-bucket campaign.
+	 * {@code issue.lua} a second, Redis alone, the load from three
+	 * {@code redis-benchmark} processes (C, pipelined, so the client is not what limits):
+	 * all three on the one shard of a one-bucket campaign, or one on each shard of a
+	 * three-bucket campaign.
 	 */
 	private void scripts(DrillStack stack, StatefulRedisClusterConnection<String, String> connection) throws Exception {
 		String script = new ClassPathResource("scripts/issue.lua").getContentAsString(StandardCharsets.UTF_8);
@@ -86,7 +94,8 @@ public final class ClusterScalingBench {
 					stack.cluster.on(master, (redis) -> redis.flushall());
 				}
 				String sha = loadEverywhere(stack, connection, script);
-				String campaign = seed(stack, connection.sync(), "scripts-" + buckets + "-" + run, buckets, 100_000_000);
+				String campaign = seed(stack, connection.sync(), "scripts-" + buckets + "-" + run, buckets,
+						100_000_000);
 				Map<Integer, Long> before = redisTicks(stack);
 				long started = System.nanoTime();
 				List<Process> clients = new ArrayList<>();
@@ -94,8 +103,8 @@ public final class ClusterScalingBench {
 					CampaignKeys bucket = CampaignKeys.of(campaign, client % buckets);
 					int port = stack.cluster.port(stack.cluster.masterOf(bucket.settings()));
 					List<String> command = new ArrayList<>(List.of("redis-benchmark", "-h", "127.0.0.1", "-p",
-							Integer.toString(port), "-n", Integer.toString(SCRIPTS_PER_CLIENT), "-c", "16", "-P", "8", "-r",
-							"1000000000", "-q", "EVALSHA", sha, "6"));
+							Integer.toString(port), "-n", Integer.toString(SCRIPTS_PER_CLIENT), "-c", "16", "-P", "8",
+							"-r", "1000000000", "-q", "EVALSHA", sha, "6"));
 					command.addAll(bucket.claimKeys("u" + client + "__rand_int__", "a"));
 					command.addAll(List.of("u" + client + "__rand_int__", "c__rand_int__", "0", "0", "0", "0"));
 					clients.add(new ProcessBuilder(command).redirectErrorStream(true)
@@ -103,8 +112,9 @@ public final class ClusterScalingBench {
 						.start());
 				}
 				for (Process client : clients) {
-					if (!client.waitFor(5, java.util.concurrent.TimeUnit.MINUTES) || client.exitValue() != 0) {
-						throw new IllegalStateException("redis-benchmark failed, see target/drills/redis-benchmark-*.log");
+					if (!client.waitFor(5, TimeUnit.MINUTES) || client.exitValue() != 0) {
+						throw new IllegalStateException(
+								"redis-benchmark failed, see target/drills/redis-benchmark-*.log");
 					}
 				}
 				double seconds = (System.nanoTime() - started) / 1e9;
@@ -118,7 +128,8 @@ public final class ClusterScalingBench {
 		}
 		line("## Claim scripts a second, Redis alone");
 		line("");
-		line("Three `redis-benchmark` processes (`-c 16 -P 8`), " + SCRIPTS_PER_CLIENT + " `EVALSHA issue.lua` each for "
+		line("Three `redis-benchmark` processes (`-c 16 -P 8`), " + SCRIPTS_PER_CLIENT
+				+ " `EVALSHA issue.lua` each for "
 				+ "random new users (so nearly every call is a grant, 100,000,000 coupons); all three on the one master "
 				+ "of a one-bucket campaign, or one on each master of a three-bucket campaign. Each figure: all calls over "
 				+ "the wall time of the three.");
@@ -129,8 +140,8 @@ public final class ClusterScalingBench {
 		for (Map.Entry<Integer, List<Long>> entry : rates.entrySet()) {
 			long median = medianOf(entry.getValue());
 			line("| " + ((entry.getKey() == 1) ? "1 bucket, 1 shard" : "3 buckets, 3 shards") + " | " + median + " | "
-					+ entry.getValue() + " | " + String.format("%.2f", (double) median / one) + " | " + cores.get(entry.getKey())
-					+ " |");
+					+ entry.getValue() + " | " + String.format("%.2f", (double) median / one) + " | "
+					+ cores.get(entry.getKey()) + " |");
 		}
 		line("");
 	}
@@ -149,11 +160,13 @@ public final class ClusterScalingBench {
 			String moveId = UUID.randomUUID().toString();
 			long started = System.nanoTime();
 			List<Object> reserved = redis.evalsha(sha, ScriptOutputType.MULTI,
-					new String[] { source.settings(), source.free(), source.journal() }, "reserve", moveId, "1", "1", "g");
-			redis.evalsha(sha, ScriptOutputType.INTEGER, new String[] { target.settings(), target.free(), target.moves() },
-					"credit", moveId, "g", String.valueOf(reserved.get(0)));
-			redis.evalsha(sha, ScriptOutputType.INTEGER, new String[] { source.settings(), source.free(), source.journal() },
-					"release", moveId, "0");
+					new String[] { source.settings(), source.free(), source.journal() }, "reserve", moveId, "1", "1",
+					"g");
+			redis.evalsha(sha, ScriptOutputType.INTEGER,
+					new String[] { target.settings(), target.free(), target.moves() }, "credit", moveId, "g",
+					String.valueOf(reserved.get(0)));
+			redis.evalsha(sha, ScriptOutputType.INTEGER,
+					new String[] { source.settings(), source.free(), source.journal() }, "release", moveId, "0");
 			micros.add((System.nanoTime() - started) / 1_000);
 		}
 		micros.sort(Long::compare);
@@ -171,9 +184,13 @@ public final class ClusterScalingBench {
 		line("");
 	}
 
-	/** Claims a second through one gateway+writer JVM: the campaign on one bucket against three buckets. */
+	/**
+	 * Claims a second through one gateway+writer JVM: the campaign on one bucket against
+	 * three buckets.
+	 */
 	private void claims(DrillStack stack) throws Exception {
-		GatewayProcess gateway = stack.instance("gateway-writer", "gateway,writer").jvm(List.of("-Xms512m", "-Xmx512m"));
+		GatewayProcess gateway = stack.instance("gateway-writer", "gateway,writer")
+			.jvm(List.of("-Xms512m", "-Xmx512m"));
 		stack.start(gateway);
 		String one = stack.createCampaign("claims-one", 10_000_000, 1, 1);
 		String three = stack.createCampaign(stack.cluster.idOnDistinctMasters("claims-three", 3), 10_000_000, 1, 3);
@@ -183,7 +200,8 @@ public final class ClusterScalingBench {
 		Map<String, List<Wrk.Result>> results = new LinkedHashMap<>();
 		for (int run = 1; run <= this.runs; run++) {
 			for (String campaign : List.of(one, three)) {
-				Wrk.Result result = Wrk.run(base, path(campaign), "run" + run, this.duration.toSeconds() + "s", 64, null);
+				Wrk.Result result = Wrk.run(base, path(campaign), "run" + run, this.duration.toSeconds() + "s", 64,
+						null);
 				results.computeIfAbsent(campaign, (c) -> new ArrayList<>()).add(result);
 				Drills.log("claims " + campaign + " run " + run + ": " + result);
 			}
@@ -199,17 +217,18 @@ public final class ClusterScalingBench {
 			Wrk.Result median = Wrk.median(entry.getValue());
 			line("| " + (entry.getKey().equals(one) ? "1 bucket, 1 shard" : "3 buckets, 3 shards") + " | "
 					+ median.requestsPerSecond() + " | "
-					+ entry.getValue().stream().map(Wrk.Result::requestsPerSecond).toList() + " | " + median.p50() + " | "
-					+ median.p99() + " |");
+					+ entry.getValue().stream().map(Wrk.Result::requestsPerSecond).toList() + " | " + median.p50()
+					+ " | " + median.p99() + " |");
 		}
 		line("");
 		sellOut(stack, gateway);
 	}
 
 	/**
-	 * A three-bucket campaign sold out through the gateway: every claim a new user, so the buckets drain
-	 * unevenly at the end and stock moves to those that run dry. What was stranded shows as claims
-	 * answered sold out while stock was in transit ({@code BUCKET_EMPTY}) and as stock left after the spike.
+	 * A three-bucket campaign sold out through the gateway: every claim a new user, so
+	 * the buckets drain unevenly at the end and stock moves to those that run dry. What
+	 * was stranded shows as claims answered sold out while stock was in transit
+	 * ({@code BUCKET_EMPTY}) and as stock left after the spike.
 	 */
 	private void sellOut(DrillStack stack, GatewayProcess gateway) throws Exception {
 		int stock = 20_000;
@@ -223,19 +242,21 @@ public final class ClusterScalingBench {
 		line("");
 		line("`wrk -t1 -c64 -d15s`, a new user per request, against a campaign of " + stock + " coupons over 3 buckets "
 				+ "on 3 masters: " + result + ". After the spike: issued " + after.issued() + ", remaining "
-				+ after.remaining() + ". Claims by outcome on the gateway: " + metrics + "; units moved (before: " + before
-				+ "): " + stack.counters("coupon_stock_moved_total") + ". `BUCKET_EMPTY` counts the claims answered sold "
+				+ after.remaining() + ". Claims by outcome on the gateway: " + metrics + "; units moved (before: "
+				+ before + "): " + stack.counters("coupon_stock_moved_total")
+				+ ". `BUCKET_EMPTY` counts the claims answered sold "
 				+ "out while some stock was still in transit between buckets (stranded at that moment).");
 		line("");
 	}
 
 	private static String metrics(GatewayProcess gateway, String campaign) throws Exception {
-		java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient()
-			.send(java.net.http.HttpRequest.newBuilder(gateway.baseUri().resolve("/actuator/prometheus")).build(),
-					java.net.http.HttpResponse.BodyHandlers.ofString());
+		HttpResponse<String> response = HttpClient.newHttpClient()
+			.send(HttpRequest.newBuilder(gateway.baseUri().resolve("/actuator/prometheus")).build(),
+					HttpResponse.BodyHandlers.ofString());
 		List<String> outcomes = new ArrayList<>();
 		for (String line : response.body().split("\n")) {
-			if (line.startsWith("coupon_claims_total{") && (line.contains("SOLD_OUT") || line.contains("BUCKET_EMPTY"))) {
+			if (line.startsWith("coupon_claims_total{")
+					&& (line.contains("SOLD_OUT") || line.contains("BUCKET_EMPTY"))) {
 				outcomes.add(line.replaceAll(".*outcome=\"([A-Z_]+)\".*} (\\S+)", "$1=$2"));
 			}
 		}
@@ -246,16 +267,20 @@ public final class ClusterScalingBench {
 		return Paths.of(Paths.COUPONS, campaign);
 	}
 
-	/** A campaign's Redis state written directly (no gateway): {@code buckets} ranges over {@code total}. */
+	/**
+	 * A campaign's Redis state written directly (no gateway): {@code buckets} ranges over
+	 * {@code total}.
+	 */
 	private static String seed(DrillStack stack, RedisAdvancedClusterCommands<String, String> redis, String prefix,
 			int buckets, int total) {
 		String id = stack.cluster.idOnDistinctMasters(prefix, buckets);
 		for (CampaignKeys keys : CampaignKeys.all(id, buckets)) {
 			long seq = (long) total * keys.bucket() / buckets;
 			long last = (long) total * (keys.bucket() + 1) / buckets;
-			redis.hset(keys.settings(), Map.of("total", Integer.toString(total), "limit", "1", "starts", "0", "ends", "0",
-					"paused", "0", "issued", "0", "seq", Long.toString(seq), "last", Long.toString(last), "gen", "g",
-					"buckets", Integer.toString(buckets)));
+			redis.hset(keys.settings(),
+					Map.of("total", Integer.toString(total), "limit", "1", "starts", "0", "ends", "0", "paused", "0",
+							"issued", "0", "seq", Long.toString(seq), "last", Long.toString(last), "gen", "g",
+							"buckets", Integer.toString(buckets)));
 		}
 		return id;
 	}
@@ -279,8 +304,8 @@ public final class ClusterScalingBench {
 
 	private static String redisCores(DrillStack stack, Map<Integer, Long> before, double seconds) {
 		List<String> cores = new ArrayList<>();
-		before.forEach((master, ticks) -> cores.add(String.format("%.2f",
-				(SpikeSpeedBench.cpuTicks(redisPid(stack, master)) - ticks) / 100.0 / seconds)));
+		before.forEach((master, ticks) -> cores
+			.add(String.format("%.2f", (SpikeSpeedBench.cpuTicks(redisPid(stack, master)) - ticks) / 100.0 / seconds)));
 		return String.join(" / ", cores);
 	}
 

@@ -7,27 +7,33 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.assertj.core.api.SoftAssertions;
 import org.awaitility.core.ConditionTimeoutException;
 
 import static org.awaitility.Awaitility.await;
 
 /**
- * After a drill: waits until what the clients were told matches what PostgreSQL holds, then measures.
+ * After a drill: waits until what the clients were told matches what PostgreSQL holds,
+ * then measures.
  * <ul>
- * <li>lost: a coupon answered 201/202 (or shown back in a 409 {@code ALREADY_ISSUED}) with no row;</li>
- * <li>over-issued: rows above the stock, users with rows above the limit, distinct coupons answered above
- * the stock, users answered more distinct coupons than the limit;</li>
- * <li>stock: the gateway's {@code remaining} equals {@code totalStock - rows} (no stock leaked or
- * counted twice).</li>
+ * <li>lost: a coupon answered 201/202 (or shown back in a 409 {@code ALREADY_ISSUED})
+ * with no row;</li>
+ * <li>over-issued: rows above the stock, users with rows above the limit, distinct
+ * coupons answered above the stock, users answered more distinct coupons than the
+ * limit;</li>
+ * <li>stock: the gateway's {@code remaining} equals {@code totalStock - rows} (no stock
+ * leaked or counted twice).</li>
  * </ul>
- * Converged means no coupon lost, the stock agreeing, and the reconciliation endpoint saying
- * {@code agree: true} (or answering 404: not there yet); the wait is bounded.
+ * Converged means no coupon lost, the stock agreeing, and the reconciliation endpoint
+ * saying {@code agree: true} (or answering 404: not there yet); the wait is bounded.
  */
 final class Convergence {
 
@@ -39,7 +45,9 @@ final class Convergence {
 	private Convergence() {
 	}
 
-	/** What PostgreSQL and the gateway showed at one moment, against the clients' answers. */
+	/**
+	 * What PostgreSQL and the gateway showed at one moment, against the clients' answers.
+	 */
 	record Snapshot(long rows, int lost, List<String> lostSample, int overIssued, String overDetail,
 			DrillStack.Stock stock, boolean stockAgrees, List<Integer> sequenceGaps,
 			DrillStack.Reconciliation reconciliation) {
@@ -57,9 +65,12 @@ final class Convergence {
 			return this.timeToConverge != null;
 		}
 
-		/** Promises 1 and 2: nothing lost, nothing over-issued; and the stock converged in time. */
+		/**
+		 * Promises 1 and 2: nothing lost, nothing over-issued; and the stock converged in
+		 * time.
+		 */
 		void assertPromisesHeld() {
-			org.assertj.core.api.SoftAssertions softly = new org.assertj.core.api.SoftAssertions();
+			SoftAssertions softly = new SoftAssertions();
 			softly.assertThat(this.last.lost())
 				.as("coupons answered 201/202 (or shown in a 409) without a row, e.g. " + this.last.lostSample())
 				.isZero();
@@ -68,9 +79,7 @@ final class Convergence {
 				.as("stock: the gateway's remaining equals totalStock - rows, else stock leaked or double-counted: "
 						+ stockColumn())
 				.isTrue();
-			softly.assertThat(converged())
-				.as("converged within " + TIMEOUT.toSeconds() + " s: " + row())
-				.isTrue();
+			softly.assertThat(converged()).as("converged within " + TIMEOUT.toSeconds() + " s: " + row()).isTrue();
 			softly.assertAll();
 		}
 
@@ -95,8 +104,9 @@ final class Convergence {
 	}
 
 	/**
-	 * Waits (bounded) for convergence, measured from {@code sinceNanos} ({@link System#nanoTime()}, usually
-	 * when the last claim was answered), then writes the results row and returns the verdict.
+	 * Waits (bounded) for convergence, measured from {@code sinceNanos}
+	 * ({@link System#nanoTime()}, usually when the last claim was answered), then writes
+	 * the results row and returns the verdict.
 	 */
 	static Verdict check(DrillStack stack, String campaignId, int totalStock, int perUserLimit, LoadDriver load,
 			long sinceNanos, String notes) {
@@ -105,14 +115,15 @@ final class Convergence {
 		Duration converged = null;
 		long checkStarted = System.nanoTime();
 		boolean[] dumped = new boolean[1];
-		List<Integer> reconciliationErrors = new java.util.concurrent.CopyOnWriteArrayList<>();
+		List<Integer> reconciliationErrors = new CopyOnWriteArrayList<>();
 		try {
 			await("convergence of " + campaignId).atMost(TIMEOUT)
 				.pollInterval(Duration.ofMillis(500))
 				.ignoreExceptions()
 				.until(() -> {
 					if (!dumped[0] && System.nanoTime() - checkStarted > STALL.toNanos()) {
-						// still not converged: record what every JVM is doing, for the report
+						// still not converged: record what every JVM is doing, for the
+						// report
 						dumped[0] = true;
 						stack.threadDumps("after-" + STALL.toSeconds() + "s");
 					}
@@ -186,11 +197,12 @@ final class Convergence {
 	}
 
 	/**
-	 * Coupon numbers (sequences) below the highest stored one that have no row (at most 10): while claims
-	 * are stored these are in flight; after convergence each one is stock that nobody can get any more.
+	 * Coupon numbers (sequences) below the highest stored one that have no row (at most
+	 * 10): while claims are stored these are in flight; after convergence each one is
+	 * stock that nobody can get any more.
 	 */
 	private static List<Integer> sequenceGaps(DrillStack stack, String campaignId) {
-		List<Integer> gaps = new java.util.ArrayList<>();
+		List<Integer> gaps = new ArrayList<>();
 		try (Connection connection = stack.postgres.connect();
 				PreparedStatement select = connection.prepareStatement("""
 						SELECT s FROM generate_series(1, (SELECT coalesce(max(sequence), 0) FROM coupon
@@ -218,11 +230,15 @@ final class Convergence {
 
 	private static boolean tableStarted;
 
-	/** Appends the row to {@code target/drills/results.md} (a new table per run) and prints it. */
+	/**
+	 * Appends the row to {@code target/drills/results.md} (a new table per run) and
+	 * prints it.
+	 */
 	static synchronized void report(Verdict verdict) {
 		Path results = Drills.root().resolve("results.md");
 		if (!tableStarted || !Files.exists(results)) {
-			// a fresh table for each run of the suite (all drills run in one failsafe JVM)
+			// a fresh table for each run of the suite (all drills run in one failsafe
+			// JVM)
 			Drills.write(results, HEADER);
 			tableStarted = true;
 		}

@@ -6,16 +6,18 @@ import java.util.List;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The skeleton every fault drill shares, so a drill says only what is its own: the servers and the usual
- * fleet ({@link Fleet}), then {@link #spike}: the load on a campaign, the fault (a lambda that fires the
- * claims, injects the fault and waits for the claims), {@link Convergence#check} from the moment the
- * lambda returns, the promises, and the drill's own checks last.
+ * The skeleton every fault drill shares, so a drill says only what is its own: the
+ * servers and the usual fleet ({@link Fleet}), then {@link #spike}: the load on a
+ * campaign, the fault (a lambda that fires the claims, injects the fault and waits for
+ * the claims), {@link Convergence#check} from the moment the lambda returns, the
+ * promises, and the drill's own checks last.
  */
 final class Drill {
 
 	/**
-	 * The gateways' settings in the drills: a short ack timeout, so claims answer 202 soon while Kafka is
-	 * away, and a short relay grace, so the relay takes over unacknowledged grants soon.
+	 * The gateways' settings in the drills: a short ack timeout, so claims answer 202
+	 * soon while Kafka is away, and a short relay grace, so the relay takes over
+	 * unacknowledged grants soon.
 	 */
 	static final List<String> FAULT_SETTINGS = List.of("--coupon.kafka.ack-timeout=1s", "--coupon.relay.grace=2s");
 
@@ -23,9 +25,9 @@ final class Drill {
 	}
 
 	/**
-	 * The campaign's claims, {@code clients} at a time, through the scenario; then convergence and the
-	 * promises (one coupon per user, as every drill's campaign gives), then the scenario's own checks.
-	 * The load driver is closed last.
+	 * The campaign's claims, {@code clients} at a time, through the scenario; then
+	 * convergence and the promises (one coupon per user, as every drill's campaign
+	 * gives), then the scenario's own checks. The load driver is closed last.
 	 */
 	static Convergence.Verdict spike(DrillStack stack, String campaign, int stock, int clients, Scenario scenario)
 			throws Exception {
@@ -40,8 +42,8 @@ final class Drill {
 	}
 
 	/**
-	 * Waits out a fixed window while claims keep running (an outage, a frozen process): the window is the
-	 * point of the drill, not a wait for a condition.
+	 * Waits out a fixed window while claims keep running (an outage, a frozen process):
+	 * the window is the point of the drill, not a wait for a condition.
 	 */
 	static void hold(String what, Duration window) {
 		await(what).pollDelay(window).atMost(window.plusSeconds(1)).until(() -> true);
@@ -51,8 +53,8 @@ final class Drill {
 	record Fleet(GatewayProcess writer, GatewayProcess a, GatewayProcess b) {
 
 		/**
-		 * Starts the servers, then the writer {@code writerName}, {@code gateway-a}, and {@code gateway-b}
-		 * with {@code gatewayBArguments} on its command line.
+		 * Starts the servers, then the writer {@code writerName}, {@code gateway-a}, and
+		 * {@code gateway-b} with {@code gatewayBArguments} on its command line.
 		 */
 		static Fleet start(DrillStack stack, String writerName, String... gatewayBArguments) {
 			stack.startServers();
@@ -65,7 +67,10 @@ final class Drill {
 
 	}
 
-	/** What happens while the claims run: fire them, inject the fault, wait for every claim's answer. */
+	/**
+	 * What happens while the claims run: fire them, inject the fault, wait for every
+	 * claim's answer.
+	 */
 	@FunctionalInterface
 	interface Scenario {
 

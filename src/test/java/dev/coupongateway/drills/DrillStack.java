@@ -6,10 +6,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,9 +21,10 @@ import dev.coupongateway.LoopbackRedisCluster;
 import dev.coupongateway.system.Paths;
 
 /**
- * The processes of one drill: PostgreSQL, Redis, a Kafka broker and any number of gateway JVMs, each in
- * one or both roles. Everything on fixed ports chosen at construction, so a restart comes back where the
- * others expect it. {@link #close()} stops whatever is still running.
+ * The processes of one drill: PostgreSQL, Redis, a Kafka broker and any number of gateway
+ * JVMs, each in one or both roles. Everything on fixed ports chosen at construction, so a
+ * restart comes back where the others expect it. {@link #close()} stops whatever is still
+ * running.
  */
 final class DrillStack implements AutoCloseable {
 
@@ -42,14 +47,20 @@ final class DrillStack implements AutoCloseable {
 
 	final RedisProcess redis;
 
-	/** A Redis Cluster instead of the single Redis, for drills in the many-instances shape; else null. */
+	/**
+	 * A Redis Cluster instead of the single Redis, for drills in the many-instances
+	 * shape; else null.
+	 */
 	final LoopbackRedisCluster cluster;
 
 	final KafkaBroker kafka;
 
 	private final Path jar;
 
-	/** The jar of the next {@link #instance} only (a side-by-side benchmark of two builds), then the drill's own. */
+	/**
+	 * The jar of the next {@link #instance} only (a side-by-side benchmark of two
+	 * builds), then the drill's own.
+	 */
 	private Path jarOverride;
 
 	private final List<String> overrides;
@@ -57,14 +68,16 @@ final class DrillStack implements AutoCloseable {
 	private final List<GatewayProcess> instances = new CopyOnWriteArrayList<>();
 
 	/**
-	 * @param overrides settings every gateway JVM of the drill gets, as {@code --key=value}
+	 * @param overrides settings every gateway JVM of the drill gets, as
+	 * {@code --key=value}
 	 */
 	DrillStack(String drill, List<String> overrides) {
 		this(drill, overrides, false);
 	}
 
 	/**
-	 * @param overrides settings every gateway JVM of the drill gets, as {@code --key=value}
+	 * @param overrides settings every gateway JVM of the drill gets, as
+	 * {@code --key=value}
 	 * @param cluster whether Redis is a cluster of three masters with a replica each
 	 */
 	DrillStack(String drill, List<String> overrides, boolean cluster) {
@@ -96,25 +109,31 @@ final class DrillStack implements AutoCloseable {
 	GatewayProcess instance(String name, String roles, String... extra) {
 		String redis = (this.cluster != null) ? "--spring.data.redis.cluster.nodes=" + this.cluster.nodes()
 				: "--spring.data.redis.url=" + this.redis.url();
-		List<String> settings = new ArrayList<>(List.of(redis,
-				"--spring.r2dbc.url=" + this.postgres.r2dbcUrl(), "--spring.r2dbc.username=postgres",
-				"--spring.r2dbc.password=postgres", "--spring.kafka.bootstrap-servers=" + this.kafka.bootstrapServers()));
+		List<String> settings = new ArrayList<>(List.of(redis, "--spring.r2dbc.url=" + this.postgres.r2dbcUrl(),
+				"--spring.r2dbc.username=postgres", "--spring.r2dbc.password=postgres",
+				"--spring.kafka.bootstrap-servers=" + this.kafka.bootstrapServers()));
 		settings.addAll(this.overrides);
 		settings.addAll(List.of(extra));
-		GatewayProcess instance = new GatewayProcess(name, this.dir, (this.jarOverride != null) ? this.jarOverride : this.jar,
-				roles, settings);
+		GatewayProcess instance = new GatewayProcess(name, this.dir,
+				(this.jarOverride != null) ? this.jarOverride : this.jar, roles, settings);
 		this.jarOverride = null;
 		this.instances.add(instance);
 		return instance;
 	}
 
-	/** Makes the next {@link #instance} run another build of the gateway (a baseline to compare with). */
+	/**
+	 * Makes the next {@link #instance} run another build of the gateway (a baseline to
+	 * compare with).
+	 */
 	DrillStack nextFrom(Path jar) {
 		this.jarOverride = jar;
 		return this;
 	}
 
-	/** Launches the JVMs together (they share 2 cores: starting in parallel is quicker), waits for each. */
+	/**
+	 * Launches the JVMs together (they share 2 cores: starting in parallel is quicker),
+	 * waits for each.
+	 */
 	void start(GatewayProcess... instances) {
 		for (GatewayProcess instance : instances) {
 			instance.launch();
@@ -126,7 +145,9 @@ final class DrillStack implements AutoCloseable {
 
 	/** Base URIs of the running instances that play the gateway role. */
 	List<URI> gatewayUris() {
-		return this.instances.stream().filter(GatewayProcess::playsGateway).filter(GatewayProcess::alive)
+		return this.instances.stream()
+			.filter(GatewayProcess::playsGateway)
+			.filter(GatewayProcess::alive)
 			.map(GatewayProcess::baseUri)
 			.toList();
 	}
@@ -155,8 +176,8 @@ final class DrillStack implements AutoCloseable {
 	}
 
 	/**
-	 * An operator's control ({@code pause}, {@code resume}, {@code end}) through one instance's admin API;
-	 * fails unless it answers 200.
+	 * An operator's control ({@code pause}, {@code resume}, {@code end}) through one
+	 * instance's admin API; fails unless it answers 200.
 	 */
 	void control(GatewayProcess instance, String campaignId, String action) {
 		HttpResponse<String> response = send(HttpRequest
@@ -172,13 +193,17 @@ final class DrillStack implements AutoCloseable {
 		Drills.log("Campaign " + campaignId + ": " + action + " through " + instance.name());
 	}
 
-	/** The stock as a gateway shows it ({@code GET /api/campaigns/{id}/stock}), or null when none answers 200. */
+	/**
+	 * The stock as a gateway shows it ({@code GET /api/campaigns/{id}/stock}), or null
+	 * when none answers 200.
+	 */
 	Stock stock(String campaignId) {
 		for (URI uri : gatewayUris()) {
-			HttpResponse<String> response = send(HttpRequest.newBuilder(uri.resolve(Paths.of(Paths.CAMPAIGN_STOCK, campaignId)))
-				.timeout(Duration.ofSeconds(5))
-				.GET()
-				.build());
+			HttpResponse<String> response = send(
+					HttpRequest.newBuilder(uri.resolve(Paths.of(Paths.CAMPAIGN_STOCK, campaignId)))
+						.timeout(Duration.ofSeconds(5))
+						.GET()
+						.build());
 			if (response != null && response.statusCode() == 200) {
 				return new Stock(number(REMAINING, response.body()), number(ISSUED, response.body()));
 			}
@@ -187,19 +212,20 @@ final class DrillStack implements AutoCloseable {
 	}
 
 	/**
-	 * {@code GET /api/admin/campaigns/{id}/reconciliation} asked of every running gateway: the first 200
-	 * answer (else the last answer), with the statuses of any answers other than 200 and 404.
+	 * {@code GET /api/admin/campaigns/{id}/reconciliation} asked of every running
+	 * gateway: the first 200 answer (else the last answer), with the statuses of any
+	 * answers other than 200 and 404.
 	 */
 	Reconciliation reconciliation(String campaignId) {
 		Reconciliation chosen = null;
 		List<Integer> errors = new ArrayList<>();
 		for (URI uri : gatewayUris()) {
-			HttpResponse<String> response = send(HttpRequest
-				.newBuilder(uri.resolve(Paths.of(Paths.RECONCILIATION, campaignId)))
-				.header("Authorization", "Bearer " + Drills.ADMIN_TOKEN)
-				.timeout(Duration.ofSeconds(10))
-				.GET()
-				.build());
+			HttpResponse<String> response = send(
+					HttpRequest.newBuilder(uri.resolve(Paths.of(Paths.RECONCILIATION, campaignId)))
+						.header("Authorization", "Bearer " + Drills.ADMIN_TOKEN)
+						.timeout(Duration.ofSeconds(10))
+						.GET()
+						.build());
 			if (response == null) {
 				errors.add(-1);
 				continue;
@@ -211,15 +237,17 @@ final class DrillStack implements AutoCloseable {
 			if (chosen == null || chosen.status() != 200) {
 				Matcher agree = AGREE.matcher(response.body());
 				chosen = new Reconciliation(status,
-						(status == 200 && agree.find()) ? Boolean.valueOf(agree.group(1)) : null, response.body(), errors);
+						(status == 200 && agree.find()) ? Boolean.valueOf(agree.group(1)) : null, response.body(),
+						errors);
 			}
 		}
 		return (chosen != null) ? chosen : new Reconciliation(-1, null, "no gateway answered", errors);
 	}
 
 	/**
-	 * Sums of some counters over the running instances that expose them, from {@code /actuator/prometheus},
-	 * e.g. {@code "coupon_relay_resent_total gateway-b=296"}; empty when none has them.
+	 * Sums of some counters over the running instances that expose them, from
+	 * {@code /actuator/prometheus}, e.g.
+	 * {@code "coupon_relay_resent_total gateway-b=296"}; empty when none has them.
 	 */
 	String counters(String... names) {
 		StringBuilder out = new StringBuilder();
@@ -229,10 +257,11 @@ final class DrillStack implements AutoCloseable {
 				if (!instance.alive()) {
 					continue;
 				}
-				HttpResponse<String> response = send(HttpRequest.newBuilder(instance.baseUri().resolve("/actuator/prometheus"))
-					.timeout(Duration.ofSeconds(10))
-					.GET()
-					.build());
+				HttpResponse<String> response = send(
+						HttpRequest.newBuilder(instance.baseUri().resolve("/actuator/prometheus"))
+							.timeout(Duration.ofSeconds(10))
+							.GET()
+							.build());
 				if (response == null || response.statusCode() != 200) {
 					continue;
 				}
@@ -260,8 +289,9 @@ final class DrillStack implements AutoCloseable {
 	}
 
 	/**
-	 * What the reconciliation endpoint said: {@code agree} when it answered 200; a 404 means it does not
-	 * exist (yet) and is tolerated; {@code errors} lists other statuses (-1: no answer) of this round.
+	 * What the reconciliation endpoint said: {@code agree} when it answered 200; a 404
+	 * means it does not exist (yet) and is tolerated; {@code errors} lists other statuses
+	 * (-1: no answer) of this round.
 	 */
 	record Reconciliation(int status, Boolean agree, String body, List<Integer> errors) {
 
@@ -297,7 +327,10 @@ final class DrillStack implements AutoCloseable {
 		}
 	}
 
-	/** {@code jcmd <pid> Thread.print} of every running gateway JVM into {@code <name>-threads-<label>.txt}. */
+	/**
+	 * {@code jcmd <pid> Thread.print} of every running gateway JVM into
+	 * {@code <name>-threads-<label>.txt}.
+	 */
 	void threadDumps(String label) {
 		for (GatewayProcess instance : this.instances) {
 			if (!instance.alive()) {
@@ -310,7 +343,7 @@ final class DrillStack implements AutoCloseable {
 					.redirectErrorStream(true)
 					.redirectOutput(out.toFile())
 					.start();
-				if (!jcmd.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+				if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
 					jcmd.destroyForcibly();
 				}
 			}
@@ -324,8 +357,8 @@ final class DrillStack implements AutoCloseable {
 		}
 		if (this.postgres.running()) {
 			StringBuilder sessions = new StringBuilder();
-			try (java.sql.Connection connection = this.postgres.connect();
-					java.sql.ResultSet rows = connection.createStatement()
+			try (Connection connection = this.postgres.connect();
+					ResultSet rows = connection.createStatement()
 						.executeQuery("SELECT pid, application_name, client_port, backend_start, state, state_change, "
 								+ "wait_event, left(query, 120) FROM pg_stat_activity WHERE backend_type = 'client backend'")) {
 				while (rows.next()) {
@@ -334,7 +367,7 @@ final class DrillStack implements AutoCloseable {
 					}
 				}
 			}
-			catch (java.sql.SQLException ex) {
+			catch (SQLException ex) {
 				sessions.append("pg_stat_activity not readable: ").append(ex.getMessage()).append('\n');
 			}
 			Drills.write(this.dir.resolve("postgres-sessions-" + label + ".txt"), sessions.toString());
@@ -342,7 +375,10 @@ final class DrillStack implements AutoCloseable {
 		Drills.log("Thread dumps (" + label + ") in " + this.dir);
 	}
 
-	/** Stops everything still running: gateways first (SIGKILL: the drill is over), then the servers. */
+	/**
+	 * Stops everything still running: gateways first (SIGKILL: the drill is over), then
+	 * the servers.
+	 */
 	@Override
 	public void close() {
 		for (GatewayProcess instance : this.instances) {

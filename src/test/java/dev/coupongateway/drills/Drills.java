@@ -6,17 +6,22 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Shared bits of the drill harness: where the drills write, free ports, the classpath handed to child
- * JVMs, POSIX signals, and a last-resort reaper that kills every child process this JVM started.
+ * Shared bits of the drill harness: where the drills write, free ports, the classpath
+ * handed to child JVMs, POSIX signals, and a last-resort reaper that kills every child
+ * process this JVM started.
  */
 final class Drills {
 
@@ -55,15 +60,19 @@ final class Drills {
 		return createDirectories(dir);
 	}
 
-	/** The packaged gateway, copied into the drill's directory so a concurrent rebuild cannot swap it mid-drill. */
+	/**
+	 * The packaged gateway, copied into the drill's directory so a concurrent rebuild
+	 * cannot swap it mid-drill.
+	 */
 	static Path gatewayJar(Path drillDir) {
 		Path jar = projectDir().resolve("target").resolve("coupon-gateway-0.1.0-SNAPSHOT.jar");
 		if (!Files.isRegularFile(jar)) {
-			throw new IllegalStateException(jar + " is missing: run the drills with ./mvnw -Pdrills verify (package first)");
+			throw new IllegalStateException(
+					jar + " is missing: run the drills with ./mvnw -Pdrills verify (package first)");
 		}
 		Path copy = drillDir.resolve("coupon-gateway.jar");
 		try {
-			Files.copy(jar, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+			Files.copy(jar, copy, StandardCopyOption.REPLACE_EXISTING);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -72,8 +81,9 @@ final class Drills {
 	}
 
 	/**
-	 * A Java argument file ({@code java @file}) holding {@code -cp <this JVM's classpath>}, so child JVMs
-	 * (the Kafka broker and its tools) see kafka_2.13 and its dependencies from the test classpath.
+	 * A Java argument file ({@code java @file}) holding
+	 * {@code -cp <this JVM's classpath>}, so child JVMs (the Kafka broker and its tools)
+	 * see kafka_2.13 and its dependencies from the test classpath.
 	 */
 	static synchronized Path classpathArgFile() {
 		Path file = root().resolve("classpath.args");
@@ -93,12 +103,13 @@ final class Drills {
 	}
 
 	/**
-	 * Claimants of a spike: {@code distinct} users {@code <prefix>-<n>}, plus {@code repeats} second claims by
-	 * users already in the list, each placed after that user's first claim. Same seed, same list.
+	 * Claimants of a spike: {@code distinct} users {@code <prefix>-<n>}, plus
+	 * {@code repeats} second claims by users already in the list, each placed after that
+	 * user's first claim. Same seed, same list.
 	 */
 	static List<String> users(String prefix, int distinct, int repeats, long seed) {
-		java.util.Random random = new java.util.Random(seed);
-		List<String> users = new java.util.ArrayList<>(distinct + repeats);
+		Random random = new Random(seed);
+		List<String> users = new ArrayList<>(distinct + repeats);
 		for (int i = 0; i < distinct; i++) {
 			users.add(prefix + "-" + i);
 		}
@@ -110,14 +121,20 @@ final class Drills {
 		return users;
 	}
 
-	/** Registers a child process for the reaper; the drills also stop their children themselves. */
+	/**
+	 * Registers a child process for the reaper; the drills also stop their children
+	 * themselves.
+	 */
 	static Process track(Process process) {
 		children.add(process);
 		process.onExit().thenRun(() -> children.remove(process));
 		return process;
 	}
 
-	/** Sends a signal ({@code STOP}, {@code CONT}, {@code TERM}, ...) with {@code kill -<signal> <pid>}. */
+	/**
+	 * Sends a signal ({@code STOP}, {@code CONT}, {@code TERM}, ...) with
+	 * {@code kill -<signal> <pid>}.
+	 */
 	static void signal(long pid, String signal) {
 		try {
 			Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true)
@@ -153,8 +170,7 @@ final class Drills {
 
 	static void append(Path file, String text) {
 		try {
-			Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-					StandardOpenOption.APPEND);
+			Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -189,7 +205,7 @@ final class Drills {
 			return;
 		}
 		try (var paths = Files.walk(dir)) {
-			paths.sorted(java.util.Comparator.reverseOrder()).forEach((path) -> {
+			paths.sorted(Comparator.reverseOrder()).forEach((path) -> {
 				try {
 					Files.deleteIfExists(path);
 				}

@@ -12,11 +12,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Drill 3: a gateway instance dies with grants it could not hand to Kafka. The broker is frozen (SIGSTOP)
- * so sends hang; claims go to instance A, which grants in Redis and answers 202 after the ack timeout,
- * its events still in its producer's buffer; A is SIGKILLed, then the broker thawed (SIGCONT). Only the
- * outbox in Redis knows those grants now: instance B's relay must deliver them. Claims A never answered
- * are retried at B, which answers {@code ALREADY_ISSUED} with the coupon when A had granted one.
+ * Drill 3: a gateway instance dies with grants it could not hand to Kafka. The broker is
+ * frozen (SIGSTOP) so sends hang; claims go to instance A, which grants in Redis and
+ * answers 202 after the ack timeout, its events still in its producer's buffer; A is
+ * SIGKILLed, then the broker thawed (SIGCONT). Only the outbox in Redis knows those
+ * grants now: instance B's relay must deliver them. Claims A never answered are retried
+ * at B, which answers {@code ALREADY_ISSUED} with the coupon when A had granted one.
  */
 class GatewayKilledDrill {
 
@@ -25,7 +26,8 @@ class GatewayKilledDrill {
 	@Test
 	void gatewayKilledWithPendingSends() throws Exception {
 		try (DrillStack stack = new DrillStack("GatewayKilledDrill", Drill.FAULT_SETTINGS)) {
-			// gateway-b logs as operators who ship logs set it: one JSON object a line (Boot's ECS format)
+			// gateway-b logs as operators who ship logs set it: one JSON object a line
+			// (Boot's ECS format)
 			Drill.Fleet fleet = Drill.Fleet.start(stack, "writer", "--logging.structured.format.console=ecs");
 			GatewayProcess a = fleet.a();
 			String campaign = stack.createCampaign("gateway-killed", STOCK, 1);
@@ -53,7 +55,10 @@ class GatewayKilledDrill {
 		}
 	}
 
-	/** What the application logged (not the JVM's own warnings) is JSON, with the fields a shipper reads. */
+	/**
+	 * What the application logged (not the JVM's own warnings) is JSON, with the fields a
+	 * shipper reads.
+	 */
 	private static void assertEveryLineIsJson(GatewayProcess gateway) throws Exception {
 		JsonMapper json = JsonMapper.builder().build();
 		List<String> lines = Files.readAllLines(gateway.log());

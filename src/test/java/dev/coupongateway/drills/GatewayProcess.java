@@ -1,5 +1,6 @@
 package dev.coupongateway.drills;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,8 +13,9 @@ import java.util.List;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The packaged gateway ({@code java -jar}) in its own JVM, in one or both roles, pointed at the drill's
- * Redis, PostgreSQL and Kafka with the same keys a deployment sets. Output to {@code <name>.log}.
+ * The packaged gateway ({@code java -jar}) in its own JVM, in one or both roles, pointed
+ * at the drill's Redis, PostgreSQL and Kafka with the same keys a deployment sets. Output
+ * to {@code <name>.log}.
  */
 final class GatewayProcess extends OsProcess {
 
@@ -55,7 +57,10 @@ final class GatewayProcess extends OsProcess {
 		return this.roles.contains("gateway");
 	}
 
-	/** JVM options (heap, GC, agents) in place of the drills' small serial-GC heap; before launch. */
+	/**
+	 * JVM options (heap, GC, agents) in place of the drills' small serial-GC heap; before
+	 * launch.
+	 */
 	GatewayProcess jvm(List<String> options) {
 		this.jvm = List.copyOf(options);
 		return this;
@@ -66,10 +71,12 @@ final class GatewayProcess extends OsProcess {
 		List<String> command = new ArrayList<>(List.of(KafkaBroker.javaBinary()));
 		command.addAll(this.jvm);
 		command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-jar", this.jar.toString(), "--server.port=" + this.port,
-				"--coupon.identity=header", "--coupon.admin.token=" + Drills.ADMIN_TOKEN, "--coupon.roles=" + this.roles));
+				"--coupon.identity=header", "--coupon.admin.token=" + Drills.ADMIN_TOKEN,
+				"--coupon.roles=" + this.roles));
 		command.addAll(this.settings);
 		if (this.settings.stream().noneMatch((setting) -> setting.startsWith("--coupon.issue.warmup-requests="))) {
-			// drills start many JVMs on 2 cores: a short warm-up, still run as in production
+			// drills start many JVMs on 2 cores: a short warm-up, still run as in
+			// production
 			command.add("--coupon.issue.warmup-requests=200");
 		}
 		launch(command);
@@ -81,7 +88,10 @@ final class GatewayProcess extends OsProcess {
 		awaitHealthy(Duration.ofSeconds(120));
 	}
 
-	/** Until {@code /actuator/health} answers 200 (Redis, PostgreSQL and Kafka all up as the gateway sees them). */
+	/**
+	 * Until {@code /actuator/health} answers 200 (Redis, PostgreSQL and Kafka all up as
+	 * the gateway sees them).
+	 */
 	void awaitHealthy(Duration timeout) {
 		try {
 			await(this.name + " healthy on " + this.port).atMost(timeout)
@@ -91,8 +101,8 @@ final class GatewayProcess extends OsProcess {
 				.until(() -> health() == 200);
 		}
 		catch (RuntimeException ex) {
-			throw new IllegalStateException(this.name + " did not come up: " + ex.getMessage() + "\n"
-					+ Drills.tail(this.log, 40), ex);
+			throw new IllegalStateException(
+					this.name + " did not come up: " + ex.getMessage() + "\n" + Drills.tail(this.log, 40), ex);
 		}
 		Drills.log(this.name + " (" + this.roles + ") up on " + this.port + " (pid " + pid() + ")");
 	}
@@ -106,7 +116,7 @@ final class GatewayProcess extends OsProcess {
 				.build();
 			return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
 		}
-		catch (java.io.IOException ex) {
+		catch (IOException ex) {
 			return -1;
 		}
 		catch (InterruptedException ex) {

@@ -11,9 +11,9 @@ import org.junit.jupiter.api.TestInstance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Not a drill: a quick check of the harness itself (every process starts, dies and comes back; one
- * gateway claims end to end). Not part of {@code -Pdrills verify}; run it on its own with
- * {@code ./mvnw -Pdrills verify -Dit.test=HarnessCheck}.
+ * Not a drill: a quick check of the harness itself (every process starts, dies and comes
+ * back; one gateway claims end to end). Not part of {@code -Pdrills verify}; run it on
+ * its own with {@code ./mvnw -Pdrills verify -Dit.test=HarnessCheck}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HarnessCheck {

@@ -1,5 +1,7 @@
 package dev.coupongateway.drills;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,19 +13,22 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
+import org.slf4j.LoggerFactory;
 
 import static org.awaitility.Awaitility.await;
 
 /**
- * A single-node KRaft broker (combined broker + controller) in its own JVM: {@code kafka.Kafka} from the
- * test classpath. Storage is formatted once; a restart keeps the ports and the log directory, so topics,
- * committed offsets and unconsumed records survive a SIGKILL as they would on a real broker.
+ * A single-node KRaft broker (combined broker + controller) in its own JVM:
+ * {@code kafka.Kafka} from the test classpath. Storage is formatted once; a restart keeps
+ * the ports and the log directory, so topics, committed offsets and unconsumed records
+ * survive a SIGKILL as they would on a real broker.
  */
 final class KafkaBroker extends OsProcess {
 
 	static {
-		// the drills' own admin clients poll a broker that is down on purpose: no warning per attempt
-		if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka") instanceof ch.qos.logback.classic.Logger kafka) {
+		// the drills' own admin clients poll a broker that is down on purpose: no warning
+		// per attempt
+		if (LoggerFactory.getLogger("org.apache.kafka") instanceof ch.qos.logback.classic.Logger kafka) {
 			kafka.setLevel(ch.qos.logback.classic.Level.ERROR);
 		}
 	}
@@ -79,24 +84,28 @@ final class KafkaBroker extends OsProcess {
 				.until(() -> !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty());
 		}
 		catch (RuntimeException ex) {
-			throw new IllegalStateException("Kafka broker not ready: " + ex.getMessage() + "\n" + Drills.tail(this.log, 30),
-					ex);
+			throw new IllegalStateException(
+					"Kafka broker not ready: " + ex.getMessage() + "\n" + Drills.tail(this.log, 30), ex);
 		}
 	}
 
 	private void format() {
-		Drills.write(this.config, String.join("\n", "process.roles=broker,controller", "node.id=1",
-				"listeners=PLAINTEXT://127.0.0.1:" + this.port + ",CONTROLLER://127.0.0.1:" + this.controllerPort,
-				"advertised.listeners=PLAINTEXT://127.0.0.1:" + this.port, "controller.listener.names=CONTROLLER",
-				"inter.broker.listener.name=PLAINTEXT",
-				"listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-				"controller.quorum.bootstrap.servers=127.0.0.1:" + this.controllerPort, "log.dirs=" + this.dataDir,
-				"offsets.topic.replication.factor=1", "offsets.topic.num.partitions=6",
-				"transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
-				"share.coordinator.state.topic.replication.factor=1", "share.coordinator.state.topic.min.isr=1",
-				"group.initial.rebalance.delay.ms=0", "num.partitions=6", "auto.create.topics.enable=false",
-				// after a SIGKILL the restarted broker re-registers only once its old session expired
-				"broker.session.timeout.ms=3000", "broker.heartbeat.interval.ms=500", ""));
+		Drills.write(this.config,
+				String.join("\n", "process.roles=broker,controller", "node.id=1",
+						"listeners=PLAINTEXT://127.0.0.1:" + this.port + ",CONTROLLER://127.0.0.1:"
+								+ this.controllerPort,
+						"advertised.listeners=PLAINTEXT://127.0.0.1:" + this.port,
+						"controller.listener.names=CONTROLLER", "inter.broker.listener.name=PLAINTEXT",
+						"listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+						"controller.quorum.bootstrap.servers=127.0.0.1:" + this.controllerPort,
+						"log.dirs=" + this.dataDir, "offsets.topic.replication.factor=1",
+						"offsets.topic.num.partitions=6", "transaction.state.log.replication.factor=1",
+						"transaction.state.log.min.isr=1", "share.coordinator.state.topic.replication.factor=1",
+						"share.coordinator.state.topic.min.isr=1", "group.initial.rebalance.delay.ms=0",
+						"num.partitions=6", "auto.create.topics.enable=false",
+						// after a SIGKILL the restarted broker re-registers only once its
+						// old session expired
+						"broker.session.timeout.ms=3000", "broker.heartbeat.interval.ms=500", ""));
 		Drills.write(this.dir.resolve("kafka-logback.xml"), """
 				<configuration>
 				  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
@@ -121,8 +130,8 @@ final class KafkaBroker extends OsProcess {
 				throw new IllegalStateException("Formatting Kafka storage failed: " + Drills.tail(this.log, 20));
 			}
 		}
-		catch (java.io.IOException ex) {
-			throw new java.io.UncheckedIOException(ex);
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();

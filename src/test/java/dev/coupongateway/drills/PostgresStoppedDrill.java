@@ -12,9 +12,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Drill 2: PostgreSQL is stopped while the writer is draining the spike into it, and started again a few
- * seconds later with its data. Claims do not need PostgreSQL and keep being granted; the writer must hold
- * its offsets, retry, and store everything once the database is back.
+ * Drill 2: PostgreSQL is stopped while the writer is draining the spike into it, and
+ * started again a few seconds later with its data. Claims do not need PostgreSQL and keep
+ * being granted; the writer must hold its offsets, retry, and store everything once the
+ * database is back.
  */
 class PostgresStoppedDrill {
 
@@ -47,7 +48,8 @@ class PostgresStoppedDrill {
 				return Drill.Outcome
 					.notes("PostgreSQL stopped at " + rowsAtStop + " rows for " + OUTAGE.toSeconds() + " s, "
 							+ grantedWhileDown + " granted meanwhile")
-					// claims need neither Kafka nor PostgreSQL to be decided: the spike went on during the outage
+					// claims need neither Kafka nor PostgreSQL to be decided: the spike
+					// went on during the outage
 					.then((verdict) -> assertThat(grantedWhileDown).as("claims granted while PostgreSQL was down")
 						.isPositive());
 			});
@@ -56,7 +58,8 @@ class PostgresStoppedDrill {
 
 	static long storedRows(DrillStack stack, String campaign) throws Exception {
 		try (Connection connection = stack.postgres.connect();
-				PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM coupon WHERE campaign_id = ?")) {
+				PreparedStatement count = connection
+					.prepareStatement("SELECT count(*) FROM coupon WHERE campaign_id = ?")) {
 			count.setString(1, campaign);
 			try (ResultSet result = count.executeQuery()) {
 				result.next();

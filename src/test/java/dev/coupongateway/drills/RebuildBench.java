@@ -23,13 +23,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The check of a large campaign against PostgreSQL ({@code bench/rebuild.sh}): {@code bench.rows} stored
- * coupons (1,000,000), Redis' state of the campaign gone, then one check (a rebuild) on the embedded real
- * servers: the time from the first claim that meets the missing state to the campaign granting again, and
- * the heap it took (the peak of the heap pools during the check, over the heap in use before it). The
- * producer's delivery timeout is 1 s here, so the wait before the merge is 2 s of the time. Not part of
- * {@code ./mvnw verify} (the name ends in Bench); prints a markdown line and writes it to
- * {@code target/bench/rebuild.md}.
+ * The check of a large campaign against PostgreSQL ({@code bench/rebuild.sh}):
+ * {@code bench.rows} stored coupons (1,000,000), Redis' state of the campaign gone, then
+ * one check (a rebuild) on the embedded real servers: the time from the first claim that
+ * meets the missing state to the campaign granting again, and the heap it took (the peak
+ * of the heap pools during the check, over the heap in use before it). The producer's
+ * delivery timeout is 1 s here, so the wait before the merge is 2 s of the time. Not part
+ * of {@code ./mvnw verify} (the name ends in Bench); prints a markdown line and writes it
+ * to {@code target/bench/rebuild.md}.
  */
 @CouponGatewayTest(properties = "coupon.kafka.delivery-timeout=1s")
 class RebuildBench {
@@ -50,8 +51,9 @@ class RebuildBench {
 	void checkALargeCampaign() throws IOException {
 		int rows = Integer.getInteger("bench.rows", 1_000_000);
 		String campaign = this.fixtures.campaign(rows + 10);
-		this.db.sql("INSERT INTO coupon (coupon_id, campaign_id, user_id, sequence, user_slot, issued_at) "
-				+ "SELECT gen_random_uuid(), :id, 'user-' || g, g, 1, now() FROM generate_series(1, :rows) g")
+		this.db
+			.sql("INSERT INTO coupon (coupon_id, campaign_id, user_id, sequence, user_slot, issued_at) "
+					+ "SELECT gen_random_uuid(), :id, 'user-' || g, g, 1, now() FROM generate_series(1, :rows) g")
 			.bind("id", campaign)
 			.bind("rows", rows)
 			.then()
@@ -77,7 +79,8 @@ class RebuildBench {
 			.isEqualTo(Integer.toString(rows));
 		String line = String.format("| %,d | %.1f s | %,d MB | %,d MB |", rows, seconds, (peak - before) >> 20,
 				Runtime.getRuntime().maxMemory() >> 20);
-		System.out.println("RebuildBench: | stored rows | check, until it grants again | heap peak over before | max heap |");
+		System.out
+			.println("RebuildBench: | stored rows | check, until it grants again | heap peak over before | max heap |");
 		System.out.println("RebuildBench: " + line);
 		Path report = Path.of("target/bench/rebuild.md");
 		Files.createDirectories(report.getParent());

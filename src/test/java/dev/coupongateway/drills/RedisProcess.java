@@ -17,9 +17,10 @@ import redis.embedded.RedisServer;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Redis without persistence ({@code --save "" --appendonly no}) on a fixed port, so a kill and a start
- * again is "Redis restarted with its data gone". Debian's {@code /usr/bin/redis-server} when installed
- * ({@code apt-get install -y redis-server}), otherwise the embedded-redis binary that dev services use.
+ * Redis without persistence ({@code --save "" --appendonly no}) on a fixed port, so a
+ * kill and a start again is "Redis restarted with its data gone". Debian's
+ * {@code /usr/bin/redis-server} when installed ({@code apt-get install -y redis-server}),
+ * otherwise the embedded-redis binary that dev services use.
  */
 final class RedisProcess extends OsProcess {
 
@@ -54,7 +55,10 @@ final class RedisProcess extends OsProcess {
 		launch();
 	}
 
-	/** Saves what Redis holds now ({@code SAVE}: an RDB file, as a host's last snapshot keeps it) and returns it. */
+	/**
+	 * Saves what Redis holds now ({@code SAVE}: an RDB file, as a host's last snapshot
+	 * keeps it) and returns it.
+	 */
 	byte[] snapshot() {
 		try {
 			String reply = command("SAVE");
@@ -69,8 +73,8 @@ final class RedisProcess extends OsProcess {
 	}
 
 	/**
-	 * SIGKILL, then started again from an older snapshot: what a host crash leaves when its AOF or RDB is
-	 * behind what PostgreSQL already stored.
+	 * SIGKILL, then started again from an older snapshot: what a host crash leaves when
+	 * its AOF or RDB is behind what PostgreSQL already stored.
 	 */
 	void restartFrom(byte[] snapshot) {
 		kill();
@@ -108,7 +112,8 @@ final class RedisProcess extends OsProcess {
 			.pollInterval(Duration.ofMillis(100))
 			.ignoreExceptions()
 			.until(() -> "+PONG".equals(command("PING")));
-		Drills.log("Redis up on " + this.port + ((this.embedded != null) ? " (embedded-redis)" : " (pid " + pid() + ")"));
+		Drills
+			.log("Redis up on " + this.port + ((this.embedded != null) ? " (embedded-redis)" : " (pid " + pid() + ")"));
 	}
 
 	@Override
@@ -116,7 +121,10 @@ final class RedisProcess extends OsProcess {
 		return (this.embedded != null) ? this.embedded.isActive() : super.alive();
 	}
 
-	/** SIGKILL (system binary) or the embedded server's stop: either way, the data is gone. */
+	/**
+	 * SIGKILL (system binary) or the embedded server's stop: either way, the data is
+	 * gone.
+	 */
 	@Override
 	void kill() {
 		if (this.embedded != null) {

@@ -21,23 +21,29 @@ import org.springframework.data.redis.core.script.RedisScript;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The outbox relay's drain of a backlog ({@code bench/relay-drain.sh}): {@code bench.entries} grants
- * (100,000) left in one campaign's outbox, as a Kafka outage leaves them, on the embedded real servers.
- * The entries are written while the relay does not watch the campaign; the clock starts when it is
- * registered and stops when the outbox is empty (every event acknowledged by Kafka), then again when
- * PostgreSQL holds every row. Not part of {@code ./mvnw verify} (the name ends in Bench); prints a
+ * The outbox relay's drain of a backlog ({@code bench/relay-drain.sh}):
+ * {@code bench.entries} grants (100,000) left in one campaign's outbox, as a Kafka outage
+ * leaves them, on the embedded real servers. The entries are written while the relay does
+ * not watch the campaign; the clock starts when it is registered and stops when the
+ * outbox is empty (every event acknowledged by Kafka), then again when PostgreSQL holds
+ * every row. Not part of {@code ./mvnw verify} (the name ends in Bench); prints a
  * markdown line and writes it to {@code target/bench/relay-drain.md}.
  */
 @CouponGatewayTest
 class RelayDrainBench {
 
-	/** Adds entries with the ids given: {@code ARGV} = issued-at ms, then per entry its id and coupon id. */
-	private static final RedisScript<Long> add = RedisScript.of("""
-			for i = 2, #ARGV, 3 do
-			  redis.call('XADD', KEYS[1], ARGV[i], 'c', ARGV[i + 1], 'u', ARGV[i + 2], 's', string.match(ARGV[i], '-(%d+)$'),
-			    'l', '1', 't', ARGV[1])
-			end
-			return (#ARGV - 1) / 3""", Long.class);
+	/**
+	 * Adds entries with the ids given: {@code ARGV} = issued-at ms, then per entry its id
+	 * and coupon id.
+	 */
+	private static final RedisScript<Long> add = RedisScript.of(
+			"""
+					for i = 2, #ARGV, 3 do
+					  redis.call('XADD', KEYS[1], ARGV[i], 'c', ARGV[i + 1], 'u', ARGV[i + 2], 's', string.match(ARGV[i], '-(%d+)$'),
+					    'l', '1', 't', ARGV[1])
+					end
+					return (#ARGV - 1) / 3""",
+			Long.class);
 
 	@Autowired
 	private Fixtures fixtures;
@@ -77,8 +83,9 @@ class RelayDrainBench {
 		System.out.println("RelayDrainBench: " + line);
 		Path report = Path.of("target/bench/relay-drain.md");
 		Files.createDirectories(report.getParent());
-		Files.writeString(report, "| entries | outbox empty | relay rate | all rows stored | end to end |\n|---|---|---|---|---|\n"
-				+ line + "\n");
+		Files.writeString(report,
+				"| entries | outbox empty | relay rate | all rows stored | end to end |\n|---|---|---|---|---|\n" + line
+						+ "\n");
 	}
 
 }

@@ -2,6 +2,7 @@ package dev.coupongateway.drills;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,12 +13,15 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import dev.coupongateway.system.Paths;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -28,11 +32,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.postgresql.PGConnection;
 
 /**
- * The spike-speed benchmark ({@code bench/spike-speed.sh}): on this one machine, real Redis, PostgreSQL
- * and Kafka processes, the packaged gateway (once with its writer in the same JVM, once without), and a
- * minimal WebFlux app as the ceiling; each warmed up, then the same wrk command against each, side by
- * side, run after run: the ceiling, grants while stock lasts, sold-out answers and duplicate claims. Then
- * the writer's drain of 1,000,000 queued events against PostgreSQL's own {@code COPY} of the same rows
+ * The spike-speed benchmark ({@code bench/spike-speed.sh}): on this one machine, real
+ * Redis, PostgreSQL and Kafka processes, the packaged gateway (once with its writer in
+ * the same JVM, once without), and a minimal WebFlux app as the ceiling; each warmed up,
+ * then the same wrk command against each, side by side, run after run: the ceiling,
+ * grants while stock lasts, sold-out answers and duplicate claims. Then the writer's
+ * drain of 1,000,000 queued events against PostgreSQL's own {@code COPY} of the same rows
  * into the same table. Writes a markdown report.
  */
 public final class SpikeSpeedBench {
@@ -73,19 +78,23 @@ public final class SpikeSpeedBench {
 				.jvm(this.gatewayJvm);
 			NoopProcess noop = new NoopProcess(stack.dir);
 			noop.launch();
-			// rate limits on, set so that they never limit: what checking and recording them costs a claim
-			GatewayProcess limits = stack.instance("gateway-limits", "gateway", warmup, "--coupon.limits.user-interval=1ms",
-					"--coupon.limits.address-interval=1ms", "--coupon.limits.address-burst=1000000000")
+			// rate limits on, set so that they never limit: what checking and recording
+			// them costs a claim
+			GatewayProcess limits = stack
+				.instance("gateway-limits", "gateway", warmup, "--coupon.limits.user-interval=1ms",
+						"--coupon.limits.address-interval=1ms", "--coupon.limits.address-burst=1000000000")
 				.jvm(this.gatewayJvm);
-			// BASELINE_JAR: another build of the gateway (say, before an upgrade), measured in the same run on the
-			// answers that touch neither Kafka nor PostgreSQL, so both builds share the one stack
+			// BASELINE_JAR: another build of the gateway (say, before an upgrade),
+			// measured in the same run on the
+			// answers that touch neither Kafka nor PostgreSQL, so both builds share the
+			// one stack
 			String baselineJar = env("BASELINE_JAR", "");
-			GatewayProcess baseline = baselineJar.isEmpty() ? null
-					: stack.nextFrom(Path.of(baselineJar))
-						// builds before Kafka took Boot's spring.kafka.* keys read coupon.kafka.bootstrap-servers
-						.instance("baseline", "gateway", warmup,
-								"--coupon.kafka.bootstrap-servers=" + stack.kafka.bootstrapServers())
-						.jvm(this.gatewayJvm);
+			GatewayProcess baseline = baselineJar.isEmpty() ? null : stack.nextFrom(Path.of(baselineJar))
+				// builds before Kafka took Boot's spring.kafka.* keys read
+				// coupon.kafka.bootstrap-servers
+				.instance("baseline", "gateway", warmup,
+						"--coupon.kafka.bootstrap-servers=" + stack.kafka.bootstrapServers())
+				.jvm(this.gatewayJvm);
 			if (baseline != null) {
 				stack.start(combined, gatewayOnly, redisAck, limits, baseline);
 			}
@@ -105,7 +114,8 @@ public final class SpikeSpeedBench {
 
 			Map<String, Target> targets = new LinkedHashMap<>();
 			targets.put("no-op ceiling (`POST /noop`)", new Target(noop.baseUri(), "/noop", null));
-			targets.put("grants, gateway + writer in one JVM", new Target(combined.baseUri().toString(), claims(grants), null));
+			targets.put("grants, gateway + writer in one JVM",
+					new Target(combined.baseUri().toString(), claims(grants), null));
 			targets.put("grants, gateway only (writer in the other JVM)",
 					new Target(gatewayOnly.baseUri().toString(), claims(grantsOnly), null));
 			targets.put("grants, gateway only, `coupon.issue.ack=redis`",
@@ -115,7 +125,8 @@ public final class SpikeSpeedBench {
 			targets.put("sold-out (all 410)", new Target(combined.baseUri().toString(), claims(soldOut), null));
 			targets.put("duplicates: 100 users again and again (all 409)",
 					new Target(combined.baseUri().toString(), claims(dupes), "100"));
-			// a hostile client spraying an id that was never created: answered without PostgreSQL (issue 21)
+			// a hostile client spraying an id that was never created: answered without
+			// PostgreSQL (issue 21)
 			targets.put("unknown campaign (all 404)",
 					new Target(combined.baseUri().toString(), claims("bench-never-created"), null));
 			if (baseline != null) {
@@ -128,7 +139,7 @@ public final class SpikeSpeedBench {
 			// ONLY: a regular expression on the rows' names, to run a few of them
 			String only = env("ONLY", "");
 			if (!only.isEmpty()) {
-				targets.keySet().removeIf((name) -> !java.util.regex.Pattern.compile(only).matcher(name).find());
+				targets.keySet().removeIf((name) -> !Pattern.compile(only).matcher(name).find());
 			}
 
 			Drills.log("Warm-up: " + this.warmup + " of load on each system");
@@ -144,15 +155,17 @@ public final class SpikeSpeedBench {
 			Map<String, List<Wrk.Result>> results = new LinkedHashMap<>();
 			for (int run = 1; run <= this.runs; run++) {
 				for (Map.Entry<String, Target> target : targets.entrySet()) {
-					// run 1 of the combined gateway's rows is also profiled (JFR, profile settings)
-					boolean profiled = this.profile && run == 1 && target.getValue().base().equals(combined.baseUri().toString());
+					// run 1 of the combined gateway's rows is also profiled (JFR, profile
+					// settings)
+					boolean profiled = this.profile && run == 1
+							&& target.getValue().base().equals(combined.baseUri().toString());
 					Path recording = Drills.root().resolve("profile-" + this.profiled.size() + ".jfr");
 					if (profiled) {
 						jcmd(combined.pid(), "JFR.start", "name=bench", "settings=profile", "filename=" + recording);
 					}
 					Map<String, Long> pids = new LinkedHashMap<>();
-					List<OsProcess> measured = new ArrayList<>(List.of(combined, gatewayOnly, redisAck, limits, noop, stack.redis,
-							stack.kafka));
+					List<OsProcess> measured = new ArrayList<>(
+							List.of(combined, gatewayOnly, redisAck, limits, noop, stack.redis, stack.kafka));
 					if (baseline != null) {
 						measured.add(baseline);
 					}
@@ -162,15 +175,17 @@ public final class SpikeSpeedBench {
 					Map<String, Long> before = new LinkedHashMap<>();
 					pids.forEach((name, pid) -> before.put(name, cpuTicks(pid)));
 					long started = System.nanoTime();
-					Wrk.Result result = wrk(target.getValue().base(), target.getValue().path(), "run" + run, this.duration,
-							target.getValue().users());
+					Wrk.Result result = wrk(target.getValue().base(), target.getValue().path(), "run" + run,
+							this.duration, target.getValue().users());
 					double seconds = (System.nanoTime() - started) / 1e9;
 					if (run == 1) {
 						StringBuilder cpu = new StringBuilder();
 						pids.forEach((name, pid) -> {
 							double cores = (cpuTicks(pid) - before.get(name)) / 100.0 / seconds;
 							if (cores >= 0.01) {
-								cpu.append(cpu.isEmpty() ? "" : ", ").append(name).append(String.format(" %.2f", cores));
+								cpu.append(cpu.isEmpty() ? "" : ", ")
+									.append(name)
+									.append(String.format(" %.2f", cores));
 							}
 						});
 						this.cpu.put(target.getKey(), cpu.toString());
@@ -203,8 +218,8 @@ public final class SpikeSpeedBench {
 	}
 
 	private static void jcmd(long pid, String... command) throws Exception {
-		List<String> args = new ArrayList<>(List.of(Path.of(KafkaBroker.javaBinary()).resolveSibling("jcmd").toString(),
-				Long.toString(pid)));
+		List<String> args = new ArrayList<>(
+				List.of(Path.of(KafkaBroker.javaBinary()).resolveSibling("jcmd").toString(), Long.toString(pid)));
 		args.addAll(List.of(command));
 		Process process = new ProcessBuilder(args).redirectErrorStream(true).start();
 		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -213,16 +228,20 @@ public final class SpikeSpeedBench {
 		}
 	}
 
-	/** The top of each profile: methods by samples on top of the stack (self) and anywhere on it (total). */
+	/**
+	 * The top of each profile: methods by samples on top of the stack (self) and anywhere
+	 * on it (total).
+	 */
 	private void reportProfiles() throws IOException {
 		for (Map.Entry<String, Path> entry : this.profiled.entrySet()) {
-			Map<String, Integer> self = new java.util.HashMap<>();
-			Map<String, Integer> total = new java.util.HashMap<>();
+			Map<String, Integer> self = new HashMap<>();
+			Map<String, Integer> total = new HashMap<>();
 			int samples = 0;
 			try (jdk.jfr.consumer.RecordingFile file = new jdk.jfr.consumer.RecordingFile(entry.getValue())) {
 				while (file.hasMoreEvents()) {
 					jdk.jfr.consumer.RecordedEvent event = file.readEvent();
-					if (!event.getEventType().getName().equals("jdk.ExecutionSample") || event.getStackTrace() == null) {
+					if (!event.getEventType().getName().equals("jdk.ExecutionSample")
+							|| event.getStackTrace() == null) {
 						continue;
 					}
 					samples++;
@@ -230,21 +249,30 @@ public final class SpikeSpeedBench {
 					if (!frames.isEmpty()) {
 						self.merge(name(frames.get(0)), 1, Integer::sum);
 					}
-					frames.stream().map(SpikeSpeedBench::name).distinct().forEach((m) -> total.merge(m, 1, Integer::sum));
+					frames.stream()
+						.map(SpikeSpeedBench::name)
+						.distinct()
+						.forEach((m) -> total.merge(m, 1, Integer::sum));
 				}
 			}
-			line("### Profile: " + entry.getKey() + " (JFR, " + samples + " execution samples, `" + entry.getValue() + "`)");
+			line("### Profile: " + entry.getKey() + " (JFR, " + samples + " execution samples, `" + entry.getValue()
+					+ "`)");
 			line("");
 			line("| self | method |    | total | method |");
 			line("|---|---|---|---|---|");
 			List<Map.Entry<String, Integer>> topSelf = top(self, 15);
-			List<Map.Entry<String, Integer>> topTotal = top(total.entrySet().stream()
-				.filter((e) -> !e.getKey().startsWith("java.lang.Thread.run") && !e.getKey().contains("FastThreadLocalRunnable")
-						&& !e.getKey().contains("SingleThreadEventExecutor") && !e.getKey().contains("ThreadExecutorMap"))
-				.collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), 15);
+			List<Map.Entry<String, Integer>> topTotal = top(total.entrySet()
+				.stream()
+				.filter((e) -> !e.getKey().startsWith("java.lang.Thread.run")
+						&& !e.getKey().contains("FastThreadLocalRunnable")
+						&& !e.getKey().contains("SingleThreadEventExecutor")
+						&& !e.getKey().contains("ThreadExecutorMap"))
+				.collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)), 15);
 			for (int i = 0; i < 15; i++) {
-				String left = (i < topSelf.size()) ? pct(topSelf.get(i).getValue(), samples) + " | `" + topSelf.get(i).getKey() + "`" : " | ";
-				String right = (i < topTotal.size()) ? pct(topTotal.get(i).getValue(), samples) + " | `" + topTotal.get(i).getKey() + "`" : " | ";
+				String left = (i < topSelf.size())
+						? pct(topSelf.get(i).getValue(), samples) + " | `" + topSelf.get(i).getKey() + "`" : " | ";
+				String right = (i < topTotal.size())
+						? pct(topTotal.get(i).getValue(), samples) + " | `" + topTotal.get(i).getKey() + "`" : " | ";
 				line("| " + left + " |    | " + right + " |");
 			}
 			line("");
@@ -252,7 +280,11 @@ public final class SpikeSpeedBench {
 	}
 
 	private static List<Map.Entry<String, Integer>> top(Map<String, Integer> counts, int n) {
-		return counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(n).toList();
+		return counts.entrySet()
+			.stream()
+			.sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+			.limit(n)
+			.toList();
 	}
 
 	private static String pct(int count, int samples) {
@@ -272,7 +304,9 @@ public final class SpikeSpeedBench {
 		}
 	}
 
-	/** CPU time (user + system) a process has used so far, in clock ticks (1/100 s here). */
+	/**
+	 * CPU time (user + system) a process has used so far, in clock ticks (1/100 s here).
+	 */
 	static long cpuTicks(long pid) {
 		try {
 			String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
@@ -292,14 +326,14 @@ public final class SpikeSpeedBench {
 		return Wrk.run(base, path, run, duration, this.connections, users);
 	}
 
-	private void reportHttp(Map<String, List<Wrk.Result>> results, long rssCombined, long rssGatewayOnly) throws Exception {
+	private void reportHttp(Map<String, List<Wrk.Result>> results, long rssCombined, long rssGatewayOnly)
+			throws Exception {
 		line("# Spike speed");
 		line("");
 		line("Command: `bench/spike-speed.sh` (" + Instant.now() + ", " + machine() + ", commit " + commit() + ").");
 		line("Each figure: `wrk -t1 -c" + this.connections + " -d" + this.duration
-				+ "`, a new user per request unless said, after " + this.warmup
-				+ " of load on each system; median of " + this.runs
-				+ " runs taken side by side (each run measures every row in turn). Gateway JVM options: `"
+				+ "`, a new user per request unless said, after " + this.warmup + " of load on each system; median of "
+				+ this.runs + " runs taken side by side (each run measures every row in turn). Gateway JVM options: `"
 				+ String.join(" ", this.gatewayJvm) + "`.");
 		line("");
 		line("| what | req/s (median) | runs | p50 ms | p99 ms | share of the ceiling (median of the runs' shares, each run's) | answers |");
@@ -307,7 +341,8 @@ public final class SpikeSpeedBench {
 		List<Wrk.Result> ceilings = results.values().iterator().next();
 		for (Map.Entry<String, List<Wrk.Result>> entry : results.entrySet()) {
 			Wrk.Result median = Wrk.median(entry.getValue());
-			// the share is taken run by run (this row against the ceiling of the same run), then the median
+			// the share is taken run by run (this row against the ceiling of the same
+			// run), then the median
 			List<Double> shares = new ArrayList<>();
 			for (int i = 0; i < entry.getValue().size(); i++) {
 				shares.add(100.0 * entry.getValue().get(i).requestsPerSecond() / ceilings.get(i).requestsPerSecond());
@@ -331,23 +366,26 @@ public final class SpikeSpeedBench {
 	}
 
 	/**
-	 * The first seconds of a fresh instance: a new gateway JVM (gateway and writer), load from the moment
-	 * it reports healthy (ready), without the claim-path warm-up and with it; against the warm figure.
+	 * The first seconds of a fresh instance: a new gateway JVM (gateway and writer), load
+	 * from the moment it reports healthy (ready), without the claim-path warm-up and with
+	 * it; against the warm figure.
 	 */
 	private void firstSeconds(DrillStack stack, String campaign, Wrk.Result warm) throws Exception {
 		line("## The first " + this.duration + " of a fresh instance");
 		line("");
-		line("| instance | req/s | p50 ms | p99 ms | share of the warm figure (" + warm.requestsPerSecond() + " req/s) |");
+		line("| instance | req/s | p50 ms | p99 ms | share of the warm figure (" + warm.requestsPerSecond()
+				+ " req/s) |");
 		line("|---|---|---|---|---|");
 		for (String warmup : List.of("0", env("WARMUP_REQUESTS", "2000"))) {
-			GatewayProcess fresh = stack.instance("fresh-warmup-" + warmup, "gateway,writer",
-					"--coupon.issue.warmup-requests=" + warmup)
+			GatewayProcess fresh = stack
+				.instance("fresh-warmup-" + warmup, "gateway,writer", "--coupon.issue.warmup-requests=" + warmup)
 				.jvm(this.gatewayJvm);
 			long launched = System.nanoTime();
 			fresh.start();
 			long ready = System.nanoTime();
 			Wrk.Result first = wrk(fresh.baseUri().toString(), claims(campaign), "fresh" + warmup, this.duration, null);
-			Drills.log("fresh instance, warm-up " + warmup + ": ready in " + (ready - launched) / 1_000_000 + " ms; " + first);
+			Drills.log("fresh instance, warm-up " + warmup + ": ready in " + (ready - launched) / 1_000_000 + " ms; "
+					+ first);
 			line("| warm-up " + (warmup.equals("0") ? "off" : warmup + " requests") + ", ready "
 					+ String.format("%.1f", (ready - launched) / 1e9) + " s after launch | " + first.requestsPerSecond()
 					+ " | " + first.p50() + " | " + first.p99() + " | "
@@ -358,9 +396,9 @@ public final class SpikeSpeedBench {
 	}
 
 	/**
-	 * The writer's drain: {@code drainEvents} grants queued in Kafka while no writer runs, then a writer JVM
-	 * started and timed from its first row to its last; against {@code COPY} of as many rows into the same
-	 * table.
+	 * The writer's drain: {@code drainEvents} grants queued in Kafka while no writer
+	 * runs, then a writer JVM started and timed from its first row to its last; against
+	 * {@code COPY} of as many rows into the same table.
 	 */
 	private void drain(DrillStack stack, GatewayProcess admin) throws Exception {
 		int n = this.drainEvents;
@@ -371,10 +409,11 @@ public final class SpikeSpeedBench {
 		try (KafkaProducer<String, byte[]> producer = producer(stack.kafka.bootstrapServers())) {
 			for (int i = 1; i <= n; i++) {
 				String user = "drain-" + i;
-				String json = "{\"couponId\":\"" + UUID.randomUUID() + "\",\"campaignId\":\"" + drained + "\",\"userId\":\""
-						+ user + "\",\"sequence\":" + i + ",\"userSlot\":1,\"issuedAt\":\"" + Instant.ofEpochMilli(issued)
-						+ "\"}";
-				producer.send(new ProducerRecord<>("coupon.issued", drained + ":" + user, json.getBytes(StandardCharsets.UTF_8)));
+				String json = "{\"couponId\":\"" + UUID.randomUUID() + "\",\"campaignId\":\"" + drained
+						+ "\",\"userId\":\"" + user + "\",\"sequence\":" + i + ",\"userSlot\":1,\"issuedAt\":\""
+						+ Instant.ofEpochMilli(issued) + "\"}";
+				producer.send(new ProducerRecord<>("coupon.issued", drained + ":" + user,
+						json.getBytes(StandardCharsets.UTF_8)));
 			}
 			producer.flush();
 		}
@@ -383,9 +422,11 @@ public final class SpikeSpeedBench {
 		Drills.log("Writer launched; timing its drain");
 		long first = 0;
 		long last;
-		// one connection, polled every 100 ms: a new connection per poll costs PostgreSQL a backend each
+		// one connection, polled every 100 ms: a new connection per poll costs PostgreSQL
+		// a backend each
 		try (Connection connection = connect(stack);
-				PreparedStatement count = connection.prepareStatement("SELECT count(*) FROM coupon WHERE campaign_id = ?")) {
+				PreparedStatement count = connection
+					.prepareStatement("SELECT count(*) FROM coupon WHERE campaign_id = ?")) {
 			count.setString(1, drained);
 			while (true) {
 				long rows;
@@ -411,8 +452,16 @@ public final class SpikeSpeedBench {
 
 		StringBuilder csv = new StringBuilder(n * 80);
 		for (int i = 1; i <= n; i++) {
-			csv.append(UUID.randomUUID()).append(',').append(copied).append(",copy-").append(i).append(',').append(i)
-				.append(",1,").append(Instant.ofEpochMilli(issued)).append('\n');
+			csv.append(UUID.randomUUID())
+				.append(',')
+				.append(copied)
+				.append(",copy-")
+				.append(i)
+				.append(',')
+				.append(i)
+				.append(",1,")
+				.append(Instant.ofEpochMilli(issued))
+				.append('\n');
 		}
 		long copyStart;
 		long copyEnd;
@@ -431,7 +480,8 @@ public final class SpikeSpeedBench {
 		line("|---|---|---|---|---|");
 		line(String.format("| writer: %,d queued events, first row to last | %,d | %.1f | %,.0f | %.0f%% |", n, n,
 				(last - first) / 1e9, writerRate, 100 * writerRate / copyRate));
-		line(String.format("| `COPY` of the same number of rows into `coupon` (JDBC CopyManager) | %,d | %.1f | %,.0f | 100%% |",
+		line(String.format(
+				"| `COPY` of the same number of rows into `coupon` (JDBC CopyManager) | %,d | %.1f | %,.0f | 100%% |",
 				n, (copyEnd - copyStart) / 1e9, copyRate));
 		line("");
 		line("Writer peak RSS: " + peakRssKb(writer.pid()) / 1024 + " MB.");
@@ -520,7 +570,7 @@ public final class SpikeSpeedBench {
 
 		void awaitUp() throws Exception {
 			for (int i = 0; i < 600; i++) {
-				try (java.net.Socket socket = new java.net.Socket("127.0.0.1", this.port)) {
+				try (Socket socket = new Socket("127.0.0.1", this.port)) {
 					Drills.log("no-op app up on " + this.port + " (pid " + pid() + ")");
 					return;
 				}

@@ -8,9 +8,10 @@ import org.junit.jupiter.api.Test;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Drill 4: the writer JVM is SIGKILLed while it is storing batches (some rows in, offsets of the batch
- * in progress not committed), and a new writer JVM takes over the consumer group. Re-delivered records
- * must store once (idempotent on {@code coupon_id}), none may be skipped.
+ * Drill 4: the writer JVM is SIGKILLed while it is storing batches (some rows in, offsets
+ * of the batch in progress not committed), and a new writer JVM takes over the consumer
+ * group. Re-delivered records must store once (idempotent on {@code coupon_id}), none may
+ * be skipped.
  */
 class WriterKilledDrill {
 

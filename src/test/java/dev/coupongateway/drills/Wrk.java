@@ -13,7 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** {@code wrk} with {@code bench/claim.lua}: POSTs to a path, a new user per request unless told otherwise. */
+/**
+ * {@code wrk} with {@code bench/claim.lua}: POSTs to a path, a new user per request
+ * unless told otherwise.
+ */
 final class Wrk {
 
 	private static final Pattern REQUESTS = Pattern.compile("requests/s: (\\d+)");
@@ -28,8 +31,9 @@ final class Wrk {
 	}
 
 	/**
-	 * One run of {@code wrk -t1 -c<connections> -d<duration>} against {@code base + path}; {@code run} keeps
-	 * its user ids apart from other runs'; {@code users}, when set, cycles through that many fixed users.
+	 * One run of {@code wrk -t1 -c<connections> -d<duration>} against
+	 * {@code base + path}; {@code run} keeps its user ids apart from other runs';
+	 * {@code users}, when set, cycles through that many fixed users.
 	 */
 	static Result run(String base, String path, String run, String duration, int connections, String users)
 			throws Exception {
@@ -79,7 +83,8 @@ final class Wrk {
 
 		@Override
 		public String toString() {
-			return this.requestsPerSecond + " req/s, p50 " + this.p50 + " ms, p99 " + this.p99 + " ms, " + this.statuses;
+			return this.requestsPerSecond + " req/s, p50 " + this.p50 + " ms, p99 " + this.p99 + " ms, "
+					+ this.statuses;
 		}
 
 	}

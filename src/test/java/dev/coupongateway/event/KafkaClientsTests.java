@@ -16,23 +16,23 @@ import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Operators configure Kafka with Boot's own {@code spring.kafka.*} keys; they reach every client, and the
- * settings the promises rest on stay what the gateway sets.
+ * Operators configure Kafka with Boot's own {@code spring.kafka.*} keys; they reach every
+ * client, and the settings the promises rest on stay what the gateway sets.
  */
 class KafkaClientsTests {
 
-	private final KafkaClients clients = new KafkaClients(bound(Map.of("spring.kafka.bootstrap-servers",
-			"broker-1:9093,broker-2:9093", "spring.kafka.security.protocol", "SSL",
-			"spring.kafka.properties.client.dns.lookup", "use_all_dns_ips", "spring.kafka.producer.acks", "1",
-			"spring.kafka.producer.compression-type", "zstd", "spring.kafka.consumer.enable-auto-commit", "true",
-			"spring.kafka.consumer.properties.fetch.max.wait.ms", "50")));
+	private final KafkaClients clients = new KafkaClients(bound(
+			Map.of("spring.kafka.bootstrap-servers", "broker-1:9093,broker-2:9093", "spring.kafka.security.protocol",
+					"SSL", "spring.kafka.properties.client.dns.lookup", "use_all_dns_ips", "spring.kafka.producer.acks",
+					"1", "spring.kafka.producer.compression-type", "zstd", "spring.kafka.consumer.enable-auto-commit",
+					"true", "spring.kafka.consumer.properties.fetch.max.wait.ms", "50")));
 
 	@Test
 	void theCommonKeysReachEveryClient() {
 		for (Map<String, Object> client : List.of(this.clients.producer(Map.of()), this.clients.consumer(Map.of()),
 				this.clients.admin(Map.of()))) {
-			assertThat(client).containsEntry(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG,
-					List.of("broker-1:9093", "broker-2:9093"))
+			assertThat(client)
+				.containsEntry(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, List.of("broker-1:9093", "broker-2:9093"))
 				.containsEntry(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SSL")
 				.containsEntry(CommonClientConfigs.CLIENT_DNS_LOOKUP_CONFIG, "use_all_dns_ips");
 		}
@@ -51,8 +51,8 @@ class KafkaClientsTests {
 	}
 
 	private static KafkaProperties bound(Map<String, String> settings) {
-		return new Binder(new MapConfigurationPropertySource(settings))
-			.bindOrCreate("spring.kafka", Bindable.of(KafkaProperties.class));
+		return new Binder(new MapConfigurationPropertySource(settings)).bindOrCreate("spring.kafka",
+				Bindable.of(KafkaProperties.class));
 	}
 
 }

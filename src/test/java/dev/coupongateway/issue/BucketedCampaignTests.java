@@ -30,10 +30,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A hot campaign split into buckets, over HTTP on real servers: many users at once get exactly the
- * stock, each number once, however the users spread over the buckets (stock moves to the buckets that
- * run dry); a move cut short by a crash strands its units only until the sweep gives them back; and a
- * Redis that lost everything is rewritten from PostgreSQL over all buckets with the cap intact.
+ * A hot campaign split into buckets, over HTTP on real servers: many users at once get
+ * exactly the stock, each number once, however the users spread over the buckets (stock
+ * moves to the buckets that run dry); a move cut short by a crash strands its units only
+ * until the sweep gives them back; and a Redis that lost everything is rewritten from
+ * PostgreSQL over all buckets with the cap intact.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BucketedCampaignTests {
@@ -57,7 +58,8 @@ class BucketedCampaignTests {
 	void whenUsersRaceForABucketedCampaignThenExactlyTheStockIsGrantedEachNumberOnce() throws Exception {
 		String campaign = gateway.fixtures.bucketed(Fixtures.uniqueId("hot"), 400, 4);
 		double movedBefore = moved();
-		// every user belongs to bucket 0 or 1: the stock of buckets 2 and 3 has to move to them
+		// every user belongs to bucket 0 or 1: the stock of buckets 2 and 3 has to move
+		// to them
 		List<Claim> race = new ArrayList<>(IntStream.range(0, 5000)
 			.mapToObj((i) -> "user-" + i)
 			.filter((user) -> CampaignKeys.bucketOf(user, 4) < 2)
@@ -67,7 +69,8 @@ class BucketedCampaignTests {
 		Collections.shuffle(race);
 
 		List<Answer> answers = new ArrayList<>(claims.concurrently(race, 48));
-		// at the very end many claims chase the last units over the buckets: up to buckets - 1 units may be
+		// at the very end many claims chase the last units over the buckets: up to
+		// buckets - 1 units may be
 		// left for a moment when the last of them gives up; the next claims take them
 		long first = answers.stream().filter(Answer::granted).count();
 		assertThat(first).isBetween(397L, 400L);
@@ -81,7 +84,8 @@ class BucketedCampaignTests {
 		assertThat(granted).hasSize(400);
 		assertThat(granted).extracting(BucketedCampaignTests::sequence)
 			.containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, 400).boxed().toList());
-		// a claim that met stock in transit at the very end was told to try again, never that it was sold out
+		// a claim that met stock in transit at the very end was told to try again, never
+		// that it was sold out
 		assertThat(answers).filteredOn((answer) -> !answer.granted()).extracting(Answer::status).isSubsetOf(410, 503);
 		assertThat(moved() - movedBefore).as("units moved between buckets").isGreaterThanOrEqualTo(200);
 		await().atMost(Duration.ofSeconds(30)).until(() -> gateway.fixtures.storedRows(campaign) == 400);
@@ -90,37 +94,48 @@ class BucketedCampaignTests {
 			.uri("/api/campaigns/{id}", campaign)
 			.exchange()
 			.expectBody()
-			.jsonPath("$.issued").isEqualTo(400)
-			.jsonPath("$.remaining").isEqualTo(0)
-			.jsonPath("$.status").isEqualTo("SOLD_OUT");
+			.jsonPath("$.issued")
+			.isEqualTo(400)
+			.jsonPath("$.remaining")
+			.isEqualTo(0)
+			.jsonPath("$.status")
+			.isEqualTo("SOLD_OUT");
 		gateway.http.get()
 			.uri("/api/admin/campaigns/{id}/reconciliation", campaign)
 			.headers((headers) -> headers.setBearerAuth(dev.coupongateway.DevServices.ADMIN_TOKEN))
 			.exchange()
 			.expectBody()
-			.jsonPath("$.granted").isEqualTo(400)
-			.jsonPath("$.agree").isEqualTo(true);
+			.jsonPath("$.granted")
+			.isEqualTo(400)
+			.jsonPath("$.agree")
+			.isEqualTo(true);
 	}
 
 	@Test
 	void whenAMoveIsLeftHalfDoneThenItsStockIsStrandedOnlyUntilTheSweep() throws Exception {
 		String campaign = gateway.fixtures.bucketed(Fixtures.uniqueId("crash"), 6, 2);
-		// a mover that crashed after its reserve: every unit of bucket 0 sits in its journal, never credited
+		// a mover that crashed after its reserve: every unit of bucket 0 sits in its
+		// journal, never credited
 		ReactiveStringRedisTemplate redis = gateway.context.getBean(ReactiveStringRedisTemplate.class);
 		CampaignKeys source = CampaignKeys.of(campaign, 0);
 		CampaignKeys target = CampaignKeys.of(campaign, 1);
-		String generation = redis.<String, String>opsForHash().get(target.settings(), "gen").block(Duration.ofSeconds(5));
+		String generation = redis.<String, String>opsForHash()
+			.get(target.settings(), "gen")
+			.block(Duration.ofSeconds(5));
 		@SuppressWarnings("rawtypes")
 		RedisScript<List> move = LuaScripts.of("move.lua", List.class);
-		List<?> reserved = redis.execute(move, List.of(source.settings(), source.free(), source.journal()),
-				List.of("reserve", UUID.randomUUID().toString(), "6", "1", generation))
+		List<?> reserved = redis
+			.execute(move, List.of(source.settings(), source.free(), source.journal()),
+					List.of("reserve", UUID.randomUUID().toString(), "6", "1", generation))
 			.next()
 			.block(Duration.ofSeconds(5));
 		assertThat(reserved).hasSize(3);
 		Instant crashed = Instant.now();
 
-		// bucket 1's three units go; then claims are told to try again (503 with Retry-After, never 410) while
-		// bucket 0's units are in transit, until the sweep gives them back (move timeout 1 s + sweep every
+		// bucket 1's three units go; then claims are told to try again (503 with
+		// Retry-After, never 410) while
+		// bucket 0's units are in transit, until the sweep gives them back (move timeout
+		// 1 s + sweep every
 		// 500 ms) and the claims take them
 		List<Answer> answers = new ArrayList<>();
 		List<Answer> beforeTheLastGrant = new ArrayList<>();
@@ -136,9 +151,11 @@ class BucketedCampaignTests {
 			return done;
 		});
 		Duration stranded = Duration.between(crashed, Instant.now());
-		assertThat(beforeTheLastGrant).filteredOn((answer) -> answer.status() == 503).isNotEmpty()
+		assertThat(beforeTheLastGrant).filteredOn((answer) -> answer.status() == 503)
+			.isNotEmpty()
 			.allSatisfy((answer) -> assertThat(answer.retryAfter()).isNotNull());
-		assertThat(beforeTheLastGrant).as("sold out answered while stock remained").noneMatch((answer) -> answer.status() == 410);
+		assertThat(beforeTheLastGrant).as("sold out answered while stock remained")
+			.noneMatch((answer) -> answer.status() == 410);
 		assertThat(stranded).isLessThan(Duration.ofSeconds(10));
 		// once it is all granted: sold out, for good
 		assertThat(claims.concurrently(List.of(new Claim(campaign, "after-all")), 1).get(0).status()).isEqualTo(410);
@@ -159,7 +176,9 @@ class BucketedCampaignTests {
 		// bucket 1 holds the last unit, and a rebuild holds bucket 1
 		ReactiveStringRedisTemplate redis = gateway.context.getBean(ReactiveStringRedisTemplate.class);
 		CampaignKeys frozen = CampaignKeys.of(campaign, 1);
-		String generation = redis.<String, String>opsForHash().get(frozen.settings(), "gen").block(Duration.ofSeconds(5));
+		String generation = redis.<String, String>opsForHash()
+			.get(frozen.settings(), "gen")
+			.block(Duration.ofSeconds(5));
 		redis.<String, String>opsForHash().put(frozen.settings(), "gen", "frozen:test").block(Duration.ofSeconds(5));
 
 		Answer meanwhile = claims.claim(campaign, inBucket0.get(1));
@@ -173,10 +192,12 @@ class BucketedCampaignTests {
 	}
 
 	@Test
-	@Order(Integer.MAX_VALUE) // restarts Redis: the others must not see their campaigns rebuilt meanwhile
+	@Order(Integer.MAX_VALUE) // restarts Redis: the others must not see their campaigns
+								// rebuilt meanwhile
 	void whenRedisLosesABucketedCampaignThenAllBucketsAreRewrittenAndTheCapHolds() throws Exception {
 		String campaign = gateway.fixtures.bucketed(Fixtures.uniqueId("lost"), 40, 3);
-		List<Answer> first = claims.concurrently(IntStream.range(0, 25).mapToObj((i) -> new Claim(campaign, "early-" + i)).toList(), 8);
+		List<Answer> first = claims
+			.concurrently(IntStream.range(0, 25).mapToObj((i) -> new Claim(campaign, "early-" + i)).toList(), 8);
 		assertThat(first).filteredOn(Answer::granted).hasSize(25);
 		await().atMost(Duration.ofSeconds(30)).until(() -> gateway.fixtures.storedRows(campaign) == 25);
 

@@ -25,7 +25,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The claim contract over HTTP: each answer and problem code, and that rejections change nothing. */
+/**
+ * The claim contract over HTTP: each answer and problem code, and that rejections change
+ * nothing.
+ */
 @CouponGatewayTest
 @ExtendWith(OutputCaptureExtension.class)
 class ClaimApiTests {
@@ -45,15 +48,23 @@ class ClaimApiTests {
 	@Test
 	void whenStockIsLeftThenCreatedWithTheCoupon() {
 		String campaign = this.fixtures.campaign(3);
-		claim(campaign, "alice").expectStatus().isCreated()
-			.expectHeader().location("/api/campaigns/" + campaign + "/coupons/mine")
+		claim(campaign, "alice").expectStatus()
+			.isCreated()
+			.expectHeader()
+			.location("/api/campaigns/" + campaign + "/coupons/mine")
 			.expectBody()
-			.jsonPath("$.couponId").isNotEmpty()
-			.jsonPath("$.campaignId").isEqualTo(campaign)
-			.jsonPath("$.userId").isEqualTo("alice")
-			.jsonPath("$.sequence").isEqualTo(1)
-			.jsonPath("$.issuedAt").isNotEmpty()
-			.jsonPath("$.state").isEqualTo("ISSUED");
+			.jsonPath("$.couponId")
+			.isNotEmpty()
+			.jsonPath("$.campaignId")
+			.isEqualTo(campaign)
+			.jsonPath("$.userId")
+			.isEqualTo("alice")
+			.jsonPath("$.sequence")
+			.isEqualTo(1)
+			.jsonPath("$.issuedAt")
+			.isNotEmpty()
+			.jsonPath("$.state")
+			.isEqualTo("ISSUED");
 		stock(campaign).jsonPath("$.issued").isEqualTo(1).jsonPath("$.remaining").isEqualTo(2);
 	}
 
@@ -61,11 +72,15 @@ class ClaimApiTests {
 	void whenUserRetriesThenAlreadyIssuedWithTheSameCoupon() {
 		String campaign = this.fixtures.campaign(3);
 		String couponId = couponId(claim(campaign, "bob"));
-		claim(campaign, "bob").expectStatus().isEqualTo(409)
-			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+		claim(campaign, "bob").expectStatus()
+			.isEqualTo(409)
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
 			.expectBody()
-			.jsonPath("$.code").isEqualTo("ALREADY_ISSUED")
-			.jsonPath("$.couponIds[0]").isEqualTo(couponId);
+			.jsonPath("$.code")
+			.isEqualTo("ALREADY_ISSUED")
+			.jsonPath("$.couponIds[0]")
+			.isEqualTo(couponId);
 		stock(campaign).jsonPath("$.issued").isEqualTo(1);
 	}
 
@@ -73,11 +88,14 @@ class ClaimApiTests {
 	void whenStockIsGoneThenSoldOutAndStockUntouched() {
 		String campaign = this.fixtures.campaign(1);
 		claim(campaign, "first").expectStatus().isCreated();
-		claim(campaign, "second").expectStatus().isEqualTo(410)
-			.expectBody().jsonPath("$.code").isEqualTo("SOLD_OUT");
+		claim(campaign, "second").expectStatus().isEqualTo(410).expectBody().jsonPath("$.code").isEqualTo("SOLD_OUT");
 		stock(campaign).jsonPath("$.issued").isEqualTo(1).jsonPath("$.remaining").isEqualTo(0);
-		this.http.get().uri("/api/campaigns/{id}", campaign).exchange().expectBody()
-			.jsonPath("$.status").isEqualTo("SOLD_OUT");
+		this.http.get()
+			.uri("/api/campaigns/{id}", campaign)
+			.exchange()
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo("SOLD_OUT");
 	}
 
 	@Test
@@ -92,50 +110,72 @@ class ClaimApiTests {
 
 	@Test
 	void whenCampaignIsUnknownThenCampaignNotFound() {
-		claim("no-such-campaign", "dave").expectStatus().isNotFound()
-			.expectBody().jsonPath("$.code").isEqualTo("CAMPAIGN_NOT_FOUND");
+		claim("no-such-campaign", "dave").expectStatus()
+			.isNotFound()
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("CAMPAIGN_NOT_FOUND");
 		assertThat(this.redis.hasKey(CampaignKeys.of("no-such-campaign").settings()).block()).isFalse();
 	}
 
 	@Test
 	void whenCampaignIdIsMalformedThenInvalidRequest() {
-		claim("Not_An_Id", "dave").expectStatus().isBadRequest()
-			.expectBody().jsonPath("$.code").isEqualTo("INVALID_REQUEST");
+		claim("Not_An_Id", "dave").expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("INVALID_REQUEST");
 	}
 
 	@Test
 	void whenUserIdIsMissingOrUnusableThenUnauthenticatedAndNothingGranted() {
 		String campaign = this.fixtures.campaign(5);
-		this.http.post().uri("/api/campaigns/{id}/coupons", campaign).exchange()
-			.expectStatus().isUnauthorized()
-			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-			.expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+		this.http.post()
+			.uri("/api/campaigns/{id}/coupons", campaign)
+			.exchange()
+			.expectStatus()
+			.isUnauthorized()
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("UNAUTHENTICATED");
 		for (String bad : new String[] { "x".repeat(65), "tab\there", "caf\u00e9" }) {
-			claim(campaign, bad).expectStatus().isUnauthorized()
-				.expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED");
+			claim(campaign, bad).expectStatus()
+				.isUnauthorized()
+				.expectBody()
+				.jsonPath("$.code")
+				.isEqualTo("UNAUTHENTICATED");
 		}
-		this.http.get().uri("/api/campaigns/{id}/coupons/mine", campaign).exchange()
-			.expectStatus().isUnauthorized();
+		this.http.get().uri("/api/campaigns/{id}/coupons/mine", campaign).exchange().expectStatus().isUnauthorized();
 		stock(campaign).jsonPath("$.issued").isEqualTo(0);
 	}
 
 	@Test
 	void whenWrongMethodThenMethodNotAllowed() {
-		this.http.get().uri("/api/campaigns/{id}/coupons", "demo").exchange()
-			.expectStatus().isEqualTo(405)
-			.expectHeader().valueEquals("Allow", "POST")
-			.expectBody().jsonPath("$.code").isEqualTo("METHOD_NOT_ALLOWED");
+		this.http.get()
+			.uri("/api/campaigns/{id}/coupons", "demo")
+			.exchange()
+			.expectStatus()
+			.isEqualTo(405)
+			.expectHeader()
+			.valueEquals("Allow", "POST")
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("METHOD_NOT_ALLOWED");
 	}
 
 	@Test
 	void whenClaimHasABodyThenItIsIgnored() {
 		String campaign = this.fixtures.campaign(5);
-		this.http.post().uri("/api/campaigns/{id}/coupons", campaign)
+		this.http.post()
+			.uri("/api/campaigns/{id}/coupons", campaign)
 			.header("X-User-Id", "erin")
 			.contentType(MediaType.TEXT_PLAIN)
 			.bodyValue("anything")
 			.exchange()
-			.expectStatus().isCreated();
+			.expectStatus()
+			.isCreated();
 	}
 
 	@Test
@@ -144,17 +184,32 @@ class ClaimApiTests {
 		String first = couponId(claim(campaign, "frank"));
 		String second = couponId(claim(campaign, "frank"));
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == 2);
-		this.http.get().uri("/api/campaigns/{id}/coupons/mine", campaign).header("X-User-Id", "frank").exchange()
-			.expectStatus().isOk()
+		this.http.get()
+			.uri("/api/campaigns/{id}/coupons/mine", campaign)
+			.header("X-User-Id", "frank")
+			.exchange()
+			.expectStatus()
+			.isOk()
 			.expectBody()
-			.jsonPath("$.coupons.length()").isEqualTo(2)
-			.jsonPath("$.coupons[0].couponId").isEqualTo(first)
-			.jsonPath("$.coupons[1].couponId").isEqualTo(second)
-			.jsonPath("$.coupons[0].state").isEqualTo("STORED")
-			.jsonPath("$.coupons[1].state").isEqualTo("STORED");
-		this.http.get().uri("/api/campaigns/{id}/coupons/mine", campaign).header("X-User-Id", "nobody").exchange()
-			.expectStatus().isOk()
-			.expectBody().jsonPath("$.coupons.length()").isEqualTo(0);
+			.jsonPath("$.coupons.length()")
+			.isEqualTo(2)
+			.jsonPath("$.coupons[0].couponId")
+			.isEqualTo(first)
+			.jsonPath("$.coupons[1].couponId")
+			.isEqualTo(second)
+			.jsonPath("$.coupons[0].state")
+			.isEqualTo("STORED")
+			.jsonPath("$.coupons[1].state")
+			.isEqualTo("STORED");
+		this.http.get()
+			.uri("/api/campaigns/{id}/coupons/mine", campaign)
+			.header("X-User-Id", "nobody")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.coupons.length()")
+			.isEqualTo(0);
 	}
 
 	@Test
@@ -164,18 +219,23 @@ class ClaimApiTests {
 		claim(campaign, "r2").expectStatus().isCreated();
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == 2);
 		await().atMost(Duration.ofSeconds(30)).until(() -> reconciliation(campaign).contains("\"agree\":true"));
-		this.http.get().uri("/api/admin/campaigns/{id}/reconciliation", campaign)
+		this.http.get()
+			.uri("/api/admin/campaigns/{id}/reconciliation", campaign)
 			.headers((h) -> h.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.exchange()
 			.expectBody()
 			.json("{\"campaignId\":\"" + campaign + "\",\"total\":5,\"granted\":2,\"pendingInOutbox\":0,"
 					+ "\"stored\":2,\"conflicts\":0,\"inFlight\":0,\"agree\":true}");
-		this.http.get().uri("/api/admin/campaigns/{id}/reconciliation", campaign).exchange()
-			.expectStatus().isUnauthorized();
+		this.http.get()
+			.uri("/api/admin/campaigns/{id}/reconciliation", campaign)
+			.exchange()
+			.expectStatus()
+			.isUnauthorized();
 	}
 
 	private String reconciliation(String campaign) {
-		return this.http.get().uri("/api/admin/campaigns/{id}/reconciliation", campaign)
+		return this.http.get()
+			.uri("/api/admin/campaigns/{id}/reconciliation", campaign)
 			.headers((h) -> h.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.exchange()
 			.expectBody(String.class)
@@ -193,10 +253,14 @@ class ClaimApiTests {
 		this.redis.delete(CampaignKeys.of(campaign).settings(), CampaignKeys.of(campaign).grants())
 			.block(Duration.ofSeconds(5));
 
-		// until the writer has stored what Kafka still holds, claims wait with 503 + Retry-After
+		// until the writer has stored what Kafka still holds, claims wait with 503 +
+		// Retry-After
 		await().atMost(Duration.ofSeconds(30)).until(() -> {
-			var answer = this.http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", "alice")
-				.exchange().returnResult(String.class);
+			var answer = this.http.post()
+				.uri("/api/campaigns/{id}/coupons", campaign)
+				.header("X-User-Id", "alice")
+				.exchange()
+				.returnResult(String.class);
 			if (answer.getStatus().value() == 503) {
 				assertThat(answer.getResponseHeaders().getFirst("Retry-After")).isNotNull();
 				return false;
@@ -215,19 +279,26 @@ class ClaimApiTests {
 	@Test
 	void whenTheClaimScriptFailsThenInternalErrorWithoutDetailLoggedOnceAndNothingGranted(CapturedOutput output) {
 		String campaign = this.fixtures.campaign(3);
-		// a key of the wrong type makes issue.lua fail on its first read, as a script bug would:
+		// a key of the wrong type makes issue.lua fail on its first read, as a script bug
+		// would:
 		// retrying cannot help, so the answer is a 500, never a 503 that asks for retries
 		this.redis.opsForValue().set(CampaignKeys.of(campaign).grants(), "not a hash").block(Duration.ofSeconds(5));
-		claim(campaign, "alice").expectStatus().isEqualTo(500)
-			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-			.expectHeader().doesNotExist("Retry-After")
+		claim(campaign, "alice").expectStatus()
+			.isEqualTo(500)
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectHeader()
+			.doesNotExist("Retry-After")
 			.expectBody()
-			.jsonPath("$.code").isEqualTo("INTERNAL")
-			.jsonPath("$.detail").value((detail) -> assertThat(detail.toString()).doesNotContainIgnoringCase("wrongtype")
+			.jsonPath("$.code")
+			.isEqualTo("INTERNAL")
+			.jsonPath("$.detail")
+			.value((detail) -> assertThat(detail.toString()).doesNotContainIgnoringCase("wrongtype")
 				.doesNotContain("script"));
 		await().atMost(Duration.ofSeconds(5)).until(() -> output.getOut().contains("WRONGTYPE"));
-		assertThat(output.getOut().lines().filter((line) -> line.contains(" ERROR ") && line.contains("Unexpected error, answered 500")))
-			.hasSize(1);
+		assertThat(output.getOut()
+			.lines()
+			.filter((line) -> line.contains(" ERROR ") && line.contains("Unexpected error, answered 500"))).hasSize(1);
 		this.redis.delete(CampaignKeys.of(campaign).grants()).block(Duration.ofSeconds(5));
 		stock(campaign).jsonPath("$.issued").isEqualTo(0);
 	}
@@ -235,16 +306,23 @@ class ClaimApiTests {
 	@Test
 	void whenTheUserIdIsSentTwiceThenBadRequestAndNothingGranted() {
 		String campaign = this.fixtures.campaign(3);
-		this.http.post().uri("/api/campaigns/{id}/coupons", campaign)
+		this.http.post()
+			.uri("/api/campaigns/{id}/coupons", campaign)
 			.header("X-User-Id", "first", "second")
 			.exchange()
-			.expectStatus().isBadRequest()
-			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-			.expectBody().jsonPath("$.errors[0]").value((error) -> assertThat((String) error).contains("X-User-Id"));
-		this.http.post().uri("/api/campaigns/{id}/coupons", campaign)
+			.expectStatus()
+			.isBadRequest()
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.errors[0]")
+			.value((error) -> assertThat((String) error).contains("X-User-Id"));
+		this.http.post()
+			.uri("/api/campaigns/{id}/coupons", campaign)
 			.header("X-User-Id", "first, second")
 			.exchange()
-			.expectStatus().isBadRequest();
+			.expectStatus()
+			.isBadRequest();
 		stock(campaign).jsonPath("$.issued").isEqualTo(0);
 	}
 
@@ -264,10 +342,14 @@ class ClaimApiTests {
 		assertThat(after.get("404") - before.get("404")).isEqualTo(1);
 		assertThat(after.get("400") - before.get("400")).isEqualTo(1);
 		assertThat(after.get("401") - before.get("401")).isEqualTo(1);
-		// the claim route is timed only by coupon.claim; every other route keeps http.server.requests
-		assertThat(this.meters.find("http.server.requests").tag("uri", "/api/campaigns/{id}/coupons").tag("method", "POST").timers())
-			.isEmpty();
-		assertThat(this.meters.find("http.server.requests").tag("uri", "/api/campaigns/{id}/stock").timers()).isNotEmpty();
+		// the claim route is timed only by coupon.claim; every other route keeps
+		// http.server.requests
+		assertThat(this.meters.find("http.server.requests")
+			.tag("uri", "/api/campaigns/{id}/coupons")
+			.tag("method", "POST")
+			.timers()).isEmpty();
+		assertThat(this.meters.find("http.server.requests").tag("uri", "/api/campaigns/{id}/stock").timers())
+			.isNotEmpty();
 	}
 
 	private Map<String, Long> claimTimings() {
@@ -284,11 +366,17 @@ class ClaimApiTests {
 	}
 
 	private WebTestClient.BodyContentSpec stock(String campaignId) {
-		return this.http.get().uri("/api/campaigns/{id}/stock", campaignId).exchange().expectStatus().isOk().expectBody();
+		return this.http.get()
+			.uri("/api/campaigns/{id}/stock", campaignId)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody();
 	}
 
 	private static String couponId(WebTestClient.ResponseSpec response) {
-		return response.expectStatus().isCreated()
+		return response.expectStatus()
+			.isCreated()
 			.expectBody(CouponView.class)
 			.returnResult()
 			.getResponseBody()

@@ -3,8 +3,13 @@ package dev.coupongateway.issue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -23,8 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Promise 1 under real concurrency: many clients at once over HTTP, then count what was granted in the
- * answers and what PostgreSQL stored.
+ * Promise 1 under real concurrency: many clients at once over HTTP, then count what was
+ * granted in the answers and what PostgreSQL stored.
  */
 @CouponGatewayTest
 class ClaimConcurrencyTests {
@@ -53,18 +58,17 @@ class ClaimConcurrencyTests {
 
 		List<Answer> granted = answers.stream().filter(Answer::granted).toList();
 		assertThat(granted).hasSize(100);
-		// each coupon number handed out once: the 100 grants hold exactly the numbers 1..100
+		// each coupon number handed out once: the 100 grants hold exactly the numbers
+		// 1..100
 		assertThat(granted).extracting(ClaimConcurrencyTests::sequence)
 			.containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, 100).boxed().toList());
-		assertThat(answers).filteredOn((answer) -> !answer.granted())
-			.extracting(Answer::status)
-			.containsOnly(410);
+		assertThat(answers).filteredOn((answer) -> !answer.granted()).extracting(Answer::status).containsOnly(410);
 		assertThat(answers).filteredOn((answer) -> answer.status() == 410)
 			.allSatisfy((answer) -> assertThat(answer.body()).contains("\"code\":\"SOLD_OUT\""));
 		awaitStored(campaign, 100);
 		assertThat(this.fixtures.usersWithMoreThan(campaign, 1)).isEmpty();
 		assertThat(this.fixtures.storedCouponIds(campaign)).containsExactlyInAnyOrderElementsOf(
-				granted.stream().map(ClaimConcurrencyTests::couponId).map(java.util.UUID::fromString).toList());
+				granted.stream().map(ClaimConcurrencyTests::couponId).map(UUID::fromString).toList());
 	}
 
 	@Test
@@ -74,11 +78,10 @@ class ClaimConcurrencyTests {
 				THREADS);
 
 		assertThat(answers).filteredOn(Answer::granted).hasSize(1);
-		assertThat(answers).filteredOn((answer) -> !answer.granted())
-			.allSatisfy((answer) -> {
-				assertThat(answer.status()).isEqualTo(409);
-				assertThat(answer.body()).contains("\"code\":\"ALREADY_ISSUED\"");
-			});
+		assertThat(answers).filteredOn((answer) -> !answer.granted()).allSatisfy((answer) -> {
+			assertThat(answer.status()).isEqualTo(409);
+			assertThat(answer.body()).contains("\"code\":\"ALREADY_ISSUED\"");
+		});
 		awaitStored(campaign, 1);
 	}
 
@@ -97,9 +100,10 @@ class ClaimConcurrencyTests {
 
 	@Test
 	void whenSeveralCampaignsAreRacedAtOnceThenEachGrantsExactlyItsStock() throws Exception {
-		// stock N against N+1 .. 10N users, several N including 1, all campaigns in one burst
-		Map<String, Integer> stock = new java.util.LinkedHashMap<>();
-		Map<String, Integer> users = new java.util.LinkedHashMap<>();
+		// stock N against N+1 .. 10N users, several N including 1, all campaigns in one
+		// burst
+		Map<String, Integer> stock = new LinkedHashMap<>();
+		Map<String, Integer> users = new LinkedHashMap<>();
 		int[][] shapes = { { 1, 2 }, { 1, 10 }, { 3, 4 }, { 7, 70 }, { 25, 26 }, { 40, 400 } };
 		List<Claim> burst = new ArrayList<>();
 		for (int[] shape : shapes) {
@@ -122,9 +126,7 @@ class ClaimConcurrencyTests {
 				.as(campaign)
 				.containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, n).boxed().toList());
 		});
-		assertThat(answers).filteredOn((answer) -> !answer.granted())
-			.extracting(Answer::status)
-			.containsOnly(410);
+		assertThat(answers).filteredOn((answer) -> !answer.granted()).extracting(Answer::status).containsOnly(410);
 		assertThat(answers).hasSize(users.values().stream().mapToInt(Integer::intValue).sum());
 		stock.forEach((campaign, n) -> {
 			awaitStored(campaign, n);
@@ -138,21 +140,20 @@ class ClaimConcurrencyTests {
 	}
 
 	private static String couponId(Answer answer) {
-		java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"couponId\":\"([0-9a-f-]{36})\"")
-			.matcher(answer.body());
+		Matcher matcher = Pattern.compile("\"couponId\":\"([0-9a-f-]{36})\"").matcher(answer.body());
 		assertThat(matcher.find()).as(answer.body()).isTrue();
 		return matcher.group(1);
 	}
 
 	private static int sequence(Answer answer) {
-		java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("\"sequence\":(\\d+)").matcher(answer.body());
+		Matcher matcher = Pattern.compile("\"sequence\":(\\d+)").matcher(answer.body());
 		assertThat(matcher.find()).as(answer.body()).isTrue();
 		return Integer.parseInt(matcher.group(1));
 	}
 
 	private static <T> List<T> shuffled(List<T> list) {
 		List<T> copy = new ArrayList<>(list);
-		Collections.shuffle(copy, new java.util.Random(42));
+		Collections.shuffle(copy, new Random(42));
 		return copy;
 	}
 

@@ -20,9 +20,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * "Sold out" and "at the limit" answered from memory, across two instances on one Redis: once Redis
- * said so, the same answer comes without running the script; a rebuild that gives lost numbers back to
- * the stock makes both instances forget, so no buyer who should win is turned away.
+ * "Sold out" and "at the limit" answered from memory, across two instances on one Redis:
+ * once Redis said so, the same answer comes without running the script; a rebuild that
+ * gives lost numbers back to the stock makes both instances forget, so no buyer who
+ * should win is turned away.
  */
 class ClaimFactsTests {
 
@@ -53,7 +54,8 @@ class ClaimFactsTests {
 		String campaign = a.fixtures.campaign(2);
 		assertThat(claim(a.http, campaign, "u1")).isEqualTo(201);
 		assertThat(claim(httpB, campaign, "u2")).isEqualTo(201);
-		// each instance learns the facts from Redis once (the holders of a sold-out campaign are read after)
+		// each instance learns the facts from Redis once (the holders of a sold-out
+		// campaign are read after)
 		assertThat(claim(a.http, campaign, "u3")).isEqualTo(410);
 		assertThat(claim(httpB, campaign, "u3")).isEqualTo(410);
 		assertThat(claim(a.http, campaign, "u1")).isEqualTo(409);
@@ -74,7 +76,8 @@ class ClaimFactsTests {
 		assertThat(again).contains("\"code\":\"ALREADY_ISSUED\"").contains("couponIds");
 		assertThat(claim(a.http, campaign, "u1")).isEqualTo(409);
 		assertThat(scriptCalls()).as("scripts run for answers both instances knew").isEqualTo(scripts);
-		// a winner the sold-out instance has not seen yet still gets its coupon back, from Redis
+		// a winner the sold-out instance has not seen yet still gets its coupon back,
+		// from Redis
 		assertThat(claimBody(a.http, campaign, "u2")).contains("\"code\":\"ALREADY_ISSUED\"");
 	}
 
@@ -93,7 +96,8 @@ class ClaimFactsTests {
 			return scriptCalls() == before;
 		});
 
-		// v2's grant is lost (its row gone, Redis flushed without a restart): a rebuild gives its number back
+		// v2's grant is lost (its row gone, Redis flushed without a restart): a rebuild
+		// gives its number back
 		a.context.getBean(DatabaseClient.class)
 			.sql("DELETE FROM coupon WHERE campaign_id = :c AND user_id = 'v2'")
 			.bind("c", campaign)
@@ -101,15 +105,26 @@ class ClaimFactsTests {
 			.block(Duration.ofSeconds(10));
 		CampaignKeys keys = CampaignKeys.of(campaign);
 		redis().delete(keys.settings(), keys.grants(), keys.outbox(), keys.free()).block(Duration.ofSeconds(5));
-		// any read of the campaign on instance A finds its state gone and has it checked (503 meanwhile)
-		await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-			.until(() -> a.http.get().uri("/api/campaigns/{id}/stock", campaign).exchange()
-				.returnResult(String.class).getStatus().value() == 200);
-		a.http.get().uri("/api/campaigns/{id}/stock", campaign).exchange().expectStatus().isOk()
-			.expectBody().jsonPath("$.remaining").isEqualTo(1);
+		// any read of the campaign on instance A finds its state gone and has it checked
+		// (503 meanwhile)
+		await().atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(200))
+			.until(() -> a.http.get()
+				.uri("/api/campaigns/{id}/stock", campaign)
+				.exchange()
+				.returnResult(String.class)
+				.getStatus()
+				.value() == 200);
+		a.http.get()
+			.uri("/api/campaigns/{id}/stock", campaign)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.remaining")
+			.isEqualTo(1);
 
-		await().atMost(Duration.ofSeconds(10))
-			.until(() -> claim(httpB, campaign, "v4") != 410);
+		await().atMost(Duration.ofSeconds(10)).until(() -> claim(httpB, campaign, "v4") != 410);
 		assertThat(claim(a.http, campaign, "v5")).isEqualTo(410);
 		await().atMost(Duration.ofSeconds(30)).until(() -> a.fixtures.storedRows(campaign) == 2);
 	}
@@ -127,13 +142,23 @@ class ClaimFactsTests {
 	}
 
 	private static int claim(WebTestClient http, String campaign, String user) {
-		return http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", user).exchange()
-			.returnResult(String.class).getStatus().value();
+		return http.post()
+			.uri("/api/campaigns/{id}/coupons", campaign)
+			.header("X-User-Id", user)
+			.exchange()
+			.returnResult(String.class)
+			.getStatus()
+			.value();
 	}
 
 	private static String claimBody(WebTestClient http, String campaign, String user) {
-		return http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", user).exchange()
-			.expectBody(String.class).returnResult().getResponseBody();
+		return http.post()
+			.uri("/api/campaigns/{id}/coupons", campaign)
+			.header("X-User-Id", user)
+			.exchange()
+			.expectBody(String.class)
+			.returnResult()
+			.getResponseBody();
 	}
 
 }

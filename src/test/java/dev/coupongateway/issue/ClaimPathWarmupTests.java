@@ -15,8 +15,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * An instance is ready only once it has sent its claim path the warm-up requests, and nothing was
- * granted; in either identity mode.
+ * An instance is ready only once it has sent its claim path the warm-up requests, and
+ * nothing was granted; in either identity mode.
  */
 class ClaimPathWarmupTests {
 
@@ -30,7 +30,8 @@ class ClaimPathWarmupTests {
 
 	@Test
 	void whenIdentityIsJwtThenTheWarmUpStillRunsTheClaimPath() {
-		// the warm-up has no token to send: its claims must not be refused before the claim path
+		// the warm-up has no token to send: its claims must not be refused before the
+		// claim path
 		List<String> settings = new ArrayList<>(List.of(Tokens.JWT_MODE));
 		settings.add("coupon.issue.warmup-requests=120");
 		settings.add("coupon.roles=gateway");
@@ -43,7 +44,8 @@ class ClaimPathWarmupTests {
 		assertThat(instance.getBean(ApplicationAvailability.class).getReadinessState())
 			.isEqualTo(ReadinessState.ACCEPTING_TRAFFIC);
 		MeterRegistry meters = instance.getBean(MeterRegistry.class);
-		// the warm-up's claims were all answered by the claim path (404: the campaign does not exist) before ready
+		// the warm-up's claims were all answered by the claim path (404: the campaign
+		// does not exist) before ready
 		assertThat(meters.find("coupon.claim").tag("status", "404").timer())
 			.as("claims the claim path answered 404 during the warm-up")
 			.isNotNull()

@@ -24,9 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * An instance shut down (what SIGTERM triggers) in the middle of a burst of claims, with stock left and
- * claims still coming: every claim it answered with a grant is stored exactly once, and the stock shown
- * afterwards matches the rows.
+ * An instance shut down (what SIGTERM triggers) in the middle of a burst of claims, with
+ * stock left and claims still coming: every claim it answered with a grant is stored
+ * exactly once, and the stock shown afterwards matches the rows.
  */
 @CouponGatewayTest
 class GracefulShutdownTests {
@@ -62,22 +62,33 @@ class GracefulShutdownTests {
 
 		List<Answer> all = answers.get();
 		List<String> granted = all.stream().filter(Answer::granted).map(GracefulShutdownTests::couponId).toList();
-		// the stop came in the middle of the work: grants answered, stock left, claims turned away
+		// the stop came in the middle of the work: grants answered, stock left, claims
+		// turned away
 		assertThat(granted).isNotEmpty().hasSizeLessThan(STOCK);
-		assertThat(all).filteredOn((answer) -> answer.status() == 0).as("claims the stopped instance never took")
+		assertThat(all).filteredOn((answer) -> answer.status() == 0)
+			.as("claims the stopped instance never took")
 			.isNotEmpty();
 		await().atMost(Duration.ofSeconds(60))
-			.until(() -> this.fixtures.storedCouponIds(campaign).stream().map(Object::toString).toList()
+			.until(() -> this.fixtures.storedCouponIds(campaign)
+				.stream()
+				.map(Object::toString)
+				.toList()
 				.containsAll(granted));
 		assertThat(this.fixtures.usersWithMoreThan(campaign, 1)).isEmpty();
-		// every grant the instance made, answered or not, has its row, and the stock shown agrees
+		// every grant the instance made, answered or not, has its row, and the stock
+		// shown agrees
 		await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
 			long rows = this.fixtures.storedRows(campaign);
-			this.http.get().uri("/api/campaigns/{id}/stock", campaign).exchange()
-				.expectStatus().isOk()
+			this.http.get()
+				.uri("/api/campaigns/{id}/stock", campaign)
+				.exchange()
+				.expectStatus()
+				.isOk()
 				.expectBody()
-				.jsonPath("$.issued").isEqualTo(rows)
-				.jsonPath("$.remaining").isEqualTo(STOCK - rows);
+				.jsonPath("$.issued")
+				.isEqualTo(rows)
+				.jsonPath("$.remaining")
+				.isEqualTo(STOCK - rows);
 		});
 	}
 

@@ -15,11 +15,15 @@ import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
 
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.data.domain.Range;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Every branch of {@code issue.lua} against a real Redis: the return value and the state it leaves. */
+/**
+ * Every branch of {@code issue.lua} against a real Redis: the return value and the state
+ * it leaves.
+ */
 @CouponGatewayTest
 class IssueScriptTests {
 
@@ -41,9 +45,12 @@ class IssueScriptTests {
 	void whenGrantedThenTheOutboxHoldsTheEventInTheSameStep() {
 		String id = settings(3, 1, 0, 0);
 		UUID couponId = UUID.randomUUID();
-		IssueOutcome outcome = this.script.claim(CampaignKeys.of(id), "olga", "127.0.0.1", couponId, false).block(Duration.ofSeconds(5));
-		var entries = this.redis.opsForStream().range(CampaignKeys.of(id).outbox(),
-				org.springframework.data.domain.Range.unbounded()).collectList().block(Duration.ofSeconds(5));
+		IssueOutcome outcome = this.script.claim(CampaignKeys.of(id), "olga", "127.0.0.1", couponId, false)
+			.block(Duration.ofSeconds(5));
+		var entries = this.redis.opsForStream()
+			.range(CampaignKeys.of(id).outbox(), Range.unbounded())
+			.collectList()
+			.block(Duration.ofSeconds(5));
 		assertThat(entries).hasSize(1);
 		assertThat(entries.get(0).getId().getValue()).isEqualTo(outcome.outboxEntry());
 		assertThat(entries.get(0).getValue()).containsEntry("c", couponId.toString())
@@ -57,11 +64,14 @@ class IssueScriptTests {
 
 	@Test
 	void whenTheSameClaimRunsTwiceThenTheFirstGrantIsReturnedAndNothingMoreGranted() {
-		// a command re-sent after a reconnect runs the script again with the same coupon id
+		// a command re-sent after a reconnect runs the script again with the same coupon
+		// id
 		String id = settings(5, 3, 0, 0);
 		UUID couponId = UUID.randomUUID();
-		IssueOutcome first = this.script.claim(CampaignKeys.of(id), "rita", "127.0.0.1", couponId, false).block(Duration.ofSeconds(5));
-		IssueOutcome again = this.script.claim(CampaignKeys.of(id), "rita", "127.0.0.1", couponId, false).block(Duration.ofSeconds(5));
+		IssueOutcome first = this.script.claim(CampaignKeys.of(id), "rita", "127.0.0.1", couponId, false)
+			.block(Duration.ofSeconds(5));
+		IssueOutcome again = this.script.claim(CampaignKeys.of(id), "rita", "127.0.0.1", couponId, false)
+			.block(Duration.ofSeconds(5));
 		assertThat(again.result()).isEqualTo(Result.GRANTED);
 		assertThat(again.granted()).isEqualTo(first.granted());
 		assertThat(again.outboxEntry()).isEmpty();
@@ -73,7 +83,8 @@ class IssueScriptTests {
 	void whenStockIsLeftThenGrantedAndRecorded() {
 		String id = settings(3, 1, 0, 0);
 		UUID couponId = UUID.randomUUID();
-		IssueOutcome outcome = this.script.claim(CampaignKeys.of(id), "alice", "127.0.0.1", couponId, false).block(Duration.ofSeconds(5));
+		IssueOutcome outcome = this.script.claim(CampaignKeys.of(id), "alice", "127.0.0.1", couponId, false)
+			.block(Duration.ofSeconds(5));
 		assertThat(outcome.result()).isEqualTo(Result.GRANTED);
 		Grant grant = outcome.granted();
 		assertThat(grant.couponId()).isEqualTo(couponId);
@@ -89,10 +100,14 @@ class IssueScriptTests {
 		String id = settings(5, 1, 0, 0);
 		this.redis.opsForHash().put(CampaignKeys.of(id).settings(), "seq", "3").block(Duration.ofSeconds(5));
 		this.redis.opsForList().rightPush(CampaignKeys.of(id).free(), "2").block(Duration.ofSeconds(5));
-		assertThat(this.script.claim(CampaignKeys.of(id), "u1", "127.0.0.1", UUID.randomUUID(), false).block(Duration.ofSeconds(5)).granted().sequence())
-			.isEqualTo(2);
-		assertThat(this.script.claim(CampaignKeys.of(id), "u2", "127.0.0.1", UUID.randomUUID(), false).block(Duration.ofSeconds(5)).granted().sequence())
-			.isEqualTo(4);
+		assertThat(this.script.claim(CampaignKeys.of(id), "u1", "127.0.0.1", UUID.randomUUID(), false)
+			.block(Duration.ofSeconds(5))
+			.granted()
+			.sequence()).isEqualTo(2);
+		assertThat(this.script.claim(CampaignKeys.of(id), "u2", "127.0.0.1", UUID.randomUUID(), false)
+			.block(Duration.ofSeconds(5))
+			.granted()
+			.sequence()).isEqualTo(4);
 		assertThat(issued(id)).isEqualTo("2");
 	}
 
@@ -102,11 +117,13 @@ class IssueScriptTests {
 		UUID first = UUID.randomUUID();
 		UUID second = UUID.randomUUID();
 		this.script.claim(CampaignKeys.of(id), "bob", "127.0.0.1", first, false).block(Duration.ofSeconds(5));
-		IssueOutcome slot2 = this.script.claim(CampaignKeys.of(id), "bob", "127.0.0.1", second, false).block(Duration.ofSeconds(5));
+		IssueOutcome slot2 = this.script.claim(CampaignKeys.of(id), "bob", "127.0.0.1", second, false)
+			.block(Duration.ofSeconds(5));
 		assertThat(slot2.granted().userSlot()).isEqualTo(2);
 		assertThat(slot2.granted().sequence()).isEqualTo(2);
 
-		IssueOutcome third = this.script.claim(CampaignKeys.of(id), "bob", "127.0.0.1", UUID.randomUUID(), false).block(Duration.ofSeconds(5));
+		IssueOutcome third = this.script.claim(CampaignKeys.of(id), "bob", "127.0.0.1", UUID.randomUUID(), false)
+			.block(Duration.ofSeconds(5));
 		assertThat(third.result()).isEqualTo(Result.ALREADY_ISSUED);
 		assertThat(third.grants()).extracting(Grant::couponId).containsExactly(first, second);
 		assertThat(third.grants()).extracting(Grant::userSlot).containsExactly(1, 2);
@@ -154,16 +171,20 @@ class IssueScriptTests {
 		this.redis.<String, String>opsForHash()
 			.put(CampaignKeys.of(id).settings(), "ends", Long.toString(Instant.now().minusSeconds(1).toEpochMilli()))
 			.block();
-		IssueOutcome retry = this.script.claim(CampaignKeys.of(id), "heidi", "127.0.0.1", UUID.randomUUID(), false).block(Duration.ofSeconds(5));
+		IssueOutcome retry = this.script.claim(CampaignKeys.of(id), "heidi", "127.0.0.1", UUID.randomUUID(), false)
+			.block(Duration.ofSeconds(5));
 		assertThat(retry.result()).isEqualTo(Result.ALREADY_ISSUED);
 		assertThat(retry.grants()).extracting(Grant::couponId).containsExactly(couponId);
 	}
 
 	@Test
 	void whenTheStateWasCheckedOnAnotherServerThenUnknownAndNothingWritten() {
-		// what a restart or a failover shows: the state's fence names a server that is not this one
+		// what a restart or a failover shows: the state's fence names a server that is
+		// not this one
 		String id = settings(10, 1, 0, 0);
-		this.redis.<String, String>opsForHash().put(CampaignKeys.of(id).settings(), "verified", "0123456789abcdef").block();
+		this.redis.<String, String>opsForHash()
+			.put(CampaignKeys.of(id).settings(), "verified", "0123456789abcdef")
+			.block();
 		expect(id, "ivan", Result.UNKNOWN_CAMPAIGN);
 		this.redis.<String, String>opsForHash().remove(CampaignKeys.of(id).settings(), "verified").block();
 		expect(id, "ivan", Result.UNKNOWN_CAMPAIGN);
@@ -187,7 +208,8 @@ class IssueScriptTests {
 	}
 
 	private void expect(String campaignId, String userId, Result result) {
-		StepVerifier.create(this.script.claim(CampaignKeys.of(campaignId), userId, "127.0.0.1", UUID.randomUUID(), false))
+		StepVerifier
+			.create(this.script.claim(CampaignKeys.of(campaignId), userId, "127.0.0.1", UUID.randomUUID(), false))
 			.assertNext((outcome) -> assertThat(outcome.result()).isEqualTo(result))
 			.expectComplete()
 			.verify(Duration.ofSeconds(5));
@@ -197,14 +219,18 @@ class IssueScriptTests {
 	private String settings(int total, int limit, long starts, long ends) {
 		String id = Fixtures.uniqueId("lua");
 		this.redis.<String, String>opsForHash()
-			.putAll(CampaignKeys.of(id).settings(), Map.of("total", Integer.toString(total), "limit",
-					Integer.toString(limit), "starts", Long.toString(starts), "ends", Long.toString(ends), "issued", "0",
-					"seq", "0", "verified", runId()))
+			.putAll(CampaignKeys.of(id).settings(),
+					Map.of("total", Integer.toString(total), "limit", Integer.toString(limit), "starts",
+							Long.toString(starts), "ends", Long.toString(ends), "issued", "0", "seq", "0", "verified",
+							runId()))
 			.block(Duration.ofSeconds(5));
 		return id;
 	}
 
-	/** The run id of the Redis server, as a check against PostgreSQL writes into the state's fence. */
+	/**
+	 * The run id of the Redis server, as a check against PostgreSQL writes into the
+	 * state's fence.
+	 */
 	private String runId() {
 		return this.redis.execute((connection) -> connection.serverCommands().info("server"))
 			.next()
@@ -223,6 +249,5 @@ class IssueScriptTests {
 			.get(CampaignKeys.of(campaignId).grants(), userId)
 			.block(Duration.ofSeconds(5));
 	}
-
 
 }

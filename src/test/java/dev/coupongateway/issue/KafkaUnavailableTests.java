@@ -19,9 +19,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Kafka unreachable from this instance: the grant is decided and kept, the claim answers 202 PENDING
- * once the ack timeout passes, and the miss is counted. A retry gets the same coupon, never a second
- * one. When a node that reaches Kafka runs, its outbox relay delivers the grant: exactly one row.
+ * Kafka unreachable from this instance: the grant is decided and kept, the claim answers
+ * 202 PENDING once the ack timeout passes, and the miss is counted. A retry gets the same
+ * coupon, never a second one. When a node that reaches Kafka runs, its outbox relay
+ * delivers the grant: exactly one row.
  */
 @CouponGatewayTest(properties = { "spring.kafka.bootstrap-servers=127.0.0.1:1", "coupon.kafka.ack-timeout=300ms",
 		"coupon.kafka.startup-timeout=1s", "coupon.roles=gateway" })
@@ -45,24 +46,39 @@ class KafkaUnavailableTests {
 		String campaign = this.fixtures.campaign(2);
 		double missedBefore = this.meters.counter("coupon.publish.pending").count();
 
-		CouponView pending = this.http.post().uri("/api/campaigns/{id}/coupons", campaign)
+		CouponView pending = this.http.post()
+			.uri("/api/campaigns/{id}/coupons", campaign)
 			.header("X-User-Id", "alice")
 			.exchange()
-			.expectStatus().isAccepted()
+			.expectStatus()
+			.isAccepted()
 			.expectBody(CouponView.class)
 			.returnResult()
 			.getResponseBody();
 		assertThat(pending.state()).isEqualTo(CouponState.PENDING);
 		assertThat(this.meters.counter("coupon.publish.pending").count()).isEqualTo(missedBefore + 1);
 
-		this.http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", "alice").exchange()
-			.expectStatus().isEqualTo(409)
-			.expectBody().jsonPath("$.couponIds[0]").isEqualTo(pending.couponId().toString());
-		this.http.get().uri("/api/campaigns/{id}/stock", campaign).exchange()
+		this.http.post()
+			.uri("/api/campaigns/{id}/coupons", campaign)
+			.header("X-User-Id", "alice")
+			.exchange()
+			.expectStatus()
+			.isEqualTo(409)
+			.expectBody()
+			.jsonPath("$.couponIds[0]")
+			.isEqualTo(pending.couponId().toString());
+		this.http.get()
+			.uri("/api/campaigns/{id}/stock", campaign)
+			.exchange()
 			.expectBody(Map.class)
 			.value((stock) -> assertThat(stock).containsEntry("issued", 1).containsEntry("remaining", 1));
-		this.http.get().uri("/api/campaigns/{id}/coupons/mine", campaign).header("X-User-Id", "alice").exchange()
-			.expectBody().jsonPath("$.coupons[0].state").isEqualTo("PENDING");
+		this.http.get()
+			.uri("/api/campaigns/{id}/coupons/mine", campaign)
+			.header("X-User-Id", "alice")
+			.exchange()
+			.expectBody()
+			.jsonPath("$.coupons[0].state")
+			.isEqualTo("PENDING");
 		assertThat(this.fixtures.storedRows(campaign)).isZero();
 
 		try (ConfigurableApplicationContext healthy = GatewayInstance.start("coupon.roles=gateway,writer")) {

@@ -20,8 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Acknowledged grants leave the outbox in batches, off the answer's path: every entry is settled
- * without the relay re-sending it, in far fewer {@code XDEL} commands than grants.
+ * Acknowledged grants leave the outbox in batches, off the answer's path: every entry is
+ * settled without the relay re-sending it, in far fewer {@code XDEL} commands than
+ * grants.
  */
 @CouponGatewayTest
 class OutboxSettleTests {
@@ -46,7 +47,8 @@ class OutboxSettleTests {
 	@Test
 	void whenManyGrantsAreAcknowledgedThenTheirEntriesAreSettledInBatchesWithoutTheRelay() throws Exception {
 		Claims http = new Claims(this.port);
-		// a first round warms the claim path up, so the measured grants come at a spike's pace
+		// a first round warms the claim path up, so the measured grants come at a spike's
+		// pace
 		http.concurrently(claims(this.fixtures.campaign(GRANTS), GRANTS), 32);
 		String campaign = this.fixtures.campaign(GRANTS);
 		double resentBefore = this.meters.counter("coupon.relay.resent").count();
@@ -55,9 +57,11 @@ class OutboxSettleTests {
 		List<Claims.Answer> answers = http.concurrently(claims(campaign, GRANTS), 32);
 
 		assertThat(answers).allSatisfy((answer) -> assertThat(answer.status()).isEqualTo(201));
-		await().atMost(Duration.ofSeconds(10)).until(() -> this.outbox.size(CampaignKeys.of(campaign)).block(Duration.ofSeconds(5)) == 0);
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> this.outbox.size(CampaignKeys.of(campaign)).block(Duration.ofSeconds(5)) == 0);
 		assertThat(this.meters.counter("coupon.relay.resent").count() - resentBefore)
-			.as("entries the relay had to re-send").isZero();
+			.as("entries the relay had to re-send")
+			.isZero();
 		assertThat(xdelCalls() - deletesBefore).as("XDEL commands for %d grants", GRANTS).isLessThan(GRANTS / 2);
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedRows(campaign) == GRANTS);
 	}

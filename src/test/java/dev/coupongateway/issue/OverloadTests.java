@@ -27,10 +27,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Overload without lies. Redis is paused (CLIENT PAUSE) for longer than the claim timeout as a 64-wide
- * burst starts, so the claims in flight time out although Redis runs their scripts once it resumes; and
- * only 8 claims may be in flight, so much of the burst is shed. Still: every user Redis granted was
- * answered as a grant, and every 503 changed nothing.
+ * Overload without lies. Redis is paused (CLIENT PAUSE) for longer than the claim timeout
+ * as a 64-wide burst starts, so the claims in flight time out although Redis runs their
+ * scripts once it resumes; and only 8 claims may be in flight, so much of the burst is
+ * shed. Still: every user Redis granted was answered as a grant, and every 503 changed
+ * nothing.
  */
 @CouponGatewayTest(properties = { "coupon.redis.timeout=100ms", "coupon.issue.max-in-flight=8" })
 class OverloadTests {
@@ -70,9 +71,11 @@ class OverloadTests {
 			.keys(CampaignKeys.of(campaign).grants())
 			.collect(Collectors.toSet())
 			.block(Duration.ofSeconds(5));
-		Set<String> answeredGrants = answers.stream().filter(Answer::granted).map(Answer::userId).collect(Collectors.toSet());
-		assertThat(answeredGrants).as("users answered 201/202 are exactly the users Redis granted")
-			.isEqualTo(holders);
+		Set<String> answeredGrants = answers.stream()
+			.filter(Answer::granted)
+			.map(Answer::userId)
+			.collect(Collectors.toSet());
+		assertThat(answeredGrants).as("users answered 201/202 are exactly the users Redis granted").isEqualTo(holders);
 		assertThat(byStatus.getOrDefault(503, List.of())).as("503s, each with Retry-After and nothing granted")
 			.isNotEmpty()
 			.allSatisfy((answer) -> {

@@ -15,9 +15,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code coupon.issue.ack=redis}: a claim is answered 201 once the script recorded the grant and its
- * outbox entry, without waiting for Kafka, which here is unreachable (and the ack timeout long): the
- * answer comes at once, the entry waits in the outbox for the relay.
+ * {@code coupon.issue.ack=redis}: a claim is answered 201 once the script recorded the
+ * grant and its outbox entry, without waiting for Kafka, which here is unreachable (and
+ * the ack timeout long): the answer comes at once, the entry waits in the outbox for the
+ * relay.
  */
 @CouponGatewayTest(properties = { "coupon.issue.ack=redis", "spring.kafka.bootstrap-servers=127.0.0.1:1",
 		"coupon.kafka.ack-timeout=20s", "coupon.kafka.startup-timeout=1s", "coupon.roles=gateway" })
@@ -39,7 +40,8 @@ class RedisAckTests {
 	@Test
 	void whenTheAckIsRedisThenTheGrantIsAnsweredIssuedWithoutWaitingForKafka() {
 		String campaign = this.fixtures.campaign(2);
-		// the client gives up after 10 s, well within the 20 s Kafka ack timeout the kafka mode would wait out
+		// the client gives up after 10 s, well within the 20 s Kafka ack timeout the
+		// kafka mode would wait out
 		CouponView issued = this.http.mutate()
 			.responseTimeout(Duration.ofSeconds(10))
 			.build()
@@ -47,7 +49,8 @@ class RedisAckTests {
 			.uri("/api/campaigns/{id}/coupons", campaign)
 			.header("X-User-Id", "alice")
 			.exchange()
-			.expectStatus().isCreated()
+			.expectStatus()
+			.isCreated()
 			.expectBody(CouponView.class)
 			.returnResult()
 			.getResponseBody();

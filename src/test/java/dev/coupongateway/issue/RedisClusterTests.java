@@ -6,6 +6,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.data.redis.connection.ReactiveRedisClusterConnection;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -30,9 +34,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The gateway on a real Redis Cluster (three masters with a replica each, on loopback): campaigns on
- * different shards keep their caps under concurrent claims, and a master that dies mid-spike is replaced
- * by its replica without a single over-grant; whatever the failover lost is rebuilt from PostgreSQL.
+ * The gateway on a real Redis Cluster (three masters with a replica each, on loopback):
+ * campaigns on different shards keep their caps under concurrent claims, and a master
+ * that dies mid-spike is replaced by its replica without a single over-grant; whatever
+ * the failover lost is rebuilt from PostgreSQL.
  */
 class RedisClusterTests {
 
@@ -66,11 +71,13 @@ class RedisClusterTests {
 	void theGatewayTalksToTheClusterNotToOneNode() {
 		LettuceConnectionFactory factory = gateway.getBean(LettuceConnectionFactory.class);
 		assertThat(factory.isClusterAware()).isTrue();
-		// the reactive connection, as the gateway uses it: a blocking one made on this thread while Lettuce's
-		// event loop asks the factory for the shared reactive one deadlocks on the factory's lock
-		org.springframework.data.redis.connection.ReactiveRedisClusterConnection connection = factory
-			.getReactiveClusterConnection();
-		// after another test's failover the restarted node joins the view at the next topology refresh
+		// the reactive connection, as the gateway uses it: a blocking one made on this
+		// thread while Lettuce's
+		// event loop asks the factory for the shared reactive one deadlocks on the
+		// factory's lock
+		ReactiveRedisClusterConnection connection = factory.getReactiveClusterConnection();
+		// after another test's failover the restarted node joins the view at the next
+		// topology refresh
 		await().atMost(Duration.ofSeconds(20))
 			.untilAsserted(() -> assertThat(connection.clusterGetNodes().collectList().block(Duration.ofSeconds(10)))
 				.hasSize(6));
@@ -80,8 +87,8 @@ class RedisClusterTests {
 	void whenCampaignsOnEveryShardAreClaimedAtOnceThenEachCapHolds() throws Exception {
 		List<String> campaigns = onEveryMaster(40);
 		List<Claim> all = new ArrayList<>();
-		campaigns.forEach((campaign) -> IntStream.range(0, 100)
-			.forEach((user) -> all.add(new Claim(campaign, "user-" + user))));
+		campaigns.forEach(
+				(campaign) -> IntStream.range(0, 100).forEach((user) -> all.add(new Claim(campaign, "user-" + user))));
 		List<Answer> answers = claims.concurrently(all, 48);
 
 		for (String campaign : campaigns) {
@@ -95,12 +102,12 @@ class RedisClusterTests {
 	@Test
 	void whenAHotCampaignIsSplitOverThreeShardsThenItsUsersGetExactlyTheStock() throws Exception {
 		String hot = fixtures.bucketed(cluster.idOnDistinctMasters(Fixtures.uniqueId("hot"), 3), 300, 3);
-		List<Answer> answers = claims.concurrently(IntStream.range(0, 900)
-			.mapToObj((user) -> new Claim(hot, "fan-" + user))
-			.toList(), 48);
+		List<Answer> answers = claims
+			.concurrently(IntStream.range(0, 900).mapToObj((user) -> new Claim(hot, "fan-" + user)).toList(), 48);
 
 		assertThat(answers.stream().filter(Answer::granted)).hasSize(300);
-		// a claim that met the last units in transit between buckets (if any did: it depends on the timing) was
+		// a claim that met the last units in transit between buckets (if any did: it
+		// depends on the timing) was
 		// told to try again: it is sold out now
 		List<Answer> retried = claims.concurrently(answers.stream()
 			.filter((answer) -> answer.status() == 503)
@@ -137,8 +144,10 @@ class RedisClusterTests {
 		cluster.awaitHealthy();
 		assertThat(cluster.masters()).hasSize(3).doesNotContain(master);
 
-		// every user who was not answered (503, dropped) claims again until the gateway decides
-		List<Answer> decided = new ArrayList<>(during.stream().filter((answer) -> answer.status() != 503 && answer.status() != 0).toList());
+		// every user who was not answered (503, dropped) claims again until the gateway
+		// decides
+		List<Answer> decided = new ArrayList<>(
+				during.stream().filter((answer) -> answer.status() != 503 && answer.status() != 0).toList());
 		List<Claim> undecided = during.stream()
 			.filter((answer) -> answer.status() == 503 || answer.status() == 0)
 			.map((answer) -> new Claim(campaign, answer.userId()))
@@ -153,18 +162,23 @@ class RedisClusterTests {
 
 		Set<String> granted = decided.stream().filter(Answer::granted).map(Answer::userId).collect(Collectors.toSet());
 		assertThat(granted).hasSizeLessThanOrEqualTo(300);
-		// every grant answered 201 had its event acknowledged by Kafka: the failover cannot lose it
+		// every grant answered 201 had its event acknowledged by Kafka: the failover
+		// cannot lose it
 		Set<String> acked = decided.stream()
 			.filter((answer) -> answer.status() == 201)
 			.map((answer) -> answer.body().replaceAll(".*\"couponId\":\"([^\"]+)\".*", "$1"))
 			.collect(Collectors.toSet());
 		await().atMost(Duration.ofSeconds(30))
-			.until(() -> fixtures.storedCouponIds(campaign).stream().map(Object::toString).collect(Collectors.toSet()).containsAll(acked));
+			.until(() -> fixtures.storedCouponIds(campaign)
+				.stream()
+				.map(Object::toString)
+				.collect(Collectors.toSet())
+				.containsAll(acked));
 
-		// what the failover lost went back to the stock: newcomers get exactly the rest, never more
-		List<Answer> newcomers = claims.concurrently(IntStream.range(0, 400)
-			.mapToObj((user) -> new Claim(campaign, "late-" + user))
-			.toList(), 16);
+		// what the failover lost went back to the stock: newcomers get exactly the rest,
+		// never more
+		List<Answer> newcomers = claims
+			.concurrently(IntStream.range(0, 400).mapToObj((user) -> new Claim(campaign, "late-" + user)).toList(), 16);
 		await().atMost(Duration.ofSeconds(30)).until(() -> fixtures.storedRows(campaign) == 300);
 		assertThat(fixtures.usersWithMoreThan(campaign, 1)).isEmpty();
 		assertThat(newcomers.stream().filter(Answer::granted).count()).isLessThanOrEqualTo(300 - acked.size());
@@ -175,10 +189,11 @@ class RedisClusterTests {
 	}
 
 	/**
-	 * A failover costs only the campaigns on the failed master their check (each bucket's fence names the
-	 * server it was checked on): a campaign on another master grants on without one 503. The 503 window of
-	 * the campaign on the failed master, from the kill to its first grant after the check, is printed
-	 * (recorded in bench/RESULTS.md; the promotion itself takes cluster-node-timeout plus an election).
+	 * A failover costs only the campaigns on the failed master their check (each bucket's
+	 * fence names the server it was checked on): a campaign on another master grants on
+	 * without one 503. The 503 window of the campaign on the failed master, from the kill
+	 * to its first grant after the check, is printed (recorded in bench/RESULTS.md; the
+	 * promotion itself takes cluster-node-timeout plus an election).
 	 */
 	@Test
 	void whenAMasterFailsOverThenOnlyTheCampaignsOnItWaitForTheirCheck() throws Exception {
@@ -186,10 +201,10 @@ class RedisClusterTests {
 		String failing = campaigns.get(0);
 		int master = cluster.masterOf(CampaignKeys.of(failing).settings());
 		List<String> elsewhere = campaigns.subList(1, 3);
-		java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean(true);
-		java.util.concurrent.ConcurrentLinkedQueue<long[]> failingAnswers = new java.util.concurrent.ConcurrentLinkedQueue<>();
-		java.util.concurrent.ConcurrentLinkedQueue<Answer> elsewhereAnswers = new java.util.concurrent.ConcurrentLinkedQueue<>();
-		java.util.concurrent.atomic.AtomicInteger users = new java.util.concurrent.atomic.AtomicInteger();
+		AtomicBoolean probing = new AtomicBoolean(true);
+		ConcurrentLinkedQueue<long[]> failingAnswers = new ConcurrentLinkedQueue<>();
+		ConcurrentLinkedQueue<Answer> elsewhereAnswers = new ConcurrentLinkedQueue<>();
+		AtomicInteger users = new AtomicInteger();
 		CompletableFuture<Void> probes = CompletableFuture.allOf(CompletableFuture.runAsync(() -> {
 			while (probing.get()) {
 				long sent = System.nanoTime();
@@ -207,15 +222,22 @@ class RedisClusterTests {
 		long killed = System.nanoTime();
 		cluster.kill(master);
 		// until the campaign on the failed master grants again, and a little longer
-		await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(50))
+		await().atMost(Duration.ofSeconds(90))
+			.pollInterval(Duration.ofMillis(50))
 			.until(() -> failingAnswers.stream().anyMatch((answer) -> answer[0] > killed && answer[1] != 201)
 					&& failingAnswers.stream()
 						.anyMatch((failed) -> failed[0] > killed && failed[1] != 201 && failingAnswers.stream()
 							.anyMatch((answer) -> answer[0] > failed[0] && answer[1] == 201)));
-		long down = failingAnswers.stream().filter((answer) -> answer[0] > killed && answer[1] != 201)
-			.mapToLong((answer) -> answer[0]).min().orElse(killed);
-		long back = failingAnswers.stream().filter((answer) -> answer[0] > down && answer[1] == 201)
-			.mapToLong((answer) -> answer[0]).min().getAsLong();
+		long down = failingAnswers.stream()
+			.filter((answer) -> answer[0] > killed && answer[1] != 201)
+			.mapToLong((answer) -> answer[0])
+			.min()
+			.orElse(killed);
+		long back = failingAnswers.stream()
+			.filter((answer) -> answer[0] > down && answer[1] == 201)
+			.mapToLong((answer) -> answer[0])
+			.min()
+			.getAsLong();
 		int sizeAtBack = elsewhereAnswers.size();
 		await().atMost(Duration.ofSeconds(10)).until(() -> elsewhereAnswers.size() > sizeAtBack + 20);
 		probing.set(false);
@@ -225,13 +247,16 @@ class RedisClusterTests {
 			.extracting(Answer::status)
 			.containsOnly(201);
 		long refused = failingAnswers.stream().filter((answer) -> answer[0] >= down && answer[0] < back).count();
-		String statuses = failingAnswers.stream().filter((answer) -> answer[0] >= down && answer[0] < back)
-			.map((answer) -> Long.toString(answer[1])).distinct().collect(Collectors.joining(","));
+		String statuses = failingAnswers.stream()
+			.filter((answer) -> answer[0] >= down && answer[0] < back)
+			.map((answer) -> Long.toString(answer[1]))
+			.distinct()
+			.collect(Collectors.joining(","));
 		System.out.printf("[measure] failover: the failed master's campaign stopped granting %d ms after the kill "
 				+ "and granted again %d ms after the kill (%d claims not granted in between, statuses %s; 0 = no "
 				+ "answer); %d claims on the other masters' campaigns meanwhile, all 201%n",
-				Duration.ofNanos(down - killed).toMillis(), Duration.ofNanos(back - killed).toMillis(), refused, statuses,
-				elsewhereAnswers.size());
+				Duration.ofNanos(down - killed).toMillis(), Duration.ofNanos(back - killed).toMillis(), refused,
+				statuses, elsewhereAnswers.size());
 
 		cluster.restart(master);
 		cluster.awaitHealthy();
@@ -246,7 +271,10 @@ class RedisClusterTests {
 		}
 	}
 
-	/** One campaign on each master (ids tried until their slots land on three different masters). */
+	/**
+	 * One campaign on each master (ids tried until their slots land on three different
+	 * masters).
+	 */
 	private static List<String> onEveryMaster(int stock) {
 		List<String> campaigns = new ArrayList<>();
 		Set<Integer> masters = new HashSet<>();

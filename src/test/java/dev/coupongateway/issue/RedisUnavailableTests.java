@@ -14,8 +14,9 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
- * Redis unreachable (nothing listens on its port): claims answer 503 UNAVAILABLE with Retry-After at
- * once, and nothing is granted. The client's 30 s response timeout catches a hang.
+ * Redis unreachable (nothing listens on its port): claims answer 503 UNAVAILABLE with
+ * Retry-After at once, and nothing is granted. The client's 30 s response timeout catches
+ * a hang.
  */
 @CouponGatewayTest(properties = { "spring.data.redis.url=redis://127.0.0.1:1", "coupon.roles=gateway" })
 @DirtiesContext
@@ -36,31 +37,49 @@ class RedisUnavailableTests {
 			.then()
 			.block(Duration.ofSeconds(10));
 		for (int i = 0; i < 3; i++) {
-			this.http.post().uri("/api/campaigns/{id}/coupons", campaign).header("X-User-Id", "alice").exchange()
-				.expectStatus().isEqualTo(503)
-				.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-				.expectHeader().exists("Retry-After")
+			this.http.post()
+				.uri("/api/campaigns/{id}/coupons", campaign)
+				.header("X-User-Id", "alice")
+				.exchange()
+				.expectStatus()
+				.isEqualTo(503)
+				.expectHeader()
+				.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+				.expectHeader()
+				.exists("Retry-After")
 				.expectBody()
-				.jsonPath("$.code").isEqualTo("UNAVAILABLE")
-				.jsonPath("$.trace").doesNotExist();
+				.jsonPath("$.code")
+				.isEqualTo("UNAVAILABLE")
+				.jsonPath("$.trace")
+				.doesNotExist();
 		}
 	}
 
 	@Test
 	void whenRedisIsDownThenHealthIsDown() {
-		this.http.get().uri("/actuator/health")
+		this.http.get()
+			.uri("/actuator/health")
 			.headers((headers) -> headers.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.exchange()
-			.expectStatus().isEqualTo(503)
-			.expectBody().jsonPath("$.components.redis.status").isEqualTo("DOWN");
+			.expectStatus()
+			.isEqualTo(503)
+			.expectBody()
+			.jsonPath("$.components.redis.status")
+			.isEqualTo("DOWN");
 	}
 
 	@Test
 	void whenRedisIsDownThenTheGatewayIsNotReadyButAlive() {
-		// no claim can be decided without Redis: the load balancer should send them elsewhere
-		this.http.get().uri("/actuator/health/readiness").exchange()
-			.expectStatus().isEqualTo(503)
-			.expectBody().jsonPath("$.status").isEqualTo("DOWN");
+		// no claim can be decided without Redis: the load balancer should send them
+		// elsewhere
+		this.http.get()
+			.uri("/actuator/health/readiness")
+			.exchange()
+			.expectStatus()
+			.isEqualTo(503)
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo("DOWN");
 		// a restart would not bring Redis back
 		this.http.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk();
 	}

@@ -7,8 +7,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 
 /**
- * A gateway clock an hour ahead of Redis', for an instance started with {@code spring.main.sources}
- * naming this class (not a {@code @Configuration}: component scanning must not give it to every instance).
+ * A gateway clock an hour ahead of Redis', for an instance started with
+ * {@code spring.main.sources} naming this class (not a {@code @Configuration}: component
+ * scanning must not give it to every instance).
  */
 public class AheadClock {
 

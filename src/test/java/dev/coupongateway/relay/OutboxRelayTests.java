@@ -1,6 +1,7 @@
 package dev.coupongateway.relay;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 
 import dev.coupongateway.CouponGatewayTest;
@@ -17,7 +18,10 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The relay on the real servers: what it delivers, and which campaigns it keeps looking at. */
+/**
+ * The relay on the real servers: what it delivers, and which campaigns it keeps looking
+ * at.
+ */
 @CouponGatewayTest
 class OutboxRelayTests {
 
@@ -39,8 +43,9 @@ class OutboxRelayTests {
 		UUID couponId = UUID.randomUUID();
 		// what an instance leaves behind when it dies between the script and the send
 		this.redis.opsForStream()
-			.add(CampaignKeys.of(campaign).outbox(), java.util.Map.of("c", couponId.toString(), "u", "ghost", "s", "1",
-					"l", "1", "t", Long.toString(System.currentTimeMillis() - 60_000)))
+			.add(CampaignKeys.of(campaign).outbox(),
+					Map.of("c", couponId.toString(), "u", "ghost", "s", "1", "l", "1", "t",
+							Long.toString(System.currentTimeMillis() - 60_000)))
 			.block(Duration.ofSeconds(5));
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedCouponIds(campaign).contains(couponId));
 		await().atMost(Duration.ofSeconds(10)).until(() -> this.outbox.size(CampaignKeys.of(campaign)).block() == 0);
@@ -50,8 +55,7 @@ class OutboxRelayTests {
 	void whenACampaignIsSoldOutAndItsOutboxEmptyThenTheRelayStopsLookingAtIt() {
 		String soldOut = this.fixtures.campaign(1);
 		String open = this.fixtures.campaign(5);
-		this.http.post().uri(Paths.COUPONS, soldOut).header("X-User-Id", "only").exchange()
-			.expectStatus().isCreated();
+		this.http.post().uri(Paths.COUPONS, soldOut).header("X-User-Id", "only").exchange().expectStatus().isCreated();
 		await().atMost(Duration.ofSeconds(10)).until(() -> !isWatched(soldOut));
 		assertThat(isWatched(open)).isTrue();
 	}

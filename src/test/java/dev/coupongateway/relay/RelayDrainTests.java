@@ -1,6 +1,7 @@
 package dev.coupongateway.relay;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -21,7 +22,9 @@ import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The relay's pace through a backlog, and a broken campaign not holding up the others. */
+/**
+ * The relay's pace through a backlog, and a broken campaign not holding up the others.
+ */
 @CouponGatewayTest
 class RelayDrainTests {
 
@@ -41,7 +44,8 @@ class RelayDrainTests {
 		long started = System.nanoTime();
 		// what grants made during a Kafka outage leave behind, all past the grace period
 		backlog(campaign, backlog);
-		// one page of 500 per lease (2 s in the tests, DevServices), as the relay drained before, takes 80 s
+		// one page of 500 per lease (2 s in the tests, DevServices), as the relay drained
+		// before, takes 80 s
 		await().atMost(Duration.ofSeconds(30))
 			.pollInterval(Duration.ofMillis(200))
 			.until(() -> this.outbox.size(CampaignKeys.of(campaign)).block(Duration.ofSeconds(5)) == 0);
@@ -49,15 +53,17 @@ class RelayDrainTests {
 		await().atMost(Duration.ofSeconds(120))
 			.pollInterval(Duration.ofSeconds(1))
 			.until(() -> this.fixtures.storedRows(campaign) == backlog);
-		System.out.println("Relay drained " + backlog + " entries in " + drained.toMillis() + " ms (writing them included)");
+		System.out
+			.println("Relay drained " + backlog + " entries in " + drained.toMillis() + " ms (writing them included)");
 	}
 
 	@Test
 	void whenOneCampaignCannotBeReadThenTheOthersAreStillDrained() {
 		String healthy = this.fixtures.campaign(5);
-		// campaigns whose every read fails (as when their shard is down), one at least before the healthy
+		// campaigns whose every read fails (as when their shard is down), one at least
+		// before the healthy
 		// one in the order the relay goes through them
-		List<String> broken = new java.util.ArrayList<>();
+		List<String> broken = new ArrayList<>();
 		try {
 			do {
 				String id = this.fixtures.campaign(5);
@@ -76,7 +82,8 @@ class RelayDrainTests {
 					.withId(RecordId.of(System.currentTimeMillis() - 60_000, 1))
 					.ofMap(fields(couponId, "alice", 1)))
 				.block(Duration.ofSeconds(5));
-			await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedCouponIds(healthy).contains(couponId));
+			await().atMost(Duration.ofSeconds(30))
+				.until(() -> this.fixtures.storedCouponIds(healthy).contains(couponId));
 		}
 		finally {
 			// the campaigns after this class are not to meet them
@@ -87,7 +94,6 @@ class RelayDrainTests {
 			}
 		}
 	}
-
 
 	private void backlog(String campaign, int entries) {
 		String key = CampaignKeys.of(campaign).outbox();

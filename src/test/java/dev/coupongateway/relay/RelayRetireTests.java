@@ -29,9 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * When the relay retires a campaign (stops looking at its outboxes): only once no grant can land in it
- * any more, as Redis decides claims, and every outbox is empty. Each test drives its own instance's
- * relay pass by pass, on a Redis of its own.
+ * When the relay retires a campaign (stops looking at its outboxes): only once no grant
+ * can land in it any more, as Redis decides claims, and every outbox is empty. Each test
+ * drives its own instance's relay pass by pass, on a Redis of its own.
  */
 @CouponGatewayTest
 class RelayRetireTests {
@@ -39,8 +39,9 @@ class RelayRetireTests {
 	@SuppressWarnings("rawtypes")
 	private static final RedisScript<List> claim = LuaScripts.of("issue.lua", List.class);
 
-	private static final RedisScript<Long> redisTime = RedisScript
-		.of("local t = redis.call('TIME') return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)", Long.class);
+	private static final RedisScript<Long> redisTime = RedisScript.of(
+			"local t = redis.call('TIME') return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)",
+			Long.class);
 
 	@Autowired
 	private Fixtures fixtures;
@@ -58,7 +59,8 @@ class RelayRetireTests {
 	void whenTheLastGrantLandsWhileAPassDecidesThenTheCampaignIsNotRetiredBeforeItsEventIsSent() throws Exception {
 		try (GatewayOnOwnRedis instance = new GatewayOnOwnRedis("coupon.relay.interval=1h", "coupon.relay.grace=0s",
 				"spring.r2dbc.properties.applicationName=relay-race")) {
-			// created elsewhere, so the instance under test has not read the campaign from PostgreSQL yet
+			// created elsewhere, so the instance under test has not read the campaign
+			// from PostgreSQL yet
 			String id = this.fixtures.campaign(1);
 			Campaign campaign = this.campaigns.find(id).block(Duration.ofSeconds(10));
 			instance.context.getBean(CampaignRebuilds.class).initialize(campaign).block(Duration.ofSeconds(10));
@@ -74,10 +76,12 @@ class RelayRetireTests {
 			try {
 				pass = relay.run().toFuture();
 				await().atMost(Duration.ofSeconds(20)).until(() -> pass.isDone() || waitsOnLock("relay-race"));
-				// the last coupon is granted now; its instance dies before sending the event
+				// the last coupon is granted now; its instance dies before sending the
+				// event
 				UUID couponId = UUID.randomUUID();
-				List<?> granted = redis.execute(claim, CampaignKeys.of(id).claimKeys("last", "192.0.2.1"),
-						List.of("last", couponId.toString(), "0", "0", "0", "0"))
+				List<?> granted = redis
+					.execute(claim, CampaignKeys.of(id).claimKeys("last", "192.0.2.1"),
+							List.of("last", couponId.toString(), "0", "0", "0", "0"))
 					.next()
 					.block(Duration.ofSeconds(5));
 				assertThat(granted.get(0)).isEqualTo(1L);
@@ -116,7 +120,8 @@ class RelayRetireTests {
 			// for Redis decides the claims, and still grants
 			UUID couponId = UUID.randomUUID();
 			List<?> granted = redis
-				.execute(claim, keys.claimKeys("late", "192.0.2.1"), List.of("late", couponId.toString(), "0", "0", "0", "0"))
+				.execute(claim, keys.claimKeys("late", "192.0.2.1"),
+						List.of("late", couponId.toString(), "0", "0", "0", "0"))
 				.next()
 				.block(Duration.ofSeconds(5));
 			assertThat(granted.get(0)).isEqualTo(1L);
@@ -131,8 +136,8 @@ class RelayRetireTests {
 	}
 
 	private boolean waitsOnLock(String application) {
-		return this.db
-			.sql("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = :app AND wait_event_type = 'Lock'")
+		return this.db.sql(
+				"SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = :app AND wait_event_type = 'Lock'")
 			.bind("app", application)
 			.map((row) -> row.get("n", Long.class))
 			.one()

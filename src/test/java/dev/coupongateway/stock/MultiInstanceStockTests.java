@@ -23,7 +23,10 @@ import org.springframework.web.reactive.function.client.WebClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Two instances on one Redis: claims made on one reach the stock stream subscribers of the other. */
+/**
+ * Two instances on one Redis: claims made on one reach the stock stream subscribers of
+ * the other.
+ */
 @CouponGatewayTest
 class MultiInstanceStockTests {
 
@@ -49,8 +52,12 @@ class MultiInstanceStockTests {
 				.subscribe(events::add);
 			await().atMost(Duration.ofSeconds(10)).until(() -> !events.isEmpty());
 			for (String user : List.of("x", "y", "z")) {
-				this.http.post().uri(Paths.COUPONS, campaign).header("X-User-Id", user).exchange()
-					.expectStatus().isCreated();
+				this.http.post()
+					.uri(Paths.COUPONS, campaign)
+					.header("X-User-Id", user)
+					.exchange()
+					.expectStatus()
+					.isCreated();
 			}
 			await().atMost(Duration.ofSeconds(10)).until(subscription::isDisposed);
 			assertThat(events.stream().filter((e) -> e.event() != null).reduce((a, b) -> b).orElseThrow())

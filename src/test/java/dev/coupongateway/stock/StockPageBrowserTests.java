@@ -43,11 +43,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
- * The page in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}): it
- * shows the stock, claims, and sees the live counter fall while other clients claim at the same time;
- * in {@code jwt} mode it asks the visitor to sign in and claims with the pasted token. axe-core checks
- * every state for accessibility violations. Skipped, saying why, where Chromium is not installed;
- * {@code .ci/run} installs it.
+ * The page in a real headless Chromium (Debian's {@code chromium} and
+ * {@code chromium-driver}): it shows the stock, claims, and sees the live counter fall
+ * while other clients claim at the same time; in {@code jwt} mode it asks the visitor to
+ * sign in and claims with the pasted token. axe-core checks every state for accessibility
+ * violations. Skipped, saying why, where Chromium is not installed; {@code .ci/run}
+ * installs it.
  */
 @CouponGatewayTest
 class StockPageBrowserTests {
@@ -56,7 +57,10 @@ class StockPageBrowserTests {
 
 	private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
 
-	/** axe-core's browser build, from the test classpath (Deque's jar): no network at test time. */
+	/**
+	 * axe-core's browser build, from the test classpath (Deque's jar): no network at test
+	 * time.
+	 */
 	private static final String AXE = resource("/axe.min.js");
 
 	@LocalServerPort
@@ -79,9 +83,9 @@ class StockPageBrowserTests {
 		assumeThat(installed).as(missing).isTrue();
 		ChromeOptions options = new ChromeOptions();
 		options.setBinary(CHROMIUM);
-		options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-				"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-				"--disable-sync", "--user-data-dir=" + Files.createTempDirectory("chromium"));
+		options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+				"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+				"--user-data-dir=" + Files.createTempDirectory("chromium"));
 		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
 			.usingAnyFreePort()
 			.build();
@@ -103,9 +107,16 @@ class StockPageBrowserTests {
 		wait.until(ExpectedConditions.textToBe(By.id("connection"), "live"));
 		wait.until(ExpectedConditions.textToBe(By.id("remaining"), "30"));
 		assertThat(this.browser.findElement(By.id("total")).getText()).isEqualTo("30");
-		// header mode: the proxy in front says who is calling; the page asks for the user id, not a token
-		this.http.get().uri(Paths.IDENTITY).exchange().expectStatus().isOk()
-			.expectBody().jsonPath("$.identity").isEqualTo("header");
+		// header mode: the proxy in front says who is calling; the page asks for the user
+		// id, not a token
+		this.http.get()
+			.uri(Paths.IDENTITY)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.identity")
+			.isEqualTo("header");
 		wait.until(ExpectedConditions.attributeToBe(By.tagName("body"), "data-identity", "header"));
 		assertThat(this.browser.findElement(By.id("user")).isDisplayed()).isTrue();
 		assertThat(this.browser.findElement(By.id("token")).isDisplayed()).isFalse();
@@ -113,11 +124,13 @@ class StockPageBrowserTests {
 
 		this.browser.findElement(By.id("user")).sendKeys("page-user");
 		this.browser.findElement(By.id("claim")).click();
-		wait.until(ExpectedConditions.textMatches(By.id("outcome"), java.util.regex.Pattern.compile("You got coupon #\\d+")));
+		wait.until(ExpectedConditions.textMatches(By.id("outcome"),
+				java.util.regex.Pattern.compile("You got coupon #\\d+")));
 		wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#mine li.coupon"), 1));
 		assertAccessible("in header mode, after a claim");
 
-		// other clients claim the rest at once; the page's counter follows over the stream
+		// other clients claim the rest at once; the page's counter follows over the
+		// stream
 		List<Claim> others = IntStream.range(0, 40).mapToObj((i) -> new Claim(campaign, "other-" + i)).toList();
 		new Claims(this.port).concurrently(others, 16);
 		wait.until(ExpectedConditions.textToBe(By.id("remaining"), "0"));
@@ -138,7 +151,8 @@ class StockPageBrowserTests {
 		wait.until(ExpectedConditions.textToBe(By.id("connection"), "live"));
 
 		control(campaign, "pause");
-		wait.until(ExpectedConditions.textMatches(By.id("campaign-status"), java.util.regex.Pattern.compile("paused.*")));
+		wait.until(
+				ExpectedConditions.textMatches(By.id("campaign-status"), java.util.regex.Pattern.compile("paused.*")));
 		this.browser.findElement(By.id("user")).sendKeys("paused-user");
 		this.browser.findElement(By.id("claim")).click();
 		wait.until(ExpectedConditions.textToBe(By.id("outcome"), "The campaign is paused; try again soon."));
@@ -146,16 +160,17 @@ class StockPageBrowserTests {
 		control(campaign, "resume");
 		wait.until(ExpectedConditions.textToBe(By.id("campaign-status"), "open"));
 		this.browser.findElement(By.id("claim")).click();
-		wait.until(ExpectedConditions.textMatches(By.id("outcome"), java.util.regex.Pattern.compile("You got coupon #\\d+")));
+		wait.until(ExpectedConditions.textMatches(By.id("outcome"),
+				java.util.regex.Pattern.compile("You got coupon #\\d+")));
 	}
 
 	@Test
 	void whenTheDropHasAWaitingRoomThenThePageShowsThePlaceInLineAndClaimsOnceAdmitted() {
-		// one a second: the three who joined before are admitted first, over about three seconds
+		// one a second: the three who joined before are admitted first, over about three
+		// seconds
 		String campaign = this.fixtures.withWaitingRoom(5, 1, "PT1M");
 		for (String ahead : List.of("first-in-line", "second-in-line", "third-in-line")) {
-			this.http.post().uri(Paths.QUEUE, campaign).header("X-User-Id", ahead).exchange()
-				.expectStatus().isOk();
+			this.http.post().uri(Paths.QUEUE, campaign).header("X-User-Id", ahead).exchange().expectStatus().isOk();
 		}
 		this.browser.get("http://127.0.0.1:" + this.port + "/?campaign=" + campaign);
 		WebDriverWait wait = new WebDriverWait(this.browser, Duration.ofSeconds(20));
@@ -168,13 +183,14 @@ class StockPageBrowserTests {
 				"Not your turn yet: join the line and claim once you are admitted."));
 
 		this.browser.findElement(By.id("join")).click();
-		wait.until(ExpectedConditions.textMatches(By.id("line-status"),
-				java.util.regex.Pattern.compile("You are number 4 in line: \\d+ (person|people) ahead of you, about \\d+ s to wait\\.")));
+		wait.until(ExpectedConditions.textMatches(By.id("line-status"), java.util.regex.Pattern
+			.compile("You are number 4 in line: \\d+ (person|people) ahead of you, about \\d+ s to wait\\.")));
 		wait.until(ExpectedConditions.textMatches(By.id("line-status"),
 				java.util.regex.Pattern.compile("It's your turn: claim within \\d+ s\\.")));
 		assertAccessible("with a waiting room, admitted");
 		this.browser.findElement(By.id("claim")).click();
-		wait.until(ExpectedConditions.textMatches(By.id("outcome"), java.util.regex.Pattern.compile("You got coupon #\\d+")));
+		wait.until(ExpectedConditions.textMatches(By.id("outcome"),
+				java.util.regex.Pattern.compile("You got coupon #\\d+")));
 	}
 
 	@Test
@@ -184,20 +200,26 @@ class StockPageBrowserTests {
 		ConfigurableApplicationContext instance = GatewayInstance.start(settings.toArray(String[]::new));
 		try {
 			int port = ((WebServerApplicationContext) instance).getWebServer().getPort();
-			WebTestClient jwt = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port)
-				.responseTimeout(Duration.ofSeconds(20)).build();
+			WebTestClient jwt = WebTestClient.bindToServer()
+				.baseUrl("http://127.0.0.1:" + port)
+				.responseTimeout(Duration.ofSeconds(20))
+				.build();
 			String campaign = Fixtures.uniqueId("page-jwt");
-			jwt.post().uri(Paths.ADMIN_CAMPAIGNS)
-				.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("ops").claim("scope", "coupon-admin")))
+			jwt.post()
+				.uri(Paths.ADMIN_CAMPAIGNS)
+				.header(HttpHeaders.AUTHORIZATION,
+						"Bearer " + Tokens.signed(Tokens.valid("ops").claim("scope", "coupon-admin")))
 				.contentType(MediaType.APPLICATION_JSON)
 				.bodyValue("{\"id\":\"" + campaign + "\",\"name\":\"Jwt page\",\"totalStock\":5}")
 				.exchange()
-				.expectStatus().isCreated();
+				.expectStatus()
+				.isCreated();
 			this.browser.get("http://127.0.0.1:" + port + "/?campaign=" + campaign);
 			WebDriverWait wait = new WebDriverWait(this.browser, Duration.ofSeconds(20));
 			wait.until(ExpectedConditions.textToBe(By.id("connection"), "live"));
 
-			// the page learns the mode from the gateway: sign in, paste the token; no user id to type
+			// the page learns the mode from the gateway: sign in, paste the token; no
+			// user id to type
 			wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("token")));
 			assertThat(this.browser.findElement(By.id("user")).isDisplayed()).isFalse();
 			assertThat(this.browser.findElement(By.id("identity-help")).getText())
@@ -218,15 +240,20 @@ class StockPageBrowserTests {
 			wait.until(ExpectedConditions.textMatches(By.id("outcome"), Pattern.compile("You got coupon #\\d+.*")));
 			wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#mine li.coupon"), 1));
 			assertAccessible("in jwt mode, after a claim");
-			// the token stays for this tab: after a reload the page still knows whose coupons to show
+			// the token stays for this tab: after a reload the page still knows whose
+			// coupons to show
 			this.browser.navigate().refresh();
 			wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#mine li.coupon"), 1));
 			// the coupon is the token's subject's
-			jwt.get().uri(Paths.MY_COUPONS, campaign)
+			jwt.get()
+				.uri(Paths.MY_COUPONS, campaign)
 				.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("page-jwt-user")))
 				.exchange()
-				.expectStatus().isOk()
-				.expectBody().jsonPath("$.coupons.length()").isEqualTo(1);
+				.expectStatus()
+				.isOk()
+				.expectBody()
+				.jsonPath("$.coupons.length()")
+				.isEqualTo(1);
 		}
 		finally {
 			instance.close();
@@ -234,8 +261,8 @@ class StockPageBrowserTests {
 	}
 
 	/**
-	 * axe-core's checks (WCAG 2.x A/AA and its best practices) on the page as it is now: no violation of
-	 * any impact.
+	 * axe-core's checks (WCAG 2.x A/AA and its best practices) on the page as it is now:
+	 * no violation of any impact.
 	 */
 	private void assertAccessible(String state) {
 		JavascriptExecutor script = (JavascriptExecutor) this.browser;
@@ -262,10 +289,12 @@ class StockPageBrowserTests {
 	}
 
 	private void control(String campaign, String action) {
-		this.http.post().uri("/api/admin/campaigns/{id}/" + action, campaign)
+		this.http.post()
+			.uri("/api/admin/campaigns/{id}/" + action, campaign)
 			.headers((h) -> h.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.exchange()
-			.expectStatus().isOk();
+			.expectStatus()
+			.isOk();
 	}
 
 }

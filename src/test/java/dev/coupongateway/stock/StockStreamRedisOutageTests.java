@@ -20,9 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Redis goes away under open stock streams: the streams stay open (heartbeats go on, subscribers keep
- * the last value, no made-up value), and once Redis is back, empty, the campaign is rebuilt from
- * PostgreSQL and the streams carry on from the true stock.
+ * Redis goes away under open stock streams: the streams stay open (heartbeats go on,
+ * subscribers keep the last value, no made-up value), and once Redis is back, empty, the
+ * campaign is rebuilt from PostgreSQL and the streams carry on from the true stock.
  */
 class StockStreamRedisOutageTests {
 

@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
@@ -38,12 +39,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A client that stops reading really stalls its connection: small socket buffers on both ends and a
- * fast feed mean the frames no longer fit, and the server's write to it blocks. Its subscription then
- * skips values (at most one waits), while another client gets every value to the end, undisturbed.
+ * A client that stops reading really stalls its connection: small socket buffers on both
+ * ends and a fast feed mean the frames no longer fit, and the server's write to it
+ * blocks. Its subscription then skips values (at most one waits), while another client
+ * gets every value to the end, undisturbed.
  */
-@CouponGatewayTest(properties = { "coupon.stream.max-rate=200", "coupon.stream.poll=5ms",
-		"coupon.stream.heartbeat=20ms" })
+@CouponGatewayTest(
+		properties = { "coupon.stream.max-rate=200", "coupon.stream.poll=5ms", "coupon.stream.heartbeat=20ms" })
 @Import(StockStreamStallTests.SmallSendBuffers.class)
 class StockStreamStallTests {
 
@@ -54,8 +56,10 @@ class StockStreamStallTests {
 
 	private static final Pattern ID = Pattern.compile("^id:(.+)$", Pattern.MULTILINE);
 
-	// enough frames (about 150 bytes each) to overflow the stalled connection many times over: with 1,500, the
-	// 10-20 KB that loopback buffers hold could take every frame of a fast run, and nothing was skipped
+	// enough frames (about 150 bytes each) to overflow the stalled connection many times
+	// over: with 1,500, the
+	// 10-20 KB that loopback buffers hold could take every frame of a fast run, and
+	// nothing was skipped
 	private static final int STOCK = 5_000;
 
 	@LocalServerPort
@@ -97,11 +101,11 @@ class StockStreamStallTests {
 			String stalledBody = readToEnd(stalled.getInputStream());
 			List<String> stalledEvents = all(EVENT, stalledBody);
 			List<String> stalledIds = all(ID, stalledBody);
-			// it still learns the final state, but values went by while it was not reading
+			// it still learns the final state, but values went by while it was not
+			// reading
 			assertThat(stalledEvents).isNotEmpty().last().isEqualTo("sold-out");
 			assertThat(stalledIds).last().isEqualTo(Integer.toString(STOCK));
-			assertThat(stalledEvents).as("values the stalled client skipped")
-				.hasSizeLessThan(healthyNamed.size());
+			assertThat(stalledEvents).as("values the stalled client skipped").hasSizeLessThan(healthyNamed.size());
 			assertThat(healthyNamed.size()).as("enough data to fill the stalled connection's buffers")
 				.isGreaterThan(150);
 		}
@@ -115,7 +119,7 @@ class StockStreamStallTests {
 
 	private static List<String> all(Pattern pattern, String text) {
 		Matcher matcher = pattern.matcher(text);
-		List<String> found = new java.util.ArrayList<>();
+		List<String> found = new ArrayList<>();
 		while (matcher.find()) {
 			found.add(matcher.group(1).trim());
 		}
@@ -123,8 +127,9 @@ class StockStreamStallTests {
 	}
 
 	/**
-	 * Server connections with a small, fixed socket send buffer and a small outbound queue, so a reader
-	 * that stops reading makes the server's writes to it wait within a few kilobytes.
+	 * Server connections with a small, fixed socket send buffer and a small outbound
+	 * queue, so a reader that stops reading makes the server's writes to it wait within a
+	 * few kilobytes.
 	 */
 	@TestConfiguration(proxyBeanMethods = false)
 	static class SmallSendBuffers {

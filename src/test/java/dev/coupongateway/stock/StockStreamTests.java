@@ -58,15 +58,12 @@ class StockStreamTests {
 		String campaign = this.fixtures.campaign(10);
 		claim(campaign, "a");
 		claim(campaign, "b");
-		StepVerifier.create(stream(campaign, null).filter((e) -> e.event() != null).take(1))
-			.assertNext((event) -> {
-				assertThat(event.event()).isEqualTo("stock");
-				assertThat(event.id()).isEqualTo("2");
-				assertThat(event.data()).isEqualTo(
-						"{\"campaignId\":\"" + campaign + "\",\"total\":10,\"issued\":2,\"remaining\":8}");
-			})
-			.expectComplete()
-			.verify(Duration.ofSeconds(10));
+		StepVerifier.create(stream(campaign, null).filter((e) -> e.event() != null).take(1)).assertNext((event) -> {
+			assertThat(event.event()).isEqualTo("stock");
+			assertThat(event.id()).isEqualTo("2");
+			assertThat(event.data())
+				.isEqualTo("{\"campaignId\":\"" + campaign + "\",\"total\":10,\"issued\":2,\"remaining\":8}");
+		}).expectComplete().verify(Duration.ofSeconds(10));
 	}
 
 	@Test
@@ -100,11 +97,13 @@ class StockStreamTests {
 		assertThat(last.id()).isEqualTo("1");
 		assertThat(last.data()).contains("\"remaining\":9");
 		// a reconnect to the ended campaign is told to stop
-		this.http.get().uri(Paths.STOCK_STREAM, campaign)
+		this.http.get()
+			.uri(Paths.STOCK_STREAM, campaign)
 			.header("Last-Event-ID", "1")
 			.accept(MediaType.TEXT_EVENT_STREAM)
 			.exchange()
-			.expectStatus().isNoContent();
+			.expectStatus()
+			.isNoContent();
 	}
 
 	@Test
@@ -113,11 +112,13 @@ class StockStreamTests {
 		List<ServerSentEvent<String>> events = new CopyOnWriteArrayList<>();
 		stream(campaign, null).subscribe(events::add);
 		await().atMost(Duration.ofSeconds(10)).until(() -> !events.isEmpty());
-		Flux.range(0, 60).flatMap((i) -> this.client.post()
-			.uri(Paths.COUPONS, campaign)
-			.header("X-User-Id", "burst-" + i)
-			.retrieve()
-			.toBodilessEntity(), 16).blockLast(Duration.ofSeconds(30));
+		Flux.range(0, 60)
+			.flatMap((i) -> this.client.post()
+				.uri(Paths.COUPONS, campaign)
+				.header("X-User-Id", "burst-" + i)
+				.retrieve()
+				.toBodilessEntity(), 16)
+			.blockLast(Duration.ofSeconds(30));
 		await().atMost(Duration.ofSeconds(10))
 			.until(() -> events.stream().anyMatch((e) -> "sold-out".equals(e.event())));
 		List<ServerSentEvent<String>> named = events.stream().filter((e) -> e.event() != null).toList();
@@ -154,11 +155,13 @@ class StockStreamTests {
 	void whenAClientReconnectsToAFinishedCampaignThenNoContent() {
 		String campaign = this.fixtures.campaign(1);
 		claim(campaign, "a");
-		this.http.get().uri(Paths.STOCK_STREAM, campaign)
+		this.http.get()
+			.uri(Paths.STOCK_STREAM, campaign)
 			.header("Last-Event-ID", "1")
 			.accept(MediaType.TEXT_EVENT_STREAM)
 			.exchange()
-			.expectStatus().isNoContent();
+			.expectStatus()
+			.isNoContent();
 		// a first visit still learns the final state, then the stream closes
 		StepVerifier.create(stream(campaign, null).filter((e) -> e.event() != null))
 			.assertNext((event) -> assertThat(event.event()).isEqualTo("sold-out"))
@@ -168,12 +171,17 @@ class StockStreamTests {
 
 	@Test
 	void whenTheCampaignIsUnknownThenNotFoundProblem() {
-		this.http.get().uri(Paths.STOCK_STREAM, "no-such-campaign")
+		this.http.get()
+			.uri(Paths.STOCK_STREAM, "no-such-campaign")
 			.accept(MediaType.TEXT_EVENT_STREAM)
 			.exchange()
-			.expectStatus().isNotFound()
-			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-			.expectBody().jsonPath("$.code").isEqualTo("CAMPAIGN_NOT_FOUND");
+			.expectStatus()
+			.isNotFound()
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("CAMPAIGN_NOT_FOUND");
 	}
 
 	@Test
@@ -194,16 +202,11 @@ class StockStreamTests {
 	}
 
 	private Flux<ServerSentEvent<String>> stream(String campaign, String lastEventId) {
-		return this.client.get()
-			.uri(Paths.STOCK_STREAM, campaign)
-			.accept(MediaType.TEXT_EVENT_STREAM)
-			.headers((h) -> {
-				if (lastEventId != null) {
-					h.set("Last-Event-ID", lastEventId);
-				}
-			})
-			.retrieve()
-			.bodyToFlux(SSE);
+		return this.client.get().uri(Paths.STOCK_STREAM, campaign).accept(MediaType.TEXT_EVENT_STREAM).headers((h) -> {
+			if (lastEventId != null) {
+				h.set("Last-Event-ID", lastEventId);
+			}
+		}).retrieve().bodyToFlux(SSE);
 	}
 
 	@Test
@@ -230,10 +233,12 @@ class StockStreamTests {
 	}
 
 	private void control(String campaign, String action) {
-		this.http.post().uri("/api/admin/campaigns/{id}/" + action, campaign)
+		this.http.post()
+			.uri("/api/admin/campaigns/{id}/" + action, campaign)
 			.headers((h) -> h.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.exchange()
-			.expectStatus().isOk();
+			.expectStatus()
+			.isOk();
 	}
 
 	private void claim(String campaign, String user) {

@@ -15,8 +15,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
- * In {@code coupon.identity=jwt}, where Spring Security guards the edge, the API document and its page
- * are as open as in {@code header} mode ({@link ApiDocumentTests}): a client needs no token to learn the API.
+ * In {@code coupon.identity=jwt}, where Spring Security guards the edge, the API document
+ * and its page are as open as in {@code header} mode ({@link ApiDocumentTests}): a client
+ * needs no token to learn the API.
  */
 class ApiDocumentJwtModeTests {
 
@@ -31,7 +32,9 @@ class ApiDocumentJwtModeTests {
 		instance = GatewayInstance.start(settings.toArray(String[]::new));
 		int port = ((WebServerApplicationContext) instance).getWebServer().getPort();
 		// Swagger UI's files are read whole
-		http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20))
+		http = WebTestClient.bindToServer()
+			.baseUrl("http://127.0.0.1:" + port)
+			.responseTimeout(Duration.ofSeconds(20))
 			.codecs((codecs) -> codecs.defaultCodecs().maxInMemorySize(4 << 20))
 			.build();
 	}

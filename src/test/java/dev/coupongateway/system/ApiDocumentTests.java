@@ -1,6 +1,7 @@
 package dev.coupongateway.system;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -61,12 +62,14 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The OpenAPI document ({@code openapi/coupon-gateway.yaml}, served at {@code /v3/api-docs}) against the
- * running gateway: a real OpenAPI 3.1 parser finds nothing wrong with it; its operations are exactly the
- * routes the {@code RouterFunction} beans expose; its problem codes are exactly {@link ProblemCode}, each
- * with its status, and every such status is documented; every documented path answers other methods 405
- * with the documented ones in {@code Allow}; and every operation, driven on the real servers to its
- * success and its key refusals, answers a documented status with a body its documented schema accepts.
+ * The OpenAPI document ({@code openapi/coupon-gateway.yaml}, served at
+ * {@code /v3/api-docs}) against the running gateway: a real OpenAPI 3.1 parser finds
+ * nothing wrong with it; its operations are exactly the routes the {@code RouterFunction}
+ * beans expose; its problem codes are exactly {@link ProblemCode}, each with its status,
+ * and every such status is documented; every documented path answers other methods 405
+ * with the documented ones in {@code Allow}; and every operation, driven on the real
+ * servers to its success and its key refusals, answers a documented status with a body
+ * its documented schema accepts.
  */
 @CouponGatewayTest
 class ApiDocumentTests {
@@ -91,7 +94,8 @@ class ApiDocumentTests {
 
 	@BeforeEach
 	void readTheDocumentWhole() {
-		// the document and Swagger UI's files are larger than the 16 KB the gateway's codecs (which this
+		// the document and Swagger UI's files are larger than the 16 KB the gateway's
+		// codecs (which this
 		// client shares) buffer
 		this.http = this.http.mutate().codecs((codecs) -> codecs.defaultCodecs().maxInMemorySize(4 << 20)).build();
 	}
@@ -114,17 +118,30 @@ class ApiDocumentTests {
 	void whenParsedThenAValidOpenApi31DocumentAndTheGatewayServesItAsJsonAndYaml() throws IOException {
 		assertThat(document.getSpecVersion()).isEqualTo(SpecVersion.V31);
 		assertThat(document.getOpenapi()).isEqualTo("3.1.0");
-		String asJson = this.http.get().uri(Paths.API_DOCUMENT).exchange()
-			.expectStatus().isOk()
-			.expectHeader().contentTypeCompatibleWith(org.springframework.http.MediaType.APPLICATION_JSON)
-			.expectBody(String.class).returnResult().getResponseBody();
-		assertThat(parsed(asJson)).isEqualTo(document);
-		String asYaml = this.http.get().uri(Paths.API_DOCUMENT).accept(org.springframework.http.MediaType.APPLICATION_YAML)
+		String asJson = this.http.get()
+			.uri(Paths.API_DOCUMENT)
 			.exchange()
-			.expectStatus().isOk()
-			.expectHeader().contentTypeCompatibleWith(org.springframework.http.MediaType.APPLICATION_YAML)
-			.expectBody(String.class).returnResult().getResponseBody();
-		assertThat(asYaml).isEqualTo(new ClassPathResource(ApiDocument.LOCATION).getContentAsString(StandardCharsets.UTF_8));
+			.expectStatus()
+			.isOk()
+			.expectHeader()
+			.contentTypeCompatibleWith(org.springframework.http.MediaType.APPLICATION_JSON)
+			.expectBody(String.class)
+			.returnResult()
+			.getResponseBody();
+		assertThat(parsed(asJson)).isEqualTo(document);
+		String asYaml = this.http.get()
+			.uri(Paths.API_DOCUMENT)
+			.accept(org.springframework.http.MediaType.APPLICATION_YAML)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectHeader()
+			.contentTypeCompatibleWith(org.springframework.http.MediaType.APPLICATION_YAML)
+			.expectBody(String.class)
+			.returnResult()
+			.getResponseBody();
+		assertThat(asYaml)
+			.isEqualTo(new ClassPathResource(ApiDocument.LOCATION).getContentAsString(StandardCharsets.UTF_8));
 	}
 
 	@Test
@@ -133,14 +150,16 @@ class ApiDocumentTests {
 		ConfigurableListableBeanFactory beans = ((ConfigurableApplicationContext) this.context).getBeanFactory();
 		URL main = ApiDocument.class.getProtectionDomain().getCodeSource().getLocation();
 		this.context.getBeansOfType(RouterFunction.class).forEach((name, router) -> {
-			// the gateway's routes, not a test tool's (bench/NoopApplication is scanned in tests)
+			// the gateway's routes, not a test tool's (bench/NoopApplication is scanned
+			// in tests)
 			Class<?> definedBy = beans.getType(beans.getBeanDefinition(name).getFactoryBeanName());
 			if (definedBy.getProtectionDomain().getCodeSource().getLocation().equals(main)) {
 				router.accept(new RouteCollector(routes));
 			}
 		});
 		assertThat(routes).as("routes of the RouterFunction beans").isNotEmpty();
-		assertThat(routes).as("operations in the document").containsExactlyInAnyOrderElementsOf(documentedOperations().keySet());
+		assertThat(routes).as("operations in the document")
+			.containsExactlyInAnyOrderElementsOf(documentedOperations().keySet());
 	}
 
 	@Test
@@ -169,8 +188,10 @@ class ApiDocumentTests {
 		}));
 		for (ProblemCode code : ProblemCode.values()) {
 			if (code != ProblemCode.METHOD_NOT_ALLOWED) {
-				// 405 belongs to no operation (it is the answer to a method the path lacks): checked path by path below
-				assertThat(problemStatuses).as(code + " answers " + code.status().value()).contains(code.status().value());
+				// 405 belongs to no operation (it is the answer to a method the path
+				// lacks): checked path by path below
+				assertThat(problemStatuses).as(code + " answers " + code.status().value())
+					.contains(code.status().value());
 			}
 		}
 		// and no operation documents a problem status no code comes with
@@ -183,13 +204,23 @@ class ApiDocumentTests {
 	@Test
 	void whenADocumentedPathIsCalledWithAnotherMethodThenMethodNotAllowedWithTheDocumentedMethods() {
 		document.getPaths().forEach((path, item) -> {
-			String allowed = item.readOperationsMap().keySet().stream().map(Enum::name).sorted()
+			String allowed = item.readOperationsMap()
+				.keySet()
+				.stream()
+				.map(Enum::name)
+				.sorted()
 				.collect(Collectors.joining(", "));
 			String concrete = TEMPLATE.matcher(path).replaceAll("some-campaign");
-			this.http.method(HttpMethod.PATCH).uri(concrete).exchange()
-				.expectStatus().isEqualTo(405)
-				.expectHeader().valueEquals(HttpHeaders.ALLOW, allowed)
-				.expectBody().jsonPath("$.code").isEqualTo(ProblemCode.METHOD_NOT_ALLOWED.name());
+			this.http.method(HttpMethod.PATCH)
+				.uri(concrete)
+				.exchange()
+				.expectStatus()
+				.isEqualTo(405)
+				.expectHeader()
+				.valueEquals(HttpHeaders.ALLOW, allowed)
+				.expectBody()
+				.jsonPath("$.code")
+				.isEqualTo(ProblemCode.METHOD_NOT_ALLOWED.name());
 		});
 	}
 
@@ -210,7 +241,8 @@ class ApiDocumentTests {
 		call(HttpMethod.GET, "/api/campaigns/{id}", none, null, 404, "no-such-campaign");
 		call(HttpMethod.GET, "/api/campaigns/{id}/stock", none, null, 200, open);
 		call(HttpMethod.GET, "/api/campaigns/{id}/stock", none, null, 404, "no-such-campaign");
-		// the API's routes send JSON whatever Accept says (no 406, none documented); only the document negotiates
+		// the API's routes send JSON whatever Accept says (no 406, none documented); only
+		// the document negotiates
 		call(HttpMethod.GET, "/api/campaigns/{id}/stock",
 				(headers) -> headers.setAccept(List.of(org.springframework.http.MediaType.TEXT_HTML)), null, 200, open);
 		stream("/api/campaigns/{id}/stock/stream", "Stock", open);
@@ -224,7 +256,8 @@ class ApiDocumentTests {
 		call(HttpMethod.POST, "/api/campaigns/{id}/coupons", ann, null, 404, "no-such-campaign");
 		call(HttpMethod.POST, "/api/campaigns/{id}/coupons", ann, null, 400, "Not_An_Id");
 		call(HttpMethod.POST, "/api/campaigns/{id}/coupons", ann, null, -1, one);
-		call(HttpMethod.POST, "/api/campaigns/{id}/coupons", (headers) -> headers.set("X-User-Id", "bob"), null, 410, one);
+		call(HttpMethod.POST, "/api/campaigns/{id}/coupons", (headers) -> headers.set("X-User-Id", "bob"), null, 410,
+				one);
 		call(HttpMethod.POST, "/api/campaigns/{id}/coupons", ann, null, 403, lined);
 		call(HttpMethod.GET, "/api/campaigns/{id}/coupons/mine", ann, null, 200, open);
 		call(HttpMethod.GET, "/api/campaigns/{id}/coupons/mine", none, null, 401, open);
@@ -236,24 +269,31 @@ class ApiDocumentTests {
 		call(HttpMethod.POST, "/api/campaigns/{id}/queue", ann, null, 200, lined);
 		call(HttpMethod.POST, "/api/campaigns/{id}/queue", ann, null, 409, open);
 		call(HttpMethod.POST, "/api/campaigns/{id}/queue", none, null, 401, lined);
-		Map<String, Object> place = this.json.readValue(this.http.post().uri("/api/campaigns/{id}/queue", lined)
-			.headers(ann).exchange().expectBody().returnResult().getResponseBody(), Map.class);
+		Map<String, Object> place = this.json.readValue(this.http.post()
+			.uri("/api/campaigns/{id}/queue", lined)
+			.headers(ann)
+			.exchange()
+			.expectBody()
+			.returnResult()
+			.getResponseBody(), Map.class);
 		stream("/api/campaigns/{id}/queue/stream?user=ann&token=" + place.get("lineToken"), "Place", lined);
 		call(HttpMethod.GET, "/api/campaigns/{id}/queue/stream?user=ann&token=forged", none, null, 401, lined);
 
 		// the admin API
 		String created = Fixtures.uniqueId("doc");
-		call(HttpMethod.POST, "/api/admin/campaigns", admin, Map.of("id", created, "name", "Documented", "totalStock", 3),
-				201);
-		call(HttpMethod.POST, "/api/admin/campaigns", admin, Map.of("id", created, "name", "Documented", "totalStock", 3),
-				409);
+		call(HttpMethod.POST, "/api/admin/campaigns", admin,
+				Map.of("id", created, "name", "Documented", "totalStock", 3), 201);
+		call(HttpMethod.POST, "/api/admin/campaigns", admin,
+				Map.of("id", created, "name", "Documented", "totalStock", 3), 409);
 		call(HttpMethod.POST, "/api/admin/campaigns", admin, Map.of("name", "", "totalStock", 0), 400);
 		call(HttpMethod.POST, "/api/admin/campaigns", none, Map.of("name", "x", "totalStock", 3), 401);
 		call(HttpMethod.POST, "/api/admin/campaigns", admin, "x".repeat(20_000), 413);
 		this.driven.computeIfAbsent("POST /api/admin/campaigns", (key) -> new TreeSet<>())
-			.add(answer(this.http.post().uri("/api/admin/campaigns").headers(admin)
-				.contentType(org.springframework.http.MediaType.TEXT_PLAIN).bodyValue("name=x"), HttpMethod.POST,
-					"/api/admin/campaigns", 415));
+			.add(answer(this.http.post()
+				.uri("/api/admin/campaigns")
+				.headers(admin)
+				.contentType(org.springframework.http.MediaType.TEXT_PLAIN)
+				.bodyValue("name=x"), HttpMethod.POST, "/api/admin/campaigns", 415));
 		call(HttpMethod.GET, "/api/admin/campaigns/{id}/reconciliation", admin, null, 200, open);
 		call(HttpMethod.GET, "/api/admin/campaigns/{id}/reconciliation", admin, null, 404, "no-such-campaign");
 		call(HttpMethod.GET, "/api/admin/campaigns/{id}/reconciliation", none, null, 401, open);
@@ -272,8 +312,8 @@ class ApiDocumentTests {
 		// the document itself
 		call(HttpMethod.GET, Paths.API_DOCUMENT, none, null, 200);
 		call(HttpMethod.GET, Paths.IDENTITY, none, null, 200);
-		call(HttpMethod.GET, Paths.API_DOCUMENT, (headers) -> headers.setAccept(List.of(org.springframework.http.MediaType.TEXT_HTML)),
-				null, 406);
+		call(HttpMethod.GET, Paths.API_DOCUMENT,
+				(headers) -> headers.setAccept(List.of(org.springframework.http.MediaType.TEXT_HTML)), null, 406);
 
 		// every operation answered at least once with a success it documents
 		Map<String, Set<Integer>> successes = new TreeMap<>();
@@ -285,11 +325,18 @@ class ApiDocumentTests {
 
 	@Test
 	void whenTheFrameworkRefusesARequestThenItsCodeIsStillADocumentedOne() {
-		// the actuator refuses a malformed tag with a ResponseStatusException of its own: the code must stay
-		// in the closed list a generated client knows (it used to be the status' name, BAD_REQUEST)
-		this.http.get().uri("/actuator/metrics/jvm.memory.used?tag=no-colon").exchange()
-			.expectStatus().isBadRequest()
-			.expectBody().jsonPath("$.code").isEqualTo(ProblemCode.INVALID_REQUEST.name());
+		// the actuator refuses a malformed tag with a ResponseStatusException of its own:
+		// the code must stay
+		// in the closed list a generated client knows (it used to be the status' name,
+		// BAD_REQUEST)
+		this.http.get()
+			.uri("/actuator/metrics/jvm.memory.used?tag=no-colon")
+			.exchange()
+			.expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo(ProblemCode.INVALID_REQUEST.name());
 	}
 
 	@Test
@@ -297,11 +344,19 @@ class ApiDocumentTests {
 		assertServedWithoutCredentials(this.http);
 	}
 
-	/** The page, each file it loads (all from this gateway: no CDN) and the document: 200 to anyone. */
+	/**
+	 * The page, each file it loads (all from this gateway: no CDN) and the document: 200
+	 * to anyone.
+	 */
 	static void assertServedWithoutCredentials(WebTestClient http) {
-		String page = http.get().uri("/swagger-ui.html").exchange()
-			.expectStatus().isOk()
-			.expectBody(String.class).returnResult().getResponseBody();
+		String page = http.get()
+			.uri("/swagger-ui.html")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(String.class)
+			.returnResult()
+			.getResponseBody();
 		Matcher references = Pattern.compile("(?:src|href)=\"([^\"]+)\"").matcher(page);
 		List<String> loaded = new ArrayList<>();
 		while (references.find()) {
@@ -310,19 +365,39 @@ class ApiDocumentTests {
 		assertThat(loaded).isNotEmpty().allSatisfy((reference) -> assertThat(reference).startsWith("/"));
 		for (String reference : loaded) {
 			// read whole, so no response is cut off when the instance stops
-			assertThat(http.get().uri(reference).exchange().expectStatus().isOk().expectBody().returnResult()
+			assertThat(http.get()
+				.uri(reference)
+				.exchange()
+				.expectStatus()
+				.isOk()
+				.expectBody()
+				.returnResult()
 				.getResponseBody()).as(reference).isNotEmpty();
 		}
-		String init = http.get().uri("/swagger-ui-init.js").exchange().expectStatus().isOk()
-			.expectBody(String.class).returnResult().getResponseBody();
+		String init = http.get()
+			.uri("/swagger-ui-init.js")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(String.class)
+			.returnResult()
+			.getResponseBody();
 		assertThat(init).contains("url: '" + Paths.API_DOCUMENT + "'");
-		http.get().uri(Paths.API_DOCUMENT).exchange().expectStatus().isOk().expectBody().jsonPath("$.openapi").isEqualTo("3.1.0");
+		http.get()
+			.uri(Paths.API_DOCUMENT)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.openapi")
+			.isEqualTo("3.1.0");
 	}
 
 	/**
-	 * Calls a documented operation and checks the answer against the document: a documented status, a
-	 * documented content type, a body its schema accepts, and a problem's code whose status it is.
-	 * {@code expected} -1 takes any status (the claim's 201 or 202); returns the status.
+	 * Calls a documented operation and checks the answer against the document: a
+	 * documented status, a documented content type, a body its schema accepts, and a
+	 * problem's code whose status it is. {@code expected} -1 takes any status (the
+	 * claim's 201 or 202); returns the status.
 	 */
 	private int call(HttpMethod method, String template, Consumer<HttpHeaders> headers, Object body, int expected,
 			Object... variables) {
@@ -337,8 +412,8 @@ class ApiDocumentTests {
 	private int answer(WebTestClient.RequestHeadersSpec<?> request, HttpMethod method, String template, int expected) {
 		EntityExchangeResult<byte[]> result = request.exchange().expectBody().returnResult();
 		int status = result.getStatus().value();
-		String what = method + " " + template + " answered " + status + ": "
-				+ ((result.getResponseBody() != null) ? new String(result.getResponseBody(), StandardCharsets.UTF_8) : "");
+		String what = method + " " + template + " answered " + status + ": " + ((result.getResponseBody() != null)
+				? new String(result.getResponseBody(), StandardCharsets.UTF_8) : "");
 		if (expected != -1) {
 			assertThat(status).as(what).isEqualTo(expected);
 		}
@@ -360,19 +435,26 @@ class ApiDocumentTests {
 			assertThat(errors).as(what).isEmpty();
 			if (type.getSubtype().equals("problem+json")) {
 				String code = (String) ((Map<?, ?>) parsed).get("code");
-				assertThat(ProblemCode.valueOf(code).status().value()).as(what + ": the code's status").isEqualTo(status);
+				assertThat(ProblemCode.valueOf(code).status().value()).as(what + ": the code's status")
+					.isEqualTo(status);
 			}
 		}
 		return status;
 	}
 
-	/** Opens a documented stream, checks its first event's data against the schema, and closes it. */
+	/**
+	 * Opens a documented stream, checks its first event's data against the schema, and
+	 * closes it.
+	 */
 	private void stream(String template, String schema, Object... variables) {
-		FluxExchangeResult<ServerSentEvent<String>> result = this.http.get().uri(template, variables)
+		FluxExchangeResult<ServerSentEvent<String>> result = this.http.get()
+			.uri(template, variables)
 			.accept(org.springframework.http.MediaType.TEXT_EVENT_STREAM)
 			.exchange()
-			.expectStatus().isOk()
-			.expectHeader().contentTypeCompatibleWith(org.springframework.http.MediaType.TEXT_EVENT_STREAM)
+			.expectStatus()
+			.isOk()
+			.expectHeader()
+			.contentTypeCompatibleWith(org.springframework.http.MediaType.TEXT_EVENT_STREAM)
 			.returnResult(new ParameterizedTypeReference<>() {
 			});
 		ServerSentEvent<String> first = result.getResponseBody()
@@ -389,7 +471,10 @@ class ApiDocumentTests {
 		this.driven.computeIfAbsent("GET " + pathOf(template), (key) -> new TreeSet<>()).add(200);
 	}
 
-	/** The small part of JSON Schema the document uses: type (with null), required, properties, items, enum, oneOf. */
+	/**
+	 * The small part of JSON Schema the document uses: type (with null), required,
+	 * properties, items, enum, oneOf.
+	 */
 	@SuppressWarnings("unchecked")
 	private static void validate(Object value, Schema<?> declared, String where, List<String> errors) {
 		Schema<?> schema = schema(declared);
@@ -417,7 +502,9 @@ class ApiDocumentTests {
 				return;
 			}
 			if (schema.getRequired() != null) {
-				schema.getRequired().stream().filter((name) -> !object.containsKey(name))
+				schema.getRequired()
+					.stream()
+					.filter((name) -> !object.containsKey(name))
 					.forEach((name) -> errors.add(where + "." + name + ": required"));
 			}
 			if (schema.getProperties() != null) {
@@ -451,7 +538,7 @@ class ApiDocumentTests {
 			}
 		}
 		else if (types.contains("integer")) {
-			if (!(value instanceof Integer || value instanceof Long || value instanceof java.math.BigInteger)) {
+			if (!(value instanceof Integer || value instanceof Long || value instanceof BigInteger)) {
 				errors.add(where + ": not an integer: " + value);
 			}
 		}
@@ -463,7 +550,8 @@ class ApiDocumentTests {
 		else {
 			errors.add(where + ": a schema without a type this check knows: " + types);
 		}
-		if (schema.getEnum() != null && !schema.getEnum().stream().map(String::valueOf).toList().contains(String.valueOf(value))) {
+		if (schema.getEnum() != null
+				&& !schema.getEnum().stream().map(String::valueOf).toList().contains(String.valueOf(value))) {
 			errors.add(where + ": " + value + " not in " + schema.getEnum());
 		}
 	}
@@ -509,14 +597,16 @@ class ApiDocumentTests {
 	/** {@code METHOD path} of every operation in the document. */
 	private static Map<String, Operation> documentedOperations() {
 		Map<String, Operation> operations = new LinkedHashMap<>();
-		document.getPaths().forEach((path, item) -> item.readOperationsMap()
-			.forEach((method, operation) -> operations.put(method.name() + " " + path, operation)));
+		document.getPaths()
+			.forEach((path, item) -> item.readOperationsMap()
+				.forEach((method, operation) -> operations.put(method.name() + " " + path, operation)));
 		return operations;
 	}
 
 	/**
-	 * {@code METHOD path} of every route with a method; a route with none is a {@link MethodNotAllowed}
-	 * fallback (405 for the path's other methods), checked path by path above.
+	 * {@code METHOD path} of every route with a method; a route with none is a
+	 * {@link MethodNotAllowed} fallback (405 for the path's other methods), checked path
+	 * by path above.
 	 */
 	private record RouteCollector(Set<String> routes) implements RouterFunctions.Visitor {
 

@@ -29,9 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
- * The API page in a real headless Chromium: Swagger UI, served by the gateway, lists every operation of
- * the document and its "Try it out" calls this gateway. Skipped, saying why, where Chromium is not
- * installed (as {@code StockPageBrowserTests}); {@code .ci/run} installs it.
+ * The API page in a real headless Chromium: Swagger UI, served by the gateway, lists
+ * every operation of the document and its "Try it out" calls this gateway. Skipped,
+ * saying why, where Chromium is not installed (as {@code StockPageBrowserTests});
+ * {@code .ci/run} installs it.
  */
 @CouponGatewayTest
 class ApiPageBrowserTests {
@@ -56,9 +57,9 @@ class ApiPageBrowserTests {
 		assumeThat(installed).as(missing).isTrue();
 		ChromeOptions options = new ChromeOptions();
 		options.setBinary(CHROMIUM);
-		options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-				"--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-				"--disable-sync", "--user-data-dir=" + Files.createTempDirectory("chromium"));
+		options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+				"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+				"--user-data-dir=" + Files.createTempDirectory("chromium"));
 		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
 			.usingAnyFreePort()
 			.build();
@@ -77,7 +78,8 @@ class ApiPageBrowserTests {
 		String campaign = this.fixtures.campaign(7);
 		this.browser.get("http://127.0.0.1:" + this.port + "/swagger-ui.html");
 		WebDriverWait wait = new WebDriverWait(this.browser, Duration.ofSeconds(20));
-		wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".info .title"), "coupon-gateway"));
+		wait.until(
+				ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".info .title"), "coupon-gateway"));
 		// every operation of the document: one block each
 		wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector(".opblock"), operationsInTheDocument()));
 

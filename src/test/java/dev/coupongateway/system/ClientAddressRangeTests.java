@@ -8,8 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
- * The pieces of {@link ClientAddress} that HTTP tests reach only in part: which addresses a trusted range
- * holds, and which hops read as addresses (IP literals only; a name is never looked up).
+ * The pieces of {@link ClientAddress} that HTTP tests reach only in part: which addresses
+ * a trusted range holds, and which hops read as addresses (IP literals only; a name is
+ * never looked up).
  */
 class ClientAddressRangeTests {
 

@@ -19,9 +19,9 @@ import org.springframework.core.io.ClassPathResource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The build writes configuration metadata for every {@code coupon.*} setting (an IDE completes them and
- * shows what each does): every setting has its description, and every {@code coupon.*} key the packaged
- * {@code application.yaml} sets is a known one.
+ * The build writes configuration metadata for every {@code coupon.*} setting (an IDE
+ * completes them and shows what each does): every setting has its description, and every
+ * {@code coupon.*} key the packaged {@code application.yaml} sets is a known one.
  */
 class ConfigurationMetadataTests {
 
@@ -30,8 +30,9 @@ class ConfigurationMetadataTests {
 		List<JsonNode> settings = couponSettings();
 
 		assertThat(settings).hasSizeGreaterThan(50);
-		assertThat(settings).filteredOn((setting) -> !setting.hasNonNull("description")
-				|| setting.get("description").asString().isBlank())
+		assertThat(settings)
+			.filteredOn(
+					(setting) -> !setting.hasNonNull("description") || setting.get("description").asString().isBlank())
 			.extracting((setting) -> setting.get("name").asString())
 			.isEmpty();
 		assertThat(names(settings)).contains("coupon.identity", "coupon.kafka.topic", "coupon.issue.ack",

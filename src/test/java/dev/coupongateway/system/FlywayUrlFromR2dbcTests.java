@@ -17,7 +17,8 @@ class FlywayUrlFromR2dbcTests {
 		environment.setProperty("spring.r2dbc.url", "r2dbc:postgresql://db:5432/coupons?sslmode=require");
 		environment.setProperty("spring.r2dbc.username", "app");
 		environment.setProperty("spring.r2dbc.password", "s3cret");
-		assertThat(environment.getProperty("spring.flyway.url")).isEqualTo("jdbc:postgresql://db:5432/coupons?sslmode=require");
+		assertThat(environment.getProperty("spring.flyway.url"))
+			.isEqualTo("jdbc:postgresql://db:5432/coupons?sslmode=require");
 		assertThat(environment.getProperty("spring.flyway.user")).isEqualTo("app");
 		assertThat(environment.getProperty("spring.flyway.password")).isEqualTo("s3cret");
 	}

@@ -28,9 +28,9 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 /**
- * {@code jwt} mode with the issuer's keys from a JWK set URI (served here by a tiny HTTP server, as an
- * identity provider publishes them): an RS256 token signed with the published key claims; one signed
- * with another key is refused.
+ * {@code jwt} mode with the issuer's keys from a JWK set URI (served here by a tiny HTTP
+ * server, as an identity provider publishes them): an RS256 token signed with the
+ * published key claims; one signed with another key is refused.
  */
 class JwkSetIdentityTests {
 
@@ -59,7 +59,10 @@ class JwkSetIdentityTests {
 				"coupon.jwt.jwk-set-uri=http://127.0.0.1:" + issuer.getAddress().getPort() + "/jwks",
 				"coupon.jwt.issuer=" + Tokens.ISSUER, "coupon.jwt.audience=" + Tokens.AUDIENCE);
 		int port = ((WebServerApplicationContext) instance).getWebServer().getPort();
-		http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20)).build();
+		http = WebTestClient.bindToServer()
+			.baseUrl("http://127.0.0.1:" + port)
+			.responseTimeout(Duration.ofSeconds(20))
+			.build();
 	}
 
 	@AfterAll
@@ -71,23 +74,32 @@ class JwkSetIdentityTests {
 	@Test
 	void whenTheTokenIsSignedWithThePublishedKeyThenItClaimsElseItIsRefused() throws Exception {
 		String campaign = Fixtures.uniqueId("jwks");
-		http.post().uri(Paths.ADMIN_CAMPAIGNS)
+		http.post()
+			.uri(Paths.ADMIN_CAMPAIGNS)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + rs256(published, "ops", "coupon-admin"))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{\"id\":\"" + campaign + "\",\"name\":\"Jwks\",\"totalStock\":3}")
 			.exchange()
-			.expectStatus().isCreated();
-		http.post().uri(Paths.COUPONS, campaign)
+			.expectStatus()
+			.isCreated();
+		http.post()
+			.uri(Paths.COUPONS, campaign)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + rs256(published, "jwks-alice", null))
 			.exchange()
-			.expectStatus().isCreated()
-			.expectBody().jsonPath("$.userId").isEqualTo("jwks-alice");
+			.expectStatus()
+			.isCreated()
+			.expectBody()
+			.jsonPath("$.userId")
+			.isEqualTo("jwks-alice");
 		RSAKey other = new RSAKeyGenerator(2048).keyID("published").generate();
-		http.post().uri(Paths.COUPONS, campaign)
+		http.post()
+			.uri(Paths.COUPONS, campaign)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + rs256(other, "jwks-mallory", null))
 			.exchange()
-			.expectStatus().isUnauthorized()
-			.expectHeader().valueMatches(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\".*");
+			.expectStatus()
+			.isUnauthorized()
+			.expectHeader()
+			.valueMatches(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\".*");
 		http.get().uri(Paths.CAMPAIGN_STOCK, campaign).exchange().expectBody().jsonPath("$.issued").isEqualTo(1);
 	}
 

@@ -26,9 +26,9 @@ import org.springframework.test.web.reactive.server.WebTestClient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code coupon.identity=jwt} over HTTP on the real servers: a claim belongs to the token's subject
- * (whatever {@code X-User-Id} says), the admin API needs its scope, and every refused token is a 401
- * problem with RFC 6750's challenge that changed nothing.
+ * {@code coupon.identity=jwt} over HTTP on the real servers: a claim belongs to the
+ * token's subject (whatever {@code X-User-Id} says), the admin API needs its scope, and
+ * every refused token is a 401 problem with RFC 6750's challenge that changed nothing.
  */
 class JwtIdentityTests {
 
@@ -42,7 +42,10 @@ class JwtIdentityTests {
 		settings.add("coupon.roles=gateway");
 		instance = GatewayInstance.start(settings.toArray(String[]::new));
 		int port = ((WebServerApplicationContext) instance).getWebServer().getPort();
-		http = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20)).build();
+		http = WebTestClient.bindToServer()
+			.baseUrl("http://127.0.0.1:" + port)
+			.responseTimeout(Duration.ofSeconds(20))
+			.build();
 	}
 
 	@AfterAll
@@ -53,20 +56,34 @@ class JwtIdentityTests {
 	@Test
 	void whenTheTokenIsGoodThenTheClaimIsTheSubjectsWhateverTheHeaderSays() {
 		String campaign = create(3);
-		http.post().uri(Paths.COUPONS, campaign)
+		http.post()
+			.uri(Paths.COUPONS, campaign)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("jwt-alice")))
 			.header("X-User-Id", "mallory")
 			.exchange()
-			.expectStatus().isCreated()
-			.expectBody().jsonPath("$.userId").isEqualTo("jwt-alice");
-		http.get().uri(Paths.MY_COUPONS, campaign)
+			.expectStatus()
+			.isCreated()
+			.expectBody()
+			.jsonPath("$.userId")
+			.isEqualTo("jwt-alice");
+		http.get()
+			.uri(Paths.MY_COUPONS, campaign)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("jwt-alice")))
 			.exchange()
-			.expectStatus().isOk()
-			.expectBody().jsonPath("$.coupons.length()").isEqualTo(1);
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.coupons.length()")
+			.isEqualTo(1);
 		// reads stay public
-		http.get().uri(Paths.CAMPAIGN_STOCK, campaign).exchange().expectStatus().isOk()
-			.expectBody().jsonPath("$.issued").isEqualTo(1);
+		http.get()
+			.uri(Paths.CAMPAIGN_STOCK, campaign)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.issued")
+			.isEqualTo(1);
 	}
 
 	@Test
@@ -74,8 +91,10 @@ class JwtIdentityTests {
 		String campaign = create(3);
 		Instant now = Instant.now();
 		Map<String, String> refused = new LinkedHashMap<>();
-		refused.put("expired", Tokens.signed(Tokens.valid("u1").issueTime(Date.from(now.minusSeconds(900)))
-			.expirationTime(Date.from(now.minusSeconds(300)))));
+		refused.put("expired",
+				Tokens.signed(Tokens.valid("u1")
+					.issueTime(Date.from(now.minusSeconds(900)))
+					.expirationTime(Date.from(now.minusSeconds(300)))));
 		refused.put("not yet valid", Tokens.signed(Tokens.valid("u2").notBeforeTime(Date.from(now.plusSeconds(300)))));
 		refused.put("badly signed", Tokens.signed(Tokens.valid("u3"), "another-secret-of-at-least-thirty-two-bytes"));
 		refused.put("wrong issuer", Tokens.signed(Tokens.valid("u4").issuer("https://evil.example.test")));
@@ -84,91 +103,147 @@ class JwtIdentityTests {
 		refused.put("no subject", Tokens.signed(Tokens.valid("u7").subject(null)));
 		refused.put("not a token", "definitely-not-a-jwt");
 		for (Map.Entry<String, String> token : refused.entrySet()) {
-			EntityExchangeResult<byte[]> answer = http.post().uri(Paths.COUPONS, campaign)
+			EntityExchangeResult<byte[]> answer = http.post()
+				.uri(Paths.COUPONS, campaign)
 				.header(HttpHeaders.AUTHORIZATION, "Bearer " + token.getValue())
 				.header("X-User-Id", "mallory")
 				.exchange()
-				.expectStatus().isUnauthorized()
-				.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-				.expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED")
+				.expectStatus()
+				.isUnauthorized()
+				.expectHeader()
+				.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+				.expectBody()
+				.jsonPath("$.code")
+				.isEqualTo("UNAUTHENTICATED")
 				.returnResult();
 			assertThat(answer.getResponseHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE)).as(token.getKey())
 				.startsWith("Bearer error=\"invalid_token\"");
 		}
-		String challenge = http.post().uri(Paths.COUPONS, campaign)
+		String challenge = http.post()
+			.uri(Paths.COUPONS, campaign)
 			.header("X-User-Id", "mallory")
 			.exchange()
-			.expectStatus().isUnauthorized()
-			.expectBody().jsonPath("$.code").isEqualTo("UNAUTHENTICATED")
-			.returnResult().getResponseHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE);
+			.expectStatus()
+			.isUnauthorized()
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("UNAUTHENTICATED")
+			.returnResult()
+			.getResponseHeaders()
+			.getFirst(HttpHeaders.WWW_AUTHENTICATE);
 		assertThat(challenge).isEqualTo("Bearer");
-		http.get().uri(Paths.CAMPAIGN_STOCK, campaign).exchange().expectStatus().isOk()
-			.expectBody().jsonPath("$.issued").isEqualTo(0);
+		http.get()
+			.uri(Paths.CAMPAIGN_STOCK, campaign)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.issued")
+			.isEqualTo(0);
 	}
 
 	@Test
 	void whenThePageAsksHowToSignInThenTheAnswerIsPublicAndSaysBearer() {
-		http.get().uri(Paths.IDENTITY)
+		http.get()
+			.uri(Paths.IDENTITY)
 			.exchange()
-			.expectStatus().isOk()
-			.expectBody().jsonPath("$.identity").isEqualTo("jwt")
-			.jsonPath("$.send").isEqualTo("Authorization: Bearer <token>");
-		http.post().uri(Paths.IDENTITY)
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.identity")
+			.isEqualTo("jwt")
+			.jsonPath("$.send")
+			.isEqualTo("Authorization: Bearer <token>");
+		http.post()
+			.uri(Paths.IDENTITY)
 			.exchange()
-			.expectStatus().isEqualTo(405)
-			.expectHeader().valueEquals("Allow", "GET")
-			.expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
-			.expectBody().jsonPath("$.code").isEqualTo("METHOD_NOT_ALLOWED");
+			.expectStatus()
+			.isEqualTo(405)
+			.expectHeader()
+			.valueEquals("Allow", "GET")
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("METHOD_NOT_ALLOWED");
 	}
 
 	@Test
 	void whenTheTokenLacksTheAdminScopeThenTheAdminApiIsForbidden() {
 		String id = Fixtures.uniqueId("jwt");
 		String body = "{\"id\":\"" + id + "\",\"name\":\"Jwt\",\"totalStock\":5}";
-		http.post().uri(Paths.ADMIN_CAMPAIGNS)
+		http.post()
+			.uri(Paths.ADMIN_CAMPAIGNS)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("jwt-bob")))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(body)
 			.exchange()
-			.expectStatus().isForbidden()
-			.expectHeader().valueMatches(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\".*")
-			.expectBody().jsonPath("$.code").isEqualTo("FORBIDDEN");
+			.expectStatus()
+			.isForbidden()
+			.expectHeader()
+			.valueMatches(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"insufficient_scope\".*")
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("FORBIDDEN");
 		// header mode's static admin token means nothing here
-		http.post().uri(Paths.ADMIN_CAMPAIGNS)
+		http.post()
+			.uri(Paths.ADMIN_CAMPAIGNS)
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + DevServices.ADMIN_TOKEN)
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue(body)
 			.exchange()
-			.expectStatus().isUnauthorized();
+			.expectStatus()
+			.isUnauthorized();
 		http.get().uri(Paths.CAMPAIGN, id).exchange().expectStatus().isNotFound();
 	}
 
 	@Test
 	void whenTheTokenHasTheAdminScopeThenHealthShowsItsDetailsAndToNobodyElse() {
-		http.get().uri("/actuator/health")
-			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("ops").claim("scope", "coupon-admin")))
+		http.get()
+			.uri("/actuator/health")
+			.header(HttpHeaders.AUTHORIZATION,
+					"Bearer " + Tokens.signed(Tokens.valid("ops").claim("scope", "coupon-admin")))
 			.exchange()
-			.expectStatus().isOk()
-			.expectBody().jsonPath("$.components.kafka.details.brokers").isEqualTo(1);
-		http.get().uri("/actuator/health")
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.components.kafka.details.brokers")
+			.isEqualTo(1);
+		http.get()
+			.uri("/actuator/health")
 			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("jwt-bob")))
 			.exchange()
-			.expectStatus().isOk()
-			.expectBody().jsonPath("$.status").isEqualTo("UP").jsonPath("$.components").doesNotExist();
-		http.get().uri("/actuator/health").exchange()
-			.expectStatus().isOk()
-			.expectBody().jsonPath("$.status").isEqualTo("UP").jsonPath("$.components").doesNotExist();
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo("UP")
+			.jsonPath("$.components")
+			.doesNotExist();
+		http.get()
+			.uri("/actuator/health")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo("UP")
+			.jsonPath("$.components")
+			.doesNotExist();
 	}
 
 	/** A campaign, created with an admin-scoped token. */
 	private static String create(int stock) {
 		String id = Fixtures.uniqueId("jwt");
-		http.post().uri(Paths.ADMIN_CAMPAIGNS)
-			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("ops").claim("scope", "coupon-admin")))
+		http.post()
+			.uri(Paths.ADMIN_CAMPAIGNS)
+			.header(HttpHeaders.AUTHORIZATION,
+					"Bearer " + Tokens.signed(Tokens.valid("ops").claim("scope", "coupon-admin")))
 			.contentType(MediaType.APPLICATION_JSON)
 			.bodyValue("{\"id\":\"" + id + "\",\"name\":\"Jwt\",\"totalStock\":" + stock + "}")
 			.exchange()
-			.expectStatus().isCreated();
+			.expectStatus()
+			.isCreated();
 		return id;
 	}
 

@@ -25,13 +25,14 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Keep-alive connections on which a request is answered without any I/O (a 401 from the security chain,
- * a 400 from the firewall or the handler, a "sold out" from memory) right behind one that was still in
- * flight: the connection goes on being read. The stall of reactor/reactor-netty#4361 (fixed in
- * reactor-netty 1.3.8): the queued request, answered synchronously, left the connection unread, so the
- * client's next request on it was never answered. Each case pipelines a claim that goes to Redis and Kafka
- * with an answer made from memory, reads both answers, then sends one more request on the same connection
- * and waits for its answer; the last case does it on several connections at once.
+ * Keep-alive connections on which a request is answered without any I/O (a 401 from the
+ * security chain, a 400 from the firewall or the handler, a "sold out" from memory) right
+ * behind one that was still in flight: the connection goes on being read. The stall of
+ * reactor/reactor-netty#4361 (fixed in reactor-netty 1.3.8): the queued request, answered
+ * synchronously, left the connection unread, so the client's next request on it was never
+ * answered. Each case pipelines a claim that goes to Redis and Kafka with an answer made
+ * from memory, reads both answers, then sends one more request on the same connection and
+ * waits for its answer; the last case does it on several connections at once.
  */
 @CouponGatewayTest
 class KeepAliveConnectionTests {
@@ -52,7 +53,8 @@ class KeepAliveConnectionTests {
 	void campaigns() throws Exception {
 		this.open = this.fixtures.campaign(10_000);
 		this.soldOut = this.fixtures.campaign(1);
-		// the second claim learns the campaign is sold out; from then on it is answered from memory
+		// the second claim learns the campaign is sold out; from then on it is answered
+		// from memory
 		try (Socket socket = connect()) {
 			assertThat(exchange(socket, claim(this.soldOut, "first"), 1)).containsExactly(201);
 			assertThat(exchange(socket, claim(this.soldOut, "second"), 1)).containsExactly(410);
@@ -90,7 +92,8 @@ class KeepAliveConnectionTests {
 				Callable<List<Integer>> connection = () -> {
 					try (Socket socket = connect()) {
 						List<Integer> answers = new ArrayList<>(exchange(socket,
-								claim(this.open, user) + unauthenticatedClaim(this.open) + claim(this.soldOut, user), 3));
+								claim(this.open, user) + unauthenticatedClaim(this.open) + claim(this.soldOut, user),
+								3));
 						answers.addAll(exchange(socket, claim(this.open, user + "-next"), 1));
 						return answers;
 					}
@@ -129,7 +132,10 @@ class KeepAliveConnectionTests {
 		return "POST /api/campaigns/" + campaign + "/coupons HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n";
 	}
 
-	/** Writes the requests at once and reads until that many answers came, or the connection went quiet. */
+	/**
+	 * Writes the requests at once and reads until that many answers came, or the
+	 * connection went quiet.
+	 */
 	private static List<Integer> exchange(Socket socket, String requests, int answers) throws IOException {
 		socket.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
 		socket.getOutputStream().flush();

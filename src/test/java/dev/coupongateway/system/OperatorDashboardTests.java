@@ -1,6 +1,10 @@
 package dev.coupongateway.system;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,11 +34,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The operator's dashboard and scrape config in {@code docker/} hold together: the dashboard has the
- * shape Grafana's classic JSON model gives a dashboard (the full type check against Grafana's own schema
- * is {@code docker/grafana/check-dashboard.sh}), its panels query the data source Grafana is provisioned
- * with, Prometheus scrapes the path the gateway serves, and every metric a query names is one the gateway
- * really exports: scraped from {@code /actuator/prometheus} after a burst of claims of every kind.
+ * The operator's dashboard and scrape config in {@code docker/} hold together: the
+ * dashboard has the shape Grafana's classic JSON model gives a dashboard (the full type
+ * check against Grafana's own schema is {@code docker/grafana/check-dashboard.sh}), its
+ * panels query the data source Grafana is provisioned with, Prometheus scrapes the path
+ * the gateway serves, and every metric a query names is one the gateway really exports:
+ * scraped from {@code /actuator/prometheus} after a burst of claims of every kind.
  */
 @CouponGatewayTest
 class OperatorDashboardTests {
@@ -59,7 +64,8 @@ class OperatorDashboardTests {
 
 	@Test
 	void theDashboardHasGrafanasShapeAndQueriesTheProvisionedDataSource() throws IOException {
-		JsonNode dashboard = this.json.readTree(Files.readString(DOCKER.resolve("grafana/dashboards/coupon-gateway.json")));
+		JsonNode dashboard = this.json
+			.readTree(Files.readString(DOCKER.resolve("grafana/dashboards/coupon-gateway.json")));
 		assertThat(dashboard.path("title").asString()).isNotBlank();
 		assertThat(dashboard.path("uid").asString()).matches("[a-zA-Z0-9_-]{1,40}");
 		assertThat(dashboard.path("schemaVersion").isInt()).isTrue();
@@ -72,7 +78,8 @@ class OperatorDashboardTests {
 			for (String field : List.of("h", "w", "x", "y")) {
 				assertThat(grid.path(field).isInt()).as(panel.path("title") + " gridPos." + field).isTrue();
 			}
-			assertThat(grid.path("x").asInt() + grid.path("w").asInt()).as("inside Grafana's 24 columns").isLessThanOrEqualTo(24);
+			assertThat(grid.path("x").asInt() + grid.path("w").asInt()).as("inside Grafana's 24 columns")
+				.isLessThanOrEqualTo(24);
 			if (!"row".equals(panel.path("type").asString())) {
 				assertThat(panel.path("targets").size()).as(panel.path("title") + " has queries").isPositive();
 				Set<String> refIds = new HashSet<>();
@@ -104,20 +111,20 @@ class OperatorDashboardTests {
 
 	@Test
 	void everyMetricTheDashboardQueriesIsOneTheGatewayExports() throws Exception {
-		// a burst of every kind of answer, a waiting room that admits, a stock stream open
+		// a burst of every kind of answer, a waiting room that admits, a stock stream
+		// open
 		String campaign = this.fixtures.campaign(3);
-		new Claims(this.port).concurrently(IntStream.range(0, 6)
-			.mapToObj((i) -> new Claim(campaign, "burst-" + (i % 5)))
-			.toList(), 6);
+		new Claims(this.port)
+			.concurrently(IntStream.range(0, 6).mapToObj((i) -> new Claim(campaign, "burst-" + (i % 5))).toList(), 6);
 		String line = this.fixtures.withWaitingRoom(3, 100, "PT1M");
-		this.http.post().uri(Paths.QUEUE, line).header("X-User-Id", "in-line").exchange()
-			.expectStatus().isOk();
+		this.http.post().uri(Paths.QUEUE, line).header("X-User-Id", "in-line").exchange().expectStatus().isOk();
 		await().atMost(Duration.ofSeconds(10)).until(() -> scrape().contains("coupon_queue_admitted_total{"));
 		this.http.get().uri(Paths.STOCK_STREAM, campaign).exchange().expectStatus().isOk();
 
 		String exported = scrape();
 		Set<String> queried = new TreeSet<>();
-		JsonNode dashboard = this.json.readTree(Files.readString(DOCKER.resolve("grafana/dashboards/coupon-gateway.json")));
+		JsonNode dashboard = this.json
+			.readTree(Files.readString(DOCKER.resolve("grafana/dashboards/coupon-gateway.json")));
 		for (JsonNode panel : dashboard.path("panels")) {
 			for (JsonNode target : panel.path("targets")) {
 				Matcher names = METRIC.matcher(target.path("expr").asString());
@@ -136,11 +143,14 @@ class OperatorDashboardTests {
 		assertThat(missing).as("metrics the dashboard queries that /actuator/prometheus does not export").isEmpty();
 	}
 
-	/** The whole exposition (the test client's buffer is the gateway's 16 KB codec limit: too small for it). */
+	/**
+	 * The whole exposition (the test client's buffer is the gateway's 16 KB codec limit:
+	 * too small for it).
+	 */
 	private String scrape() throws IOException, InterruptedException {
-		return java.net.http.HttpClient.newHttpClient()
-			.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + this.port + "/actuator/prometheus"))
-				.build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+		return HttpClient.newHttpClient()
+			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + "/actuator/prometheus")).build(),
+					HttpResponse.BodyHandlers.ofString())
 			.body();
 	}
 

@@ -36,13 +36,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The waiting room on real servers: the line is arrival order, decided once in Redis, even under
- * concurrent joins; admissions keep the room's rate with two instances scheduling; a claim needs a ticket
- * signed for this campaign and this user and still valid; a restarted instance loses nobody's place; the
- * line is watched over Server-Sent Events until admission brings the ticket. Over time and across
- * instances: after Redis lost the ticket key, instances agree on the one made anew; a finished campaign's
- * line leaves the scheduler, its meters go and its keys expire; admission records are kept only while
- * their tickets may be valid; one room failing does not stop the others.
+ * The waiting room on real servers: the line is arrival order, decided once in Redis,
+ * even under concurrent joins; admissions keep the room's rate with two instances
+ * scheduling; a claim needs a ticket signed for this campaign and this user and still
+ * valid; a restarted instance loses nobody's place; the line is watched over Server-Sent
+ * Events until admission brings the ticket. Over time and across instances: after Redis
+ * lost the ticket key, instances agree on the one made anew; a finished campaign's line
+ * leaves the scheduler, its meters go and its keys expire; admission records are kept
+ * only while their tickets may be valid; one room failing does not stop the others.
  */
 @CouponGatewayTest
 class WaitingRoomTests {
@@ -85,8 +86,10 @@ class WaitingRoomTests {
 			}
 			await().atMost(Duration.ofSeconds(30)).until(() -> admitted(campaign) >= 20);
 		}
-		// every admission as Redis recorded it (highest place admitted, when): between any two, no more
-		// were admitted than the time between them pays for at 5 a second (plus one for rounding)
+		// every admission as Redis recorded it (highest place admitted, when): between
+		// any two, no more
+		// were admitted than the time between them pays for at 5 a second (plus one for
+		// rounding)
 		List<long[]> history = this.redis.opsForZSet()
 			.range(CampaignKeys.of(campaign).admissions(), Range.unbounded())
 			.map((member) -> new long[] { Long.parseLong(member.split(":")[0]), Long.parseLong(member.split(":")[1]) })
@@ -97,7 +100,8 @@ class WaitingRoomTests {
 			for (int j = i + 1; j < history.size(); j++) {
 				long places = history.get(j)[0] - history.get(i)[0];
 				long millis = history.get(j)[1] - history.get(i)[1];
-				assertThat((double) places).as("admitted in %d ms", millis).isLessThanOrEqualTo(5 * millis / 1000.0 + 1);
+				assertThat((double) places).as("admitted in %d ms", millis)
+					.isLessThanOrEqualTo(5 * millis / 1000.0 + 1);
 			}
 		}
 	}
@@ -108,7 +112,11 @@ class WaitingRoomTests {
 		String other = this.fixtures.withWaitingRoom(10, 1000, "PT1M");
 		String ticket = (String) awaitAdmitted(campaign, "ann").get("ticket");
 
-		claim(campaign, "ann", null).expectStatus().isForbidden().expectBody().jsonPath("$.code").isEqualTo("NOT_ADMITTED");
+		claim(campaign, "ann", null).expectStatus()
+			.isForbidden()
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("NOT_ADMITTED");
 		claim(campaign, "ann", "123.forged").expectStatus().isForbidden();
 		claim(campaign, "ann", (System.currentTimeMillis() + 60_000) + ".AAAA").expectStatus().isForbidden();
 		claim(campaign, "bob", ticket).expectStatus().isForbidden();
@@ -118,13 +126,22 @@ class WaitingRoomTests {
 		assertThat(this.fixtures.storedRows(campaign)).isZero();
 
 		claim(campaign, "ann", ticket).expectStatus().isCreated();
-		// the same key, still valid: the gateway checks signatures, not a list of tickets it gave
-		claim(campaign, "dora", signed(campaign, "dora", System.currentTimeMillis() + 60_000)).expectStatus().isCreated();
+		// the same key, still valid: the gateway checks signatures, not a list of tickets
+		// it gave
+		claim(campaign, "dora", signed(campaign, "dora", System.currentTimeMillis() + 60_000)).expectStatus()
+			.isCreated();
 		// a campaign without a waiting room needs no ticket, and has no line
 		String open = this.fixtures.campaign(5);
 		claim(open, "ann", null).expectStatus().isCreated();
-		this.http.post().uri(Paths.QUEUE, open).header("X-User-Id", "ann").exchange()
-			.expectStatus().isEqualTo(409).expectBody().jsonPath("$.code").isEqualTo("NO_WAITING_ROOM");
+		this.http.post()
+			.uri(Paths.QUEUE, open)
+			.header("X-User-Id", "ann")
+			.exchange()
+			.expectStatus()
+			.isEqualTo(409)
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("NO_WAITING_ROOM");
 	}
 
 	@Test
@@ -231,7 +248,6 @@ class WaitingRoomTests {
 		claim(campaign, "carl", null).expectStatus().isCreated();
 	}
 
-
 	@Test
 	void whenRedisLosesTheTicketKeyThenInstancesAgreeOnTheOneRemadeThere() {
 		String campaign = this.fixtures.withWaitingRoom(10, 1000, "PT1M");
@@ -244,13 +260,18 @@ class WaitingRoomTests {
 			// the second instance finds no key and makes the new one
 			String fromOther = (String) awaitAdmitted(other, campaign, "bea").get("ticket");
 			assertThat(this.redis.hasKey(SECRET).block(Duration.ofSeconds(5))).isTrue();
-			// signed with a key this instance did not have: checked against the key Redis holds now
+			// signed with a key this instance did not have: checked against the key Redis
+			// holds now
 			claim(this.http, campaign, "bea", fromOther).expectStatus().isCreated();
-			// admitted here after the key was remade there: the ticket claims on either instance
+			// admitted here after the key was remade there: the ticket claims on either
+			// instance
 			String ann = (String) awaitAdmitted(this.http, campaign, "ann").get("ticket");
 			String abe = (String) awaitAdmitted(this.http, campaign, "abe").get("ticket");
 			claim(other, campaign, "ann", ann).expectStatus().isCreated();
-			claim(this.http, campaign, "ann", ann).expectStatus().isEqualTo(409).expectBody().jsonPath("$.code")
+			claim(this.http, campaign, "ann", ann).expectStatus()
+				.isEqualTo(409)
+				.expectBody()
+				.jsonPath("$.code")
 				.isEqualTo("ALREADY_ISSUED");
 			claim(this.http, campaign, "abe", abe).expectStatus().isCreated();
 		}
@@ -260,14 +281,16 @@ class WaitingRoomTests {
 	void whenACampaignIsFinishedThenItsLineLeavesTheSchedulerItsMetersGoAndItsKeysExpire() {
 		String campaign = this.fixtures.withWaitingRoom(1, 1000, "PT1M");
 		String ticket = (String) awaitAdmitted(this.http, campaign, "last").get("ticket");
-		// whether this instance's scheduler admitted (it holds the meters) or one of another test context
+		// whether this instance's scheduler admitted (it holds the meters) or one of
+		// another test context
 		boolean admittedHere = this.meters.find("coupon.queue.admitted").tag("campaign", campaign).counter() != null;
 		claim(this.http, campaign, "last", ticket).expectStatus().isCreated();
 		// sold out now
 		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
 			assertThat(this.meters.find("coupon.queue.waiting").tag("campaign", campaign).meters()).isEmpty();
 			assertThat(this.meters.find("coupon.queue.admitted").tag("campaign", campaign).meters()).isEmpty();
-			assertThat(this.redis.opsForSet().isMember(CampaignKeys.WAITING_ROOMS, campaign).block(Duration.ofSeconds(5)))
+			assertThat(
+					this.redis.opsForSet().isMember(CampaignKeys.WAITING_ROOMS, campaign).block(Duration.ofSeconds(5)))
 				.isFalse();
 		});
 		assertThat(admittedHere).as("this instance's scheduler admitted, so its meters were checked").isTrue();
@@ -277,10 +300,18 @@ class WaitingRoomTests {
 		}
 
 		// the line gives no new places: the answer a claim would get
-		this.http.post().uri(Paths.QUEUE, campaign).header("X-User-Id", "too-late").exchange()
-			.expectStatus().isEqualTo(410).expectBody().jsonPath("$.code").isEqualTo("SOLD_OUT");
+		this.http.post()
+			.uri(Paths.QUEUE, campaign)
+			.header("X-User-Id", "too-late")
+			.exchange()
+			.expectStatus()
+			.isEqualTo(410)
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("SOLD_OUT");
 
-		// an operator ends another one while people wait: the same, and whoever watches their place is told
+		// an operator ends another one while people wait: the same, and whoever watches
+		// their place is told
 		String ended = this.fixtures.withWaitingRoom(10, 1, "PT1M");
 		for (int i = 0; i < 4; i++) {
 			join(this.http, ended, "ahead-" + i);
@@ -310,7 +341,8 @@ class WaitingRoomTests {
 			.block(Duration.ofSeconds(20));
 		assertThat(last.event()).isEqualTo("ended");
 		assertThat(last.data()).containsEntry("status", "ENDED");
-		assertThat(this.redis.opsForSet().isMember(CampaignKeys.WAITING_ROOMS, ended).block(Duration.ofSeconds(5))).isFalse();
+		assertThat(this.redis.opsForSet().isMember(CampaignKeys.WAITING_ROOMS, ended).block(Duration.ofSeconds(5)))
+			.isFalse();
 		assertThat(this.redis.getExpire(CampaignKeys.of(ended).queueState()).block(Duration.ofSeconds(5))).isPositive();
 	}
 
@@ -320,11 +352,15 @@ class WaitingRoomTests {
 		for (int i = 0; i < 60; i++) {
 			join(this.http, campaign, "steady-" + i);
 		}
-		// 20 a second for 3 s, in passes every 100 ms: about 30 admissions, of which the last second's matter
+		// 20 a second for 3 s, in passes every 100 ms: about 30 admissions, of which the
+		// last second's matter
 		await().atMost(Duration.ofSeconds(15)).until(() -> admitted(campaign) >= 60);
-		Long records = this.redis.opsForZSet().size(CampaignKeys.of(campaign).admissions()).block(Duration.ofSeconds(5));
+		Long records = this.redis.opsForZSet()
+			.size(CampaignKeys.of(campaign).admissions())
+			.block(Duration.ofSeconds(5));
 		assertThat(records).isBetween(1L, 15L);
-		// a place whose record was dropped is still known to have expired: back of the line
+		// a place whose record was dropped is still known to have expired: back of the
+		// line
 		assertThat(place(join(this.http, campaign, "steady-0"))).isGreaterThan(60);
 	}
 
@@ -333,7 +369,8 @@ class WaitingRoomTests {
 		List<String> campaigns = IntStream.range(0, 4)
 			.mapToObj((i) -> this.fixtures.withWaitingRoom(10, 1000, "PT1M"))
 			.toList();
-		// the order the scheduler walks the rooms in: every line before the last of these is broken
+		// the order the scheduler walks the rooms in: every line before the last of these
+		// is broken
 		List<String> order = this.redis.opsForSet()
 			.members(CampaignKeys.WAITING_ROOMS)
 			.filter(campaigns::contains)
@@ -382,12 +419,16 @@ class WaitingRoomTests {
 		}).exchange();
 	}
 
-	/** A ticket signed as the gateway signs them, with the key the instances share through Redis. */
+	/**
+	 * A ticket signed as the gateway signs them, with the key the instances share through
+	 * Redis.
+	 */
 	private String signed(String campaign, String user, long expiresAt) throws Exception {
 		String secret = this.redis.opsForValue().get(SECRET).block(Duration.ofSeconds(5));
 		Mac mac = Mac.getInstance("HmacSHA256");
 		mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-		byte[] signature = mac.doFinal(("ticket\n" + campaign + "\n" + user + "\n" + expiresAt).getBytes(StandardCharsets.UTF_8));
+		byte[] signature = mac
+			.doFinal(("ticket\n" + campaign + "\n" + user + "\n" + expiresAt).getBytes(StandardCharsets.UTF_8));
 		return expiresAt + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
 	}
 

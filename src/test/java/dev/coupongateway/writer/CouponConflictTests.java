@@ -26,6 +26,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.dao.DataIntegrityViolationException;
@@ -37,9 +38,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The database as the last guard, and nothing dropped silently: records the guards refuse and records
- * that cannot be read are kept in {@code coupon_conflict}, sent to the DLT with their reason, counted,
- * and their offsets committed so the writer moves on.
+ * The database as the last guard, and nothing dropped silently: records the guards refuse
+ * and records that cannot be read are kept in {@code coupon_conflict}, sent to the DLT
+ * with their reason, counted, and their offsets committed so the writer moves on.
  */
 @CouponGatewayTest
 class CouponConflictTests {
@@ -67,9 +68,11 @@ class CouponConflictTests {
 		CouponIssued beyondStock = Fixtures.event(campaign, "bob", 3, 1);
 		CouponIssued beyondLimit = Fixtures.event(campaign, "carol", 2, 2);
 		CouponIssued sequenceTaken = Fixtures.event(campaign, "dave", 1, 1);
-		// stored first: the events' keys spread them over partitions, so in one batch either could win sequence 1
+		// stored first: the events' keys spread them over partitions, so in one batch
+		// either could win sequence 1
 		publish(List.of(fine));
-		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedCouponIds(campaign).contains(fine.couponId()));
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> this.fixtures.storedCouponIds(campaign).contains(fine.couponId()));
 		publish(List.of(beyondStock, beyondLimit, sequenceTaken));
 
 		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.conflictReasons(campaign).size() == 3);
@@ -78,7 +81,8 @@ class CouponConflictTests {
 				Map.entry(beyondStock.couponId().toString(), "sequence outside the stock"),
 				Map.entry(beyondLimit.couponId().toString(), "user slot outside the per-user limit"),
 				Map.entry(sequenceTaken.couponId().toString(), "sequence already stored for another coupon"));
-		// the rows are committed by the insert; the writer counts each refusal just after, as it dead-letters it
+		// the rows are committed by the insert; the writer counts each refusal just
+		// after, as it dead-letters it
 		await().atMost(Duration.ofSeconds(10))
 			.until(() -> this.meters.counter("coupon.writer.conflicts").count() >= conflictsBefore + 3);
 
@@ -88,14 +92,19 @@ class CouponConflictTests {
 					"sequence already stored for another coupon");
 		assertThat(dlt).allSatisfy((r) -> assertThat(header(r, "coupon-dlt-source")).startsWith("coupon.issued-"));
 
-		this.http.get().uri(Paths.RECONCILIATION, campaign)
+		this.http.get()
+			.uri(Paths.RECONCILIATION, campaign)
 			.headers((h) -> h.setBearerAuth(DevServices.ADMIN_TOKEN))
 			.exchange()
-			.expectStatus().isOk()
+			.expectStatus()
+			.isOk()
 			.expectBody()
-			.jsonPath("$.stored").isEqualTo(1)
-			.jsonPath("$.conflicts").isEqualTo(3)
-			.jsonPath("$.agree").isEqualTo(false);
+			.jsonPath("$.stored")
+			.isEqualTo(1)
+			.jsonPath("$.conflicts")
+			.isEqualTo(3)
+			.jsonPath("$.agree")
+			.isEqualTo(false);
 	}
 
 	@Test
@@ -105,12 +114,13 @@ class CouponConflictTests {
 			producer.send(new ProducerRecord<>("coupon.issued", "poison:key", payload.getBytes(StandardCharsets.UTF_8)))
 				.get();
 		}
-		await().atMost(Duration.ofSeconds(30)).until(() -> this.db
-			.sql("SELECT count(*) AS n FROM coupon_conflict WHERE payload = :p AND reason LIKE 'unreadable%'")
-			.bind("p", payload)
-			.map((row) -> row.get("n", Long.class))
-			.one()
-			.block(Duration.ofSeconds(5)) == 1);
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> this.db
+				.sql("SELECT count(*) AS n FROM coupon_conflict WHERE payload = :p AND reason LIKE 'unreadable%'")
+				.bind("p", payload)
+				.map((row) -> row.get("n", Long.class))
+				.one()
+				.block(Duration.ofSeconds(5)) == 1);
 		// the writer moved past it: a later good event is stored
 		String campaign = this.fixtures.campaign(1);
 		CouponIssued after = Fixtures.event(campaign, "erin", 1, 1);
@@ -133,12 +143,8 @@ class CouponConflictTests {
 	}
 
 	private void publish(List<CouponIssued> events) {
-		reactor.core.publisher.Flux.fromIterable(events)
-			.concatMap(this.publisher::publish)
-			.then()
-			.block(Duration.ofSeconds(30));
+		Flux.fromIterable(events).concatMap(this.publisher::publish).then().block(Duration.ofSeconds(30));
 	}
-
 
 	private List<ConsumerRecord<String, byte[]>> deadLetters(int expected, String campaign) {
 		Properties config = new Properties();

@@ -17,10 +17,11 @@ import org.springframework.beans.factory.annotation.Autowired;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The writer's cost per batch on the embedded PostgreSQL: 50 batches of 2,000 new coupons (the common
- * case, nothing refused), then the same 50 batches again (a redelivery, every row already stored).
- * Not part of the test suite (the name does not end in Tests): run it on its own with
- * {@code ./mvnw -B -o -q test -Dtest=CouponRowsBench}; it prints one line per repetition.
+ * The writer's cost per batch on the embedded PostgreSQL: 50 batches of 2,000 new coupons
+ * (the common case, nothing refused), then the same 50 batches again (a redelivery, every
+ * row already stored). Not part of the test suite (the name does not end in Tests): run
+ * it on its own with {@code ./mvnw -B -o -q test -Dtest=CouponRowsBench}; it prints one
+ * line per repetition.
  */
 @CouponGatewayTest
 class CouponRowsBench {
@@ -62,9 +63,10 @@ class CouponRowsBench {
 		double[] fresh = time(all, ROWS);
 		double[] redelivered = time(all, 0);
 		if (batches == BATCHES) {
-			System.out.printf("BENCH %d batches of %d rows: new rows median %.1f ms, total %.0f ms; "
-					+ "redelivered median %.1f ms, total %.0f ms%n", batches, ROWS, median(fresh), sum(fresh),
-					median(redelivered), sum(redelivered));
+			System.out.printf(
+					"BENCH %d batches of %d rows: new rows median %.1f ms, total %.0f ms; "
+							+ "redelivered median %.1f ms, total %.0f ms%n",
+					batches, ROWS, median(fresh), sum(fresh), median(redelivered), sum(redelivered));
 		}
 	}
 

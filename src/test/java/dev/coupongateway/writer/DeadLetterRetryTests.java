@@ -40,9 +40,10 @@ import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.Mockito.doAnswer;
 
 /**
- * A DLT send that fails makes the writer retry the whole batch. Keeping a refusal is idempotent: the
- * retry neither keeps, counts nor dead-letters again what the first attempt already handled. Runs on
- * a topic of its own, so only this context's writer (with its failing DLT) consumes the records.
+ * A DLT send that fails makes the writer retry the whole batch. Keeping a refusal is
+ * idempotent: the retry neither keeps, counts nor dead-letters again what the first
+ * attempt already handled. Runs on a topic of its own, so only this context's writer
+ * (with its failing DLT) consumes the records.
  */
 @CouponGatewayTest(properties = { "coupon.kafka.topic=coupon.issued.dlt-retry",
 		"coupon.kafka.consumer-group=coupon-writer-dlt-retry" })
@@ -65,24 +66,30 @@ class DeadLetterRetryTests {
 	@Test
 	void whenADeadLetterSendFailsThenTheRetryKeepsCountsAndSendsEachRefusalOnce() {
 		AtomicInteger failures = new AtomicInteger();
-		// the second DLT send fails once (the broker refused it), after the first went out; the writer retries the batch
+		// the second DLT send fails once (the broker refused it), after the first went
+		// out; the writer retries the batch
 		doAnswer((call) -> (failures.getAndIncrement() == 1) ? Mono.error(new IllegalStateException("DLT send failed"))
-				: call.callRealMethod()).when(this.publisher).deadLetter(anyString(), any(), anyString(), anyString());
+				: call.callRealMethod())
+			.when(this.publisher)
+			.deadLetter(anyString(), any(), anyString(), anyString());
 		String campaign = this.fixtures.campaign(2);
 		double conflictsBefore = this.meters.counter("coupon.writer.conflicts").count();
 		CouponIssued fine = Fixtures.event(campaign, "alice", 1, 1);
 		CouponIssued beyondStock = Fixtures.event(campaign, "bob", 3, 1);
 		CouponIssued beyondLimit = Fixtures.event(campaign, "carol", 2, 2);
 		CouponIssued sequenceTaken = Fixtures.event(campaign, "dave", 1, 1);
-		// stored first: the events' keys spread them over partitions, so in one batch either could win sequence 1
+		// stored first: the events' keys spread them over partitions, so in one batch
+		// either could win sequence 1
 		this.publisher.publish(fine).block(Duration.ofSeconds(30));
-		await().atMost(Duration.ofSeconds(30)).until(() -> this.fixtures.storedCouponIds(campaign).contains(fine.couponId()));
+		await().atMost(Duration.ofSeconds(30))
+			.until(() -> this.fixtures.storedCouponIds(campaign).contains(fine.couponId()));
 		Flux.just(beyondStock, beyondLimit, sequenceTaken)
 			.concatMap(this.publisher::publish)
 			.then()
 			.block(Duration.ofSeconds(30));
 
-		// the batch is done once the writer committed its offsets: stored, kept, dead-lettered
+		// the batch is done once the writer committed its offsets: stored, kept,
+		// dead-lettered
 		await().atMost(Duration.ofSeconds(30)).until(DeadLetterRetryTests::batchCommitted);
 		assertThat(failures).as("the failing send happened and was retried").hasValueGreaterThan(3);
 		assertThat(this.fixtures.storedCouponIds(campaign)).containsExactly(fine.couponId());
@@ -108,7 +115,8 @@ class DeadLetterRetryTests {
 			Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("coupon-writer-dlt-retry")
 				.partitionsToOffsetAndMetadata()
 				.get();
-			// every partition of the topic: one the writer never committed on counts from offset 0
+			// every partition of the topic: one the writer never committed on counts from
+			// offset 0
 			int partitions = admin.describeTopics(List.of(TOPIC)).allTopicNames().get().get(TOPIC).partitions().size();
 			Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
 			for (int partition = 0; partition < partitions; partition++) {
