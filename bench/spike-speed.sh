@@ -8,7 +8,7 @@
 # Report: target/drills/spike-speed.md (copy it into bench/RESULTS.md with the date and commit).
 # Usage: bench/spike-speed.sh   (env: RUNS=3 DURATION=15s CONNECTIONS=64 WARMUP=60s DRAIN_EVENTS=1000000
 #        GATEWAY_JVM="-Xms512m -Xmx512m"; ONLY=<regex> runs only the rows whose names match, and skips the
-#        first-seconds and drain parts; BASELINE_JAR=<path to another build's jar> adds its sold-out and
+#        first-seconds and drain parts; BASELINE_JAR=<path to another build's jar> adds its grant, sold-out and
 #        duplicate rows, measured in the same runs, e.g. the jar of the commit before an upgrade)
 # Needs wrk (apt-get install wrk). Takes about 12 minutes with the defaults. Never part of CI.
 set -euo pipefail

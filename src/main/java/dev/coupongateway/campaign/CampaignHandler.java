@@ -84,7 +84,7 @@ class CampaignHandler {
 	}
 
 	static String campaignId(ServerRequest request) {
-		return CampaignService.validId(request.pathVariable("id"));
+		return CampaignId.fromPath(request).value();
 	}
 
 }

@@ -171,14 +171,6 @@ public class CampaignService {
 		return this.repository.storedCoupons(campaignId, userId);
 	}
 
-	/** The id as given, or a 400 problem when it cannot be a campaign id. */
-	public static String validId(String campaignId) {
-		if (!NewCampaign.ID.matcher(campaignId).matches()) {
-			throw new ProblemException(Problem.invalid(List.of("id: must match [a-z0-9][a-z0-9-]{0,63}")));
-		}
-		return campaignId;
-	}
-
 	public static ProblemException notFound(String campaignId) {
 		return new ProblemException(Problem.of(ProblemCode.CAMPAIGN_NOT_FOUND, "No campaign '" + campaignId + "'."));
 	}

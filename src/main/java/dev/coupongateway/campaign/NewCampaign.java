@@ -6,7 +6,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * The body of {@code POST /api/admin/campaigns}, checked against the contract before
@@ -14,8 +13,6 @@ import java.util.regex.Pattern;
  */
 record NewCampaign(String id, String name, Integer totalStock, Integer perUserLimit, String startsAt, String endsAt,
 		Integer buckets, NewWaitingRoom waitingRoom) {
-
-	static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
 	static final int MAX_STOCK = 10_000_000;
 
@@ -29,8 +26,8 @@ record NewCampaign(String id, String name, Integer totalStock, Integer perUserLi
 	 */
 	List<String> errors() {
 		List<String> errors = new ArrayList<>();
-		if (this.id != null && !ID.matcher(this.id).matches()) {
-			errors.add("id: must match [a-z0-9][a-z0-9-]{0,63}");
+		if (this.id != null && !CampaignId.isValid(this.id)) {
+			errors.add(CampaignId.RULE);
 		}
 		if (this.name == null || this.name.isBlank() || this.name.length() > 200) {
 			errors.add("name: required, 1 to 200 characters");

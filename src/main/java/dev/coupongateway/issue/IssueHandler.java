@@ -5,6 +5,7 @@ import java.util.Map;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.coupongateway.campaign.CampaignId;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.system.ClientAddress;
@@ -73,7 +74,7 @@ class IssueHandler {
 	}
 
 	Mono<ServerResponse> claim(ServerRequest request) {
-		String campaignId = CampaignService.validId(request.pathVariable("id"));
+		String campaignId = CampaignId.fromPath(request).value();
 		String ticket = request.headers().firstHeader(TICKET);
 		URI requested = request.exchange().getRequest().getURI();
 		return this.currentUser.of(request)
@@ -156,7 +157,7 @@ class IssueHandler {
 	 * row.
 	 */
 	Mono<ServerResponse> mine(ServerRequest request) {
-		String campaignId = CampaignService.validId(request.pathVariable("id"));
+		String campaignId = CampaignId.fromPath(request).value();
 		return this.currentUser.of(request).flatMap((userId) -> mine(campaignId, userId));
 	}
 

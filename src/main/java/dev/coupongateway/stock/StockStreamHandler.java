@@ -3,11 +3,13 @@ package dev.coupongateway.stock;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.coupongateway.campaign.CampaignId;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.system.CouponProperties;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import org.springframework.http.MediaType;
 import org.springframework.http.ReactiveHttpOutputMessage;
@@ -15,7 +17,6 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
-import reactor.core.publisher.Mono;
 
 /**
  * {@code GET /api/campaigns/{id}/stock/stream}: the first event at once, then changes
@@ -51,7 +52,7 @@ class StockStreamHandler {
 	}
 
 	Mono<ServerResponse> stream(ServerRequest request) {
-		String campaignId = CampaignService.validId(request.pathVariable("id"));
+		String campaignId = CampaignId.fromPath(request).value();
 		String lastEventId = request.headers().firstHeader(LAST_EVENT_ID);
 		return this.campaigns.view(campaignId).flatMap((now) -> {
 			if (now.finished() && lastEventId != null) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.coupongateway.campaign.Campaign;
+import dev.coupongateway.campaign.CampaignId;
 import dev.coupongateway.campaign.CampaignService;
 import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.CurrentUser;
@@ -75,7 +76,7 @@ class QueueHandler {
 	}
 
 	Mono<ServerResponse> join(ServerRequest request) {
-		String campaignId = CampaignService.validId(request.pathVariable("id"));
+		String campaignId = CampaignId.fromPath(request).value();
 		return this.currentUser.of(request)
 			.flatMap((userId) -> room(campaignId).flatMap((room) -> this.line.join(campaignId, userId)
 				.switchIfEmpty(Mono.error(() -> noWaitingRoom(campaignId)))
@@ -89,7 +90,7 @@ class QueueHandler {
 	}
 
 	Mono<ServerResponse> stream(ServerRequest request) {
-		String campaignId = CampaignService.validId(request.pathVariable("id"));
+		String campaignId = CampaignId.fromPath(request).value();
 		String userId = request.queryParam("user").orElse("");
 		String token = request.queryParam("token").orElse(null);
 		return this.tickets.watches(token, campaignId, userId)

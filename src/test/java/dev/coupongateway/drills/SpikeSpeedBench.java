@@ -84,10 +84,10 @@ public final class SpikeSpeedBench {
 				.instance("gateway-limits", "gateway", warmup, "--coupon.limits.user-interval=1ms",
 						"--coupon.limits.address-interval=1ms", "--coupon.limits.address-burst=1000000000")
 				.jvm(this.gatewayJvm);
-			// BASELINE_JAR: another build of the gateway (say, before an upgrade),
-			// measured in the same run on the
-			// answers that touch neither Kafka nor PostgreSQL, so both builds share the
-			// one stack
+			// BASELINE_JAR: another build of the gateway (say, the commit before a
+			// change),
+			// in the gateway role beside the others, measured in the same runs on grants,
+			// sold-out and duplicate answers; the writer of this build stores its grants
 			String baselineJar = env("BASELINE_JAR", "");
 			GatewayProcess baseline = baselineJar.isEmpty() ? null : stack.nextFrom(Path.of(baselineJar))
 				// builds before Kafka took Boot's spring.kafka.* keys read
@@ -131,6 +131,9 @@ public final class SpikeSpeedBench {
 					new Target(combined.baseUri().toString(), claims("bench-never-created"), null));
 			if (baseline != null) {
 				wrk(baseline.baseUri().toString(), claims(soldOut), "warm", "1s", null);
+				String grantsBaseline = stack.createCampaign("bench-grants-baseline", 10_000_000, 1);
+				targets.put("grants, gateway only, BASELINE_JAR",
+						new Target(baseline.baseUri().toString(), claims(grantsBaseline), null));
 				targets.put("sold-out (all 410), BASELINE_JAR",
 						new Target(baseline.baseUri().toString(), claims(soldOut), null));
 				targets.put("duplicates (all 409), BASELINE_JAR",
@@ -149,7 +152,7 @@ public final class SpikeSpeedBench {
 			wrk(redisAck.baseUri().toString(), claims(grantsRedisAck), "warmup", this.warmup, null);
 			wrk(limits.baseUri().toString(), claims(grantsLimits), "warmup", this.warmup, null);
 			if (baseline != null) {
-				wrk(baseline.baseUri().toString(), claims(soldOut), "warmup", this.warmup, null);
+				wrk(baseline.baseUri().toString(), claims("bench-grants-baseline"), "warmup", this.warmup, null);
 			}
 
 			Map<String, List<Wrk.Result>> results = new LinkedHashMap<>();
