@@ -1,10 +1,8 @@
 package dev.coupongateway.stock;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +15,7 @@ import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.GatewayInstance;
+import dev.coupongateway.HeadlessChromium;
 import dev.coupongateway.Tokens;
 import dev.coupongateway.system.Paths;
 import org.junit.jupiter.api.AfterEach;
@@ -25,9 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -40,7 +36,6 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * The page in a real headless Chromium (Debian's {@code chromium} and
@@ -52,10 +47,6 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  */
 @CouponGatewayTest
 class StockPageBrowserTests {
-
-	private static final File CHROMIUM = new File("/usr/bin/chromium");
-
-	private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
 
 	/**
 	 * axe-core's browser build, from the test classpath (Deque's jar): no network at test
@@ -76,20 +67,7 @@ class StockPageBrowserTests {
 
 	@BeforeEach
 	void startBrowser() throws Exception {
-		boolean installed = CHROMIUM.canExecute() && CHROMEDRIVER.canExecute();
-		String missing = "Chromium not installed: apt-get install chromium chromium-driver to run the browser test";
-		// on a developer's machine the test may be skipped; CI (CI=true) must run it
-		assertThat(installed || !"true".equals(System.getenv("CI"))).as(missing + " (CI must run it)").isTrue();
-		assumeThat(installed).as(missing).isTrue();
-		ChromeOptions options = new ChromeOptions();
-		options.setBinary(CHROMIUM);
-		options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-				"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-				"--user-data-dir=" + Files.createTempDirectory("chromium"));
-		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
-			.usingAnyFreePort()
-			.build();
-		this.browser = new ChromeDriver(service, options);
+		this.browser = HeadlessChromium.start();
 	}
 
 	@AfterEach

@@ -1,13 +1,12 @@
 package dev.coupongateway.system;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 
 import dev.coupongateway.CouponGatewayTest;
 import dev.coupongateway.Fixtures;
+import dev.coupongateway.HeadlessChromium;
 import io.swagger.v3.parser.OpenAPIV3Parser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,9 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -26,7 +22,6 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.io.ClassPathResource;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * The API page in a real headless Chromium: Swagger UI, served by the gateway, lists
@@ -36,10 +31,6 @@ import static org.assertj.core.api.Assumptions.assumeThat;
  */
 @CouponGatewayTest
 class ApiPageBrowserTests {
-
-	private static final File CHROMIUM = new File("/usr/bin/chromium");
-
-	private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
 
 	@LocalServerPort
 	private int port;
@@ -51,19 +42,7 @@ class ApiPageBrowserTests {
 
 	@BeforeEach
 	void startBrowser() throws Exception {
-		boolean installed = CHROMIUM.canExecute() && CHROMEDRIVER.canExecute();
-		String missing = "Chromium not installed: apt-get install chromium chromium-driver to run the browser test";
-		assertThat(installed || !"true".equals(System.getenv("CI"))).as(missing + " (CI must run it)").isTrue();
-		assumeThat(installed).as(missing).isTrue();
-		ChromeOptions options = new ChromeOptions();
-		options.setBinary(CHROMIUM);
-		options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-				"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-				"--user-data-dir=" + Files.createTempDirectory("chromium"));
-		ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
-			.usingAnyFreePort()
-			.build();
-		this.browser = new ChromeDriver(service, options);
+		this.browser = HeadlessChromium.start();
 	}
 
 	@AfterEach

@@ -53,6 +53,16 @@ class JwtIdentityTests {
 		instance.close();
 	}
 
+	/**
+	 * Clients learn the API before they hold a token: the document, its page and files.
+	 */
+	@Test
+	void whenNoTokenIsSentThenTheApiDocumentThePageAndItsFilesAreServed() {
+		// Swagger UI's files are read whole
+		ApiDocumentTests.assertServedWithoutCredentials(
+				http.mutate().codecs((codecs) -> codecs.defaultCodecs().maxInMemorySize(4 << 20)).build());
+	}
+
 	@Test
 	void whenTheTokenIsGoodThenTheClaimIsTheSubjectsWhateverTheHeaderSays() {
 		String campaign = create(3);
