@@ -34,6 +34,10 @@ final class GatewayProcess extends OsProcess {
 
 	private List<String> jvm = List.of("-Xms128m", "-Xmx384m", "-XX:+UseSerialGC");
 
+	private String java = KafkaBroker.javaBinary();
+
+	private Path directory;
+
 	/**
 	 * @param roles {@code gateway}, {@code writer} or {@code gateway,writer}
 	 * @param settings the servers and any overrides, as {@code --key=value}
@@ -66,9 +70,27 @@ final class GatewayProcess extends OsProcess {
 		return this;
 	}
 
+	/**
+	 * The {@code java} to launch (another JDK than the drill's own, e.g. for the start-up
+	 * bench); before launch.
+	 */
+	GatewayProcess javaBinary(String java) {
+		this.java = java;
+		return this;
+	}
+
+	/**
+	 * The working directory to launch in: a CDS archive or AOT cache holds the classpath
+	 * as the training run named it ({@code -jar app.jar}, relative); before launch.
+	 */
+	GatewayProcess directory(Path directory) {
+		this.directory = directory;
+		return this;
+	}
+
 	/** Launches the JVM without waiting; see {@link #awaitHealthy(Duration)}. */
 	void launch() {
-		List<String> command = new ArrayList<>(List.of(KafkaBroker.javaBinary()));
+		List<String> command = new ArrayList<>(List.of(this.java));
 		command.addAll(this.jvm);
 		command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-jar", this.jar.toString(), "--server.port=" + this.port,
 				"--coupon.identity=header", "--coupon.admin.token=" + Drills.ADMIN_TOKEN,
@@ -79,7 +101,7 @@ final class GatewayProcess extends OsProcess {
 			// production
 			command.add("--coupon.issue.warmup-requests=200");
 		}
-		launch(command);
+		launch(command, this.directory);
 	}
 
 	/** Launches and waits until {@code /actuator/health} answers 200. */

@@ -29,14 +29,21 @@ abstract class OsProcess {
 	}
 
 	protected void launch(List<String> command) {
+		launch(command, null);
+	}
+
+	/** Launches in {@code directory} (null: this JVM's working directory). */
+	protected void launch(List<String> command, Path directory) {
 		if (alive()) {
 			throw new IllegalStateException(this.name + " is already running (pid " + pid() + ")");
 		}
 		Drills.append(this.log, "\n===== [drill] start " + Instant.now() + ": " + String.join(" ", command) + "\n");
 		try {
-			this.process = Drills.track(new ProcessBuilder(command).redirectErrorStream(true)
-				.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()))
-				.start());
+			this.process = Drills
+				.track(new ProcessBuilder(command).directory((directory != null) ? directory.toFile() : null)
+					.redirectErrorStream(true)
+					.redirectOutput(ProcessBuilder.Redirect.appendTo(this.log.toFile()))
+					.start());
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
