@@ -84,9 +84,11 @@ public record CouponProperties(@DefaultValue( {
 	 * @param audience the {@code aud} every token must include (unchecked when empty)
 	 * @param adminScope the scope ({@code scope} or {@code scp} claim) the admin API
 	 * requires
+	 * @param cache tokens kept once verified, so a caller's token is checked once rather
+	 * than on every request
 	 */
 	public record Jwt(String secret, String jwkSetUri, String issuer, String audience,
-			@DefaultValue("coupon-admin") @NotBlank String adminScope) {
+			@DefaultValue("coupon-admin") @NotBlank String adminScope, @Valid @DefaultValue TokenCache cache) {
 
 		public static final int MIN_SECRET_BYTES = 32;
 
@@ -99,6 +101,20 @@ public record CouponProperties(@DefaultValue( {
 					|| (this.jwkSetUri != null && !this.jwkSetUri.isBlank());
 		}
 
+	}
+
+	/**
+	 * Verified tokens kept in memory (about 2 KB each), never past their {@code exp}; a
+	 * refused token is never kept.
+	 *
+	 * @param maxTokens most tokens kept; past it the least useful are dropped (and
+	 * verified again when they come back); 0 verifies every request
+	 * @param maxTtl longest a verified token is trusted without verifying it again, even
+	 * when its {@code exp} is later: how long a key the issuer withdrew from its JWK set
+	 * still passes
+	 */
+	public record TokenCache(@DefaultValue("20000") @Min(0) long maxTokens,
+			@DefaultValue("5m") @NotNull Duration maxTtl) {
 	}
 
 	/**

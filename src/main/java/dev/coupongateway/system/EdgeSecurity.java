@@ -3,6 +3,7 @@ package dev.coupongateway.system;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,6 +11,7 @@ import javax.crypto.spec.SecretKeySpec;
 
 import dev.coupongateway.system.CouponProperties.Identity;
 import dev.coupongateway.system.CouponProperties.Jwt;
+import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -26,19 +28,21 @@ import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
-import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2AuthenticationException;
 import org.springframework.security.oauth2.core.OAuth2Error;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jose.jws.MacAlgorithm;
 import org.springframework.security.oauth2.jwt.JwtClaimNames;
 import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.web.authentication.preauth.PreAuthenticatedAuthenticationToken;
 import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
+import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 import org.springframework.web.server.ServerWebExchange;
@@ -48,17 +52,19 @@ import org.springframework.web.server.ServerWebExchange;
  * server verifies bearer tokens (signature, {@code exp}/{@code nbf}, issuer, audience, a
  * usable {@code sub}): claims and the caller's coupons need a token, the admin API its
  * scope, reads are public; every refusal is a problem response with RFC 6750's
- * {@code WWW-Authenticate}. In {@code header} mode the chain matches only the actuator,
- * where the admin token makes the operator: the proxy in front authenticates,
- * {@link CurrentUser} reads its header and {@link AdminToken} guards the admin API.
- * Either way, health's details are the operator's alone
- * ({@code management.endpoint.health.roles}); the status is anyone's.
+ * {@code WWW-Authenticate}. A token verified once is kept until its {@code exp}
+ * ({@link VerifiedTokens}), so a caller's next requests skip the verification. In
+ * {@code header} mode the chain matches only the actuator, where the admin token makes
+ * the operator: the proxy in front authenticates, {@link CurrentUser} reads its header
+ * and {@link AdminToken} guards the admin API. Either way, health's details are the
+ * operator's alone ({@code management.endpoint.health.roles}); the status is anyone's.
  */
 @Configuration(proxyBeanMethods = false)
 class EdgeSecurity {
 
 	@Bean
-	SecurityWebFilterChain edge(ServerHttpSecurity http, CouponProperties properties, JsonMapper json) {
+	SecurityWebFilterChain edge(ServerHttpSecurity http, CouponProperties properties, JsonMapper json, Clock clock,
+			MeterRegistry meters) {
 		http.csrf(ServerHttpSecurity.CsrfSpec::disable)
 			.httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
 			.formLogin(ServerHttpSecurity.FormLoginSpec::disable)
@@ -75,7 +81,17 @@ class EdgeSecurity {
 						SecurityWebFiltersOrder.AUTHENTICATION)
 				.build();
 		}
+		VerifiedTokens tokens = new VerifiedTokens(decoder(jwt, clock), jwt.cache().maxTokens(), jwt.cache().maxTtl(),
+				clock, meters);
 		return http
+			// stateless: the token says who calls, every time; no WebSession to look up
+			// on each request, no refused request to remember for after a login. The
+			// security headers stay (nosniff, no-cache, no framing): they guard the page,
+			// Swagger UI and a caller's own coupons for the price of a few header writes
+			.securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
+			// (the request cache's filter stays in the chain, asking a cache that keeps
+			// nothing)
+			.requestCache(ServerHttpSecurity.RequestCacheSpec::disable)
 			.authorizeExchange((exchanges) -> exchanges.pathMatchers(Paths.ADMIN_ANY)
 				.hasAuthority("SCOPE_" + jwt.adminScope())
 				.pathMatchers(HttpMethod.POST, Paths.anyId(Paths.COUPONS), Paths.anyId(Paths.QUEUE))
@@ -84,7 +100,7 @@ class EdgeSecurity {
 				.authenticated()
 				.anyExchange()
 				.permitAll())
-			.oauth2ResourceServer((server) -> server.jwt((token) -> token.jwtDecoder(decoder(jwt)))
+			.oauth2ResourceServer((server) -> server.jwt((token) -> token.jwtDecoder(tokens))
 				.authenticationEntryPoint((exchange, ex) -> refuse(exchange, json, ProblemCode.UNAUTHENTICATED,
 						detail(ex), challenge(ex, null)))
 				.accessDeniedHandler((exchange, denied) -> refuse(exchange, json, ProblemCode.FORBIDDEN,
@@ -127,23 +143,29 @@ class EdgeSecurity {
 	 * HS256 with the shared secret, or the issuer's keys from its JWK set; never
 	 * {@code alg: none}.
 	 */
-	static ReactiveJwtDecoder decoder(Jwt jwt) {
+	static ReactiveJwtDecoder decoder(Jwt jwt, Clock clock) {
 		NimbusReactiveJwtDecoder decoder = (jwt.jwkSetUri() != null && !jwt.jwkSetUri().isBlank())
 				? NimbusReactiveJwtDecoder.withJwkSetUri(jwt.jwkSetUri()).build()
 				: NimbusReactiveJwtDecoder
 					.withSecretKey(new SecretKeySpec(jwt.secret().getBytes(StandardCharsets.UTF_8), "HmacSHA256"))
 					.macAlgorithm(MacAlgorithm.HS256)
 					.build();
+		// exp and nbf on the clock VerifiedTokens checks exp on
+		JwtTimestampValidator timestamps = new JwtTimestampValidator();
+		timestamps.setClock(clock);
 		List<OAuth2TokenValidator<org.springframework.security.oauth2.jwt.Jwt>> checks = new ArrayList<>();
-		checks.add((jwt.issuer() != null && !jwt.issuer().isBlank())
-				? JwtValidators.createDefaultWithIssuer(jwt.issuer()) : JwtValidators.createDefault());
+		checks.add(timestamps);
+		if (jwt.issuer() != null && !jwt.issuer().isBlank()) {
+			checks.add(new JwtIssuerValidator(jwt.issuer()));
+		}
 		if (jwt.audience() != null && !jwt.audience().isBlank()) {
 			checks.add(new JwtClaimValidator<List<String>>(JwtClaimNames.AUD,
 					(audience) -> audience != null && audience.contains(jwt.audience())));
 		}
 		checks.add(new JwtClaimValidator<String>(JwtClaimNames.SUB,
 				(subject) -> subject != null && CurrentUser.USER_ID.matcher(subject).matches()));
-		decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(checks));
+		// Spring's defaults besides (typ, a certificate-bound token's thumbprint)
+		decoder.setJwtValidator(JwtValidators.createDefaultWithValidators(checks));
 		return decoder;
 	}
 

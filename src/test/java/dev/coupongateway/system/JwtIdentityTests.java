@@ -12,6 +12,7 @@ import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.GatewayInstance;
 import dev.coupongateway.Tokens;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -152,6 +153,53 @@ class JwtIdentityTests {
 			.isEqualTo(0);
 	}
 
+	/**
+	 * A caller's token is verified on its first request; the next ones are answered from
+	 * the cache of verified tokens. A token of the same subject signed with another key
+	 * is still refused, each time with the same problem.
+	 */
+	@Test
+	void whenTheSameTokenClaimsAgainThenItIsVerifiedOnceAndAForgedOneIsStillRefused() {
+		String campaign = create(1);
+		String token = Tokens.signed(Tokens.valid("jwt-carol"));
+		double before = verifications("accepted");
+		http.post()
+			.uri(Paths.COUPONS, campaign)
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+			.exchange()
+			.expectStatus()
+			.isCreated();
+		for (int i = 0; i < 3; i++) {
+			http.post()
+				.uri(Paths.COUPONS, campaign)
+				.header(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+				.exchange()
+				.expectStatus()
+				.isEqualTo(409)
+				.expectBody()
+				.jsonPath("$.code")
+				.isEqualTo("ALREADY_ISSUED");
+		}
+		assertThat(verifications("accepted") - before).isEqualTo(1);
+		String forged = Tokens.signed(Tokens.valid("jwt-carol"), "another-secret-of-at-least-thirty-two-bytes");
+		double refusedBefore = verifications("refused");
+		List<String> answers = new ArrayList<>();
+		for (int i = 0; i < 2; i++) {
+			EntityExchangeResult<String> answer = http.post()
+				.uri(Paths.COUPONS, campaign)
+				.header(HttpHeaders.AUTHORIZATION, "Bearer " + forged)
+				.exchange()
+				.expectStatus()
+				.isUnauthorized()
+				.expectBody(String.class)
+				.returnResult();
+			answers.add(answer.getResponseHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE) + " "
+					+ answer.getResponseBody());
+		}
+		assertThat(answers.get(0)).startsWith("Bearer error=\"invalid_token\"").isEqualTo(answers.get(1));
+		assertThat(verifications("refused") - refusedBefore).isEqualTo(2);
+	}
+
 	@Test
 	void whenThePageAsksHowToSignInThenTheAnswerIsPublicAndSaysBearer() {
 		http.get()
@@ -240,6 +288,14 @@ class JwtIdentityTests {
 			.isEqualTo("UP")
 			.jsonPath("$.components")
 			.doesNotExist();
+	}
+
+	private static double verifications(String outcome) {
+		return instance.getBean(MeterRegistry.class)
+			.get("coupon.jwt.verifications")
+			.tag("outcome", outcome)
+			.counter()
+			.count();
 	}
 
 	/** A campaign, created with an admin-scoped token. */
