@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -17,6 +18,14 @@ public final class GatewayInstance {
 
 	/** A running instance on a random port; close it when done. */
 	public static ConfigurableApplicationContext start(String... properties) {
+		return start(List.of(), properties);
+	}
+
+	/**
+	 * A running instance on a random port, {@code listeners} hearing its events from the
+	 * start (readiness, say); close it when done.
+	 */
+	public static ConfigurableApplicationContext start(List<ApplicationListener<?>> listeners, String... properties) {
 		List<String> args = new ArrayList<>(List.of("--server.port=0", "--spring.main.banner-mode=off"));
 		for (String property : properties) {
 			args.add("--" + property);
@@ -34,6 +43,7 @@ public final class GatewayInstance {
 			args.add("--coupon.rebuild.check-interval=1h");
 		}
 		return new SpringApplicationBuilder(CouponGatewayApplication.class).initializers(new DevServicesInitializer())
+			.listeners(listeners.toArray(ApplicationListener[]::new))
 			.run(args.toArray(String[]::new));
 	}
 

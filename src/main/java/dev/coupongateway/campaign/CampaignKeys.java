@@ -148,6 +148,16 @@ public record CampaignKeys(String campaignId, int bucket, String settings, Strin
 		return this.settings.substring(0, this.settings.length() - "settings".length());
 	}
 
+	/**
+	 * Every key of this bucket but the rate limiters' (named after a user or an address):
+	 * all a campaign that never limited a claim has here.
+	 */
+	List<String> ownKeys() {
+		return List.of(this.settings, this.grants, this.outbox, this.relayLease, this.free, this.journal, this.moves,
+				this.rebuildLease, this.queue, this.queueState, this.admissions, this.admissionLease, suspect(),
+				stagedGaps());
+	}
+
 	/** The keys the restore script takes, in its order. */
 	List<String> restoreKeys() {
 		return List.of(this.settings, this.grants, this.free, this.rebuildLease, stagedGaps(), suspect());

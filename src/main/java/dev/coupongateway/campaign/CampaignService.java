@@ -1,8 +1,12 @@
 package dev.coupongateway.campaign;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
+import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.Problem;
 import dev.coupongateway.system.ProblemCode;
 import dev.coupongateway.system.ProblemException;
@@ -38,8 +42,17 @@ public class CampaignService {
 	 */
 	private final CampaignCopies copies;
 
+	/**
+	 * The scratch campaigns open on this instance (the warm-up's, while it runs): never
+	 * in PostgreSQL, never in {@link #copies}.
+	 */
+	private final Map<String, Campaign> scratch = new ConcurrentHashMap<>();
+
+	private final Duration leaseForScratch;
+
 	CampaignService(CampaignRepository repository, CampaignState state, CampaignRebuilds rebuilds,
-			CampaignCopies copies, Clock clock) {
+			CampaignCopies copies, Clock clock, CouponProperties properties) {
+		this.leaseForScratch = properties.rebuild().lease();
 		this.repository = repository;
 		this.state = state;
 		this.rebuilds = rebuilds;
@@ -60,8 +73,37 @@ public class CampaignService {
 					+ " coupons, " + created.perUserLimit() + " per user"));
 	}
 
-	/** The campaign, or a 404 problem. */
+	/**
+	 * Opens a scratch campaign ({@link CampaignId#scratch}) with {@code stock} coupons,
+	 * one per user, for this instance's claims alone: its Redis state is written (one
+	 * slot, checked as of now, registered for no relay, sweep or check) and only
+	 * {@link #findForClaim} on this instance knows it. PostgreSQL never hears of it, so
+	 * no reader, stock stream, reconciliation or other instance can see it; close it with
+	 * {@link #closeScratch}.
+	 */
+	public Mono<Campaign> openScratch(int stock) {
+		Campaign campaign = new Campaign(CampaignId.scratch().value(), "claim-path warm-up", stock, 1, null, null,
+				false, 1, null);
+		return this.state.writeScratch(campaign, this.leaseForScratch)
+			.then(Mono.fromRunnable(() -> this.scratch.put(campaign.id(), campaign)))
+			.thenReturn(campaign);
+	}
+
+	/**
+	 * Forgets a scratch campaign and deletes its Redis state: a claim for it is a 404
+	 * again, and the claim script grants nothing from it (no settings, no grant).
+	 */
+	public Mono<Void> closeScratch(Campaign campaign) {
+		return Mono.fromRunnable(() -> this.scratch.remove(campaign.id())).then(this.state.dropScratch(campaign));
+	}
+
+	/**
+	 * The campaign, or a 404 problem (for a scratch id too: see {@link #findForClaim}).
+	 */
 	public Mono<Campaign> find(String campaignId) {
+		if (CampaignId.isScratch(campaignId)) {
+			return Mono.error(() -> notFound(campaignId));
+		}
 		return this.copies.find(campaignId).switchIfEmpty(Mono.error(() -> notFound(campaignId)));
 	}
 
@@ -71,6 +113,10 @@ public class CampaignService {
 	 * an instance that had not read the campaign yet.
 	 */
 	public Mono<Campaign> findForClaim(String campaignId) {
+		if (CampaignId.isScratch(campaignId)) {
+			Campaign open = this.scratch.get(campaignId);
+			return (open != null) ? Mono.just(open) : Mono.error(() -> notFound(campaignId));
+		}
 		return find(campaignId).onErrorResume((ex) -> !(ex instanceof ProblemException),
 				(ex) -> this.state.settings(campaignId).switchIfEmpty(Mono.error(ex)));
 	}

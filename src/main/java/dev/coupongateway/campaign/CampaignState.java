@@ -59,6 +59,31 @@ public class CampaignState {
 	 * when anything was written. Registers the campaign for the relay.
 	 */
 	Mono<Boolean> restore(Campaign campaign, Flux<StoredCoupon> stored, String token, Duration lease) {
+		return write(campaign, stored, token, lease).flatMap(
+				(changed) -> this.redis.opsForSet().add(CampaignKeys.ALL_CAMPAIGNS, campaign.id()).thenReturn(changed));
+	}
+
+	/**
+	 * Writes a scratch campaign's state (one slot, nothing granted, checked as of now, so
+	 * the claim script grants from it) under its own lease, and registers it nowhere: the
+	 * relay, the sweeper and the checks never see it.
+	 */
+	Mono<Void> writeScratch(Campaign campaign, Duration lease) {
+		return lease(campaign.id(), lease)
+			.switchIfEmpty(Mono
+				.error(() -> new IllegalStateException("scratch campaign " + campaign.id() + " is leased already")))
+			.flatMap((token) -> write(campaign, Flux.empty(), token, lease).then(release(campaign.id(), token)));
+	}
+
+	/**
+	 * Deletes every key of a scratch campaign (one slot, so one {@code DEL}); its rate
+	 * limiters' keys were never written (the claim script is given no limits for it).
+	 */
+	Mono<Void> dropScratch(Campaign campaign) {
+		return this.redis.delete(CampaignKeys.of(campaign.id()).ownKeys().toArray(String[]::new)).then();
+	}
+
+	private Mono<Boolean> write(Campaign campaign, Flux<StoredCoupon> stored, String token, Duration lease) {
 		CampaignKeys keys = CampaignKeys.of(campaign.id());
 		RestorePlan plan = new RestorePlan();
 		AtomicLong added = new AtomicLong();
@@ -83,12 +108,7 @@ public class CampaignState {
 				List.of(Integer.toString(plan.highest()), Long.toString(campaign.startsAtMillis()),
 						Long.toString(campaign.endsAtMillis()), campaign.paused() ? "1" : "0",
 						(campaign.waitingRoom() != null) ? "1" : "0", Long.toString(campaign.version()))));
-		return begin.thenMany(grants)
-			.thenMany(gaps)
-			.then(finish)
-			.flatMap((changed) -> this.redis.opsForSet()
-				.add(CampaignKeys.ALL_CAMPAIGNS, campaign.id())
-				.thenReturn(changed == 1L || added.get() > 0));
+		return begin.thenMany(grants).thenMany(gaps).then(finish).map((changed) -> changed == 1L || added.get() > 0);
 	}
 
 	private Mono<Long> step(CampaignKeys keys, String token, Duration lease, String step, List<String> more) {

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.coupongateway.campaign.CampaignId;
 import dev.coupongateway.issue.IssueOutcome.Result;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -54,8 +55,15 @@ class ClaimMeters {
 			.register(meters);
 	}
 
-	/** A claim was answered with this outcome ({@code coupon.claims}, by outcome). */
-	void decided(IssueOutcome outcome) {
+	/**
+	 * A claim was answered with this outcome ({@code coupon.claims}, by outcome); not
+	 * counted for a scratch campaign (the warm-up's: {@code coupon.warmup.claims} counts
+	 * those).
+	 */
+	void decided(String campaignId, IssueOutcome outcome) {
+		if (CampaignId.isScratch(campaignId)) {
+			return;
+		}
 		Counter counter = this.outcomes.get(outcome.result());
 		if (counter != null) {
 			counter.increment();

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import dev.coupongateway.campaign.CampaignId;
 import dev.coupongateway.system.Paths;
 import dev.coupongateway.system.ProblemExceptionHandler;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -43,20 +44,25 @@ class ClaimTimer implements HandlerFilterFunction<ServerResponse, ServerResponse
 
 	private final Map<Integer, Timer> byStatus = new ConcurrentHashMap<>();
 
+	/** The warm-up's claims ({@link ClaimPathWarmup}), kept out of the users' timers. */
+	private final Map<Integer, Timer> warmUpByStatus = new ConcurrentHashMap<>();
+
 	ClaimTimer(MeterRegistry meters) {
 		this.meters = meters;
 	}
 
 	@Override
 	public Mono<ServerResponse> filter(ServerRequest request, HandlerFunction<ServerResponse> next) {
-		return timed(() -> next.handle(request), request.exchange().getRequest().getURI());
+		boolean warmUp = CampaignId.isScratch(request.pathVariables().get("id"));
+		return timed(() -> next.handle(request), request.exchange().getRequest().getURI(), warmUp);
 	}
 
 	/**
-	 * The claim's answer, timed; an error becomes its problem response, {@code requested}
-	 * its instance.
+	 * The claim's answer, timed ({@code warmUp}: a claim of the warm-up's scratch
+	 * campaign, timed as {@code coupon.warmup.claims}); an error becomes its problem
+	 * response, {@code requested} its instance.
 	 */
-	Mono<ServerResponse> timed(Supplier<Mono<ServerResponse>> claim, URI requested) {
+	Mono<ServerResponse> timed(Supplier<Mono<ServerResponse>> claim, URI requested, boolean warmUp) {
 		long started = System.nanoTime();
 		Mono<ServerResponse> response;
 		try {
@@ -66,19 +72,27 @@ class ClaimTimer implements HandlerFilterFunction<ServerResponse, ServerResponse
 			response = Mono.error(ex);
 		}
 		return response.onErrorResume((ex) -> ProblemExceptionHandler.problemFor(ex).respond(requested))
-			.doOnNext((answer) -> timer(answer.statusCode().value()).record(System.nanoTime() - started,
+			.doOnNext((answer) -> timer(answer.statusCode().value(), warmUp).record(System.nanoTime() - started,
 					TimeUnit.NANOSECONDS));
 	}
 
-	private Timer timer(int status) {
-		Timer timer = this.byStatus.get(status);
+	private Timer timer(int status, boolean warmUp) {
+		Map<Integer, Timer> timers = warmUp ? this.warmUpByStatus : this.byStatus;
+		Timer timer = timers.get(status);
 		if (timer == null) {
-			timer = this.byStatus.computeIfAbsent(status,
-					(code) -> Timer.builder("coupon.claim")
-						.description("Claims answered, by HTTP status, from the request to the answer")
-						.tag("status", Integer.toString(code))
-						.publishPercentileHistogram()
-						.register(this.meters));
+			timer = timers
+				.computeIfAbsent(status,
+						(code) -> warmUp
+								? Timer.builder("coupon.warmup.claims")
+									.description(
+											"The claim-path warm-up's claims, by HTTP status (never users' claims)")
+									.tag("status", Integer.toString(code))
+									.register(this.meters)
+								: Timer.builder("coupon.claim")
+									.description("Claims answered, by HTTP status, from the request to the answer")
+									.tag("status", Integer.toString(code))
+									.publishPercentileHistogram()
+									.register(this.meters));
 		}
 		return timer;
 	}

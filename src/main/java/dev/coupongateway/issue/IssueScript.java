@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import dev.coupongateway.campaign.CampaignId;
 import dev.coupongateway.campaign.CampaignKeys;
 import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.issue.IssueOutcome.Result;
@@ -34,6 +35,13 @@ class IssueScript {
 	/** ARGV[3..6]: ms between claims and burst, per user and per address. */
 	private final List<String> limits;
 
+	/**
+	 * ARGV[3..6] for a scratch campaign's claims: none. The warm-up sends them all from
+	 * this instance's own address; limited, they would be refused before the grant path
+	 * they are there to warm, and they would write limiter keys to clean up.
+	 */
+	private static final List<String> NO_LIMITS = List.of("0", "0", "0", "0");
+
 	IssueScript(ReactiveStringRedisTemplate redis, CouponProperties properties) {
 		this.redis = redis;
 		CouponProperties.Limits limits = properties.limits();
@@ -49,7 +57,7 @@ class IssueScript {
 		List<String> args = new ArrayList<>(7);
 		args.add(userId);
 		args.add(couponId.toString());
-		args.addAll(this.limits);
+		args.addAll(CampaignId.isScratch(keys.campaignId()) ? NO_LIMITS : this.limits);
 		args.add(admitted ? "1" : "0");
 		return this.redis.execute(this.script, keys.claimKeys(userId, address), args)
 			.next()

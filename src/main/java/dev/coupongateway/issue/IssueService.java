@@ -56,7 +56,7 @@ class IssueService {
 	Mono<Claim> claim(String campaignId, String userId, String address, String ticket) {
 		IssueOutcome known = this.facts.known(campaignId, userId);
 		if (known != null) {
-			this.meters.decided(known);
+			this.meters.decided(campaignId, known);
 			return Mono.just(new Claim(known, false));
 		}
 		if (!this.inFlight.enter()) {
@@ -73,7 +73,7 @@ class IssueService {
 			.doFinally((signal) -> this.inFlight.leave())
 			.flatMap((decided) -> {
 				IssueOutcome outcome = decided.outcome();
-				this.meters.decided(outcome);
+				this.meters.decided(campaignId, outcome);
 				this.facts.learn(decided.campaign(), userId, outcome, moment);
 				if (outcome.result() != Result.GRANTED) {
 					return Mono.just(new Claim(outcome, false));

@@ -189,13 +189,15 @@ public record CouponProperties(@DefaultValue( {
 	 * @param factsTtl how long this instance answers "sold out" or "at the limit" from
 	 * memory before asking Redis again (a rebuild or a Redis restart clears them at once)
 	 * @param factsMaxUsers most users whose "at the limit" answer is kept in memory
-	 * @param warmupRequests claims (for a campaign that does not exist) an instance sends
-	 * itself at startup to warm its claim path up before it reports ready; 0 turns the
-	 * warm-up off
+	 * @param warmupRequests claims an instance sends its own claim route at startup,
+	 * before it reports ready, on a scratch campaign of its own (half granted, the rest
+	 * sold out or repeats), removed afterwards; 0 turns the warm-up off
+	 * @param warmupTimeout longest the warm-up may hold readiness back; the instance
+	 * reports ready then all the same
 	 */
 	public record Issue(@DefaultValue("kafka") @NotNull Ack ack, @DefaultValue("256") @Min(1) int maxInFlight,
 			@DefaultValue("5s") @NotNull Duration factsTtl, @DefaultValue("100000") @Min(0) long factsMaxUsers,
-			@DefaultValue("2000") @Min(0) int warmupRequests) {
+			@DefaultValue("2000") @Min(0) int warmupRequests, @DefaultValue("10s") @NotNull Duration warmupTimeout) {
 	}
 
 	/**

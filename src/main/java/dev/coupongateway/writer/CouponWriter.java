@@ -1,12 +1,15 @@
 package dev.coupongateway.writer;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import dev.coupongateway.campaign.CampaignId;
 import dev.coupongateway.event.CouponPublisher;
 import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.CouponProperties.Role;
@@ -30,7 +33,10 @@ import org.springframework.stereotype.Component;
  * The writer role: consume, store, then commit. A batch is committed only after its rows
  * are in PostgreSQL and its refused records are kept (conflict table and DLT); database
  * and Kafka errors are retried with backoff, so nothing is committed unstored. On
- * shutdown the batch in hand is finished and committed before the consumer closes.
+ * shutdown the batch in hand is finished and committed before the consumer closes. The
+ * grants of a scratch campaign ({@link CampaignId#scratch}: a gateway's claim-path
+ * warm-up) are read and decoded like any, then skipped and committed with their batch: no
+ * row, no conflict, no dead letter; counted, {@code coupon.writer.scratch}.
  */
 @Component
 class CouponWriter implements SmartLifecycle {
@@ -49,6 +55,8 @@ class CouponWriter implements SmartLifecycle {
 
 	private final Counter conflicts;
 
+	private final Counter scratchSkipped;
+
 	private final Object lock = new Object();
 
 	private Disposable running;
@@ -64,6 +72,10 @@ class CouponWriter implements SmartLifecycle {
 		this.publisher = publisher;
 		this.enabled = properties.plays(Role.WRITER);
 		this.stored = Counter.builder("coupon.writer.stored").description("Coupon rows inserted").register(meters);
+		this.scratchSkipped = Counter.builder("coupon.writer.scratch")
+			.description(
+					"Grants of a scratch campaign (an instance's claim-path warm-up) read and skipped, never stored")
+			.register(meters);
 		this.conflicts = Counter.builder("coupon.writer.conflicts")
 			.description("Records refused by the database's guards or unreadable, kept in coupon_conflict and the DLT")
 			.register(meters);
@@ -113,7 +125,15 @@ class CouponWriter implements SmartLifecycle {
 		Map<String, Poison> poisonBySource = batch.poison()
 			.stream()
 			.collect(Collectors.toMap(Poison::source, Function.identity(), (a, b) -> a));
-		Mono<Void> attempt = this.rows.insert(batch.received()).flatMap((result) -> {
+		// a scratch campaign's grants (the gateway's warm-up) are decoded, then skipped:
+		// not a coupon anyone holds, not a conflict, not for the DLT
+		List<Received> coupons = new ArrayList<>(batch.received().size());
+		batch.received()
+			.stream()
+			.filter((received) -> !CampaignId.isScratch(received.event().campaignId()))
+			.forEach(coupons::add);
+		int scratch = batch.received().size() - coupons.size();
+		Mono<Void> attempt = this.rows.insert(coupons).flatMap((result) -> {
 			this.stored.increment(result.inserted());
 			// counted and logged as the statement keeps them, before any DLT send that
 			// may fail
@@ -138,11 +158,13 @@ class CouponWriter implements SmartLifecycle {
 				return Flux.fromIterable(due.keySet()).map(poisonBySource::get);
 			}).concatMap((record) -> deadLetter(record.key(), record.value(), record.reason(), record.source())).then();
 		});
-		return attempt.retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
-			.maxBackoff(Duration.ofSeconds(5))
-			.filter((ex) -> isRunning())
-			.doBeforeRetry((signal) -> logger
-				.warn("Storing a batch of " + batch.size() + " failed, retrying: " + signal.failure().getMessage())));
+		return attempt
+			.retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(200))
+				.maxBackoff(Duration.ofSeconds(5))
+				.filter((ex) -> isRunning())
+				.doBeforeRetry((signal) -> logger.warn(
+						"Storing a batch of " + batch.size() + " failed, retrying: " + signal.failure().getMessage())))
+			.doOnSuccess((done) -> this.scratchSkipped.increment(scratch));
 	}
 
 	private Mono<Void> deadLetter(String key, byte[] value, String reason, String source) {
