@@ -37,6 +37,7 @@ import org.springframework.validation.annotation.Validated;
  * @param rebuild checking a campaign's Redis state against PostgreSQL
  * @param campaigns the copies of campaigns each instance keeps
  * @param edge what the gateway believes of the proxies in front of it
+ * @param writer how the writer stores its batches
  */
 @Validated
 @ConfigurationProperties("coupon")
@@ -46,7 +47,7 @@ public record CouponProperties(@DefaultValue( {
 		@Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Issue issue, @Valid @DefaultValue Redis redis,
 		@Valid @DefaultValue Relay relay, @Valid @DefaultValue Stream stream, @Valid @DefaultValue Buckets buckets,
 		@Valid @DefaultValue WaitingRoom waitingRoom, @Valid @DefaultValue Rebuild rebuild,
-		@Valid @DefaultValue Campaigns campaigns, @Valid @DefaultValue Edge edge){
+		@Valid @DefaultValue Campaigns campaigns, @Valid @DefaultValue Edge edge, @Valid @DefaultValue Writer writer){
 
 	/**
 	 * An instance without a way to tell callers apart, or an admin API anyone could use,
@@ -151,6 +152,16 @@ public record CouponProperties(@DefaultValue( {
 			@DefaultValue("2s") @NotNull Duration ackTimeout, @DefaultValue("3s") @NotNull Duration deliveryTimeout,
 			@DefaultValue("coupon-writer") @NotBlank String consumerGroup, @DefaultValue("2000") @Min(1) int batchSize,
 			@DefaultValue("100ms") @NotNull Duration batchWait, @DefaultValue("15s") @NotNull Duration startupTimeout) {
+	}
+
+	/**
+	 * The writer's storing of batches (their size and wait are {@link Kafka}'s).
+	 *
+	 * @param batchesInFlight batches being stored at once, each on its own pooled
+	 * connection; offsets are still committed in order, each only once every earlier
+	 * batch is stored. {@code 1} stores one batch at a time, strictly in offset order
+	 */
+	public record Writer(@DefaultValue("3") @Min(1) int batchesInFlight) {
 	}
 
 	/**
