@@ -10,6 +10,7 @@
 #        GATEWAY_JVM="-Xms512m -Xmx512m"; ONLY=<regex> runs only the rows whose names match, and skips the
 #        first-seconds and drain parts; BASELINE_JAR=<path to another build's jar> adds its grant, sold-out and
 #        duplicate rows, measured in the same runs, e.g. the jar of the commit before an upgrade)
+#        DRAIN_ONLY=1 runs only the drain part (about a minute with DRAIN_EVENTS=300000).
 # Needs wrk (apt-get install wrk). Takes about 12 minutes with the defaults. Never part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."

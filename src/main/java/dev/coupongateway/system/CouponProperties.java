@@ -37,6 +37,7 @@ import org.springframework.validation.annotation.Validated;
  * @param rebuild checking a campaign's Redis state against PostgreSQL
  * @param campaigns the copies of campaigns each instance keeps
  * @param edge what the gateway believes of the proxies in front of it
+ * @param writer how the writer stores its batches
  */
 @Validated
 @ConfigurationProperties("coupon")
@@ -46,7 +47,7 @@ public record CouponProperties(@DefaultValue( {
 		@Valid @DefaultValue Kafka kafka, @Valid @DefaultValue Issue issue, @Valid @DefaultValue Redis redis,
 		@Valid @DefaultValue Relay relay, @Valid @DefaultValue Stream stream, @Valid @DefaultValue Buckets buckets,
 		@Valid @DefaultValue WaitingRoom waitingRoom, @Valid @DefaultValue Rebuild rebuild,
-		@Valid @DefaultValue Campaigns campaigns, @Valid @DefaultValue Edge edge){
+		@Valid @DefaultValue Campaigns campaigns, @Valid @DefaultValue Edge edge, @Valid @DefaultValue Writer writer){
 
 	/**
 	 * An instance without a way to tell callers apart, or an admin API anyone could use,
@@ -157,7 +158,8 @@ public record CouponProperties(@DefaultValue( {
 	 * before the send fails; a rebuild after Redis lost data waits this long, so no grant
 	 * of the lost state is still on its way
 	 * @param consumerGroup the writer's consumer group
-	 * @param batchSize most records per database batch
+	 * @param batchSize most records per database batch (and per poll); 5,000 drained 28%
+	 * faster than 2,000 (bench/RESULTS.md, writer drain)
 	 * @param batchWait longest wait to fill a batch
 	 * @param startupTimeout longest wait at startup to create the topics and warm the
 	 * producer up
@@ -165,8 +167,18 @@ public record CouponProperties(@DefaultValue( {
 	public record Kafka(@DefaultValue("coupon.issued") @NotBlank String topic,
 			@DefaultValue("6") @Min(1) int partitions, @DefaultValue("1") @Min(1) short replicationFactor,
 			@DefaultValue("2s") @NotNull Duration ackTimeout, @DefaultValue("3s") @NotNull Duration deliveryTimeout,
-			@DefaultValue("coupon-writer") @NotBlank String consumerGroup, @DefaultValue("2000") @Min(1) int batchSize,
+			@DefaultValue("coupon-writer") @NotBlank String consumerGroup, @DefaultValue("5000") @Min(1) int batchSize,
 			@DefaultValue("100ms") @NotNull Duration batchWait, @DefaultValue("15s") @NotNull Duration startupTimeout) {
+	}
+
+	/**
+	 * The writer's storing of batches (their size and wait are {@link Kafka}'s).
+	 *
+	 * @param batchesInFlight batches being stored at once, each on its own pooled
+	 * connection; offsets are still committed in order, each only once every earlier
+	 * batch is stored. {@code 1} stores one batch at a time, strictly in offset order
+	 */
+	public record Writer(@DefaultValue("3") @Min(1) int batchesInFlight) {
 	}
 
 	/**

@@ -71,6 +71,16 @@ public final class SpikeSpeedBench {
 	private void run() throws Exception {
 		try (DrillStack stack = new DrillStack("SpikeSpeedBench", List.of("--logging.level.root=WARN"))) {
 			stack.startServers();
+			// DRAIN_ONLY: only the writer's drain (a gateway-role JVM creates the
+			// campaigns)
+			if (!env("DRAIN_ONLY", "").isEmpty()) {
+				GatewayProcess admin = stack.instance("gateway-only", "gateway").jvm(this.gatewayJvm);
+				stack.start(admin);
+				drain(stack, admin);
+				Drills.write(Drills.root().resolve("spike-speed.md"), this.report.toString());
+				System.out.println(this.report);
+				return;
+			}
 			String warmup = "--coupon.issue.warmup-requests=" + env("WARMUP_REQUESTS", "2000");
 			GatewayProcess combined = stack.instance("gateway-writer", "gateway,writer", warmup).jvm(this.gatewayJvm);
 			GatewayProcess gatewayOnly = stack.instance("gateway-only", "gateway", warmup).jvm(this.gatewayJvm);
