@@ -93,8 +93,11 @@ final class GatewayProcess extends OsProcess {
 		List<String> command = new ArrayList<>(List.of(this.java));
 		command.addAll(this.jvm);
 		command.addAll(List.of("-XX:+ExitOnOutOfMemoryError", "-jar", this.jar.toString(), "--server.port=" + this.port,
-				"--coupon.identity=header", "--coupon.admin.token=" + Drills.ADMIN_TOKEN,
-				"--coupon.roles=" + this.roles));
+				"--coupon.admin.token=" + Drills.ADMIN_TOKEN, "--coupon.roles=" + this.roles));
+		if (this.settings.stream().noneMatch((setting) -> setting.startsWith("--coupon.identity="))) {
+			// header mode unless told otherwise (a key given twice would bind as "a,b")
+			command.add("--coupon.identity=header");
+		}
 		command.addAll(this.settings);
 		if (this.settings.stream().noneMatch((setting) -> setting.startsWith("--coupon.issue.warmup-requests="))) {
 			// drills start many JVMs on 2 cores: a short warm-up, still run as in

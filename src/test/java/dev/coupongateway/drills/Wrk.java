@@ -25,6 +25,8 @@ final class Wrk {
 
 	private static final Pattern STATUS = Pattern.compile("status (\\d+): (\\d+)");
 
+	private static final Pattern TOKENS = Pattern.compile("tokens: (\\d+), requests: (\\d+)");
+
 	private static final Path SCRIPT = Drills.projectDir().resolve("bench").resolve("claim.lua");
 
 	private Wrk() {
@@ -37,6 +39,16 @@ final class Wrk {
 	 */
 	static Result run(String base, String path, String run, String duration, int connections, String users)
 			throws Exception {
+		return run(base, path, run, duration, connections, users, null);
+	}
+
+	/**
+	 * As {@link #run(String, String, String, String, int, String)}, each request with the
+	 * next bearer token of {@code tokens} (a file, one a line) when set: an instance in
+	 * {@code jwt} mode.
+	 */
+	static Result run(String base, String path, String run, String duration, int connections, String users, Path tokens)
+			throws Exception {
 		List<String> command = List.of("wrk", "-t1", "-c" + connections, "-d" + duration, "--timeout", "10s", "-s",
 				SCRIPT.toString(), base);
 		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -44,6 +56,9 @@ final class Wrk {
 		builder.environment().put("RUN", run + "-" + UUID.randomUUID().toString().substring(0, 8));
 		if (users != null) {
 			builder.environment().put("USERS", users);
+		}
+		if (tokens != null) {
+			builder.environment().put("TOKENS", tokens.toString());
 		}
 		Process process = builder.start();
 		String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -60,8 +75,12 @@ final class Wrk {
 		return sorted.get(sorted.size() / 2);
 	}
 
-	/** One wrk run, as {@code bench/claim.lua} reports it. */
-	record Result(long requestsPerSecond, String p50, String p99, Map<Integer, Long> statuses) {
+	/**
+	 * One wrk run, as {@code bench/claim.lua} reports it; {@code tokensReused}: requests
+	 * that sent a bearer token a request of the same run had sent already (the file ran
+	 * out).
+	 */
+	record Result(long requestsPerSecond, String p50, String p99, Map<Integer, Long> statuses, long tokensReused) {
 
 		static Result parse(String output) {
 			Matcher requests = REQUESTS.matcher(output);
@@ -78,13 +97,19 @@ final class Wrk {
 			while (status.find()) {
 				statuses.merge(Integer.parseInt(status.group(1)), Long.parseLong(status.group(2)), Long::sum);
 			}
-			return new Result(Long.parseLong(requests.group(1)), latency.get("50"), latency.get("99"), statuses);
+			long reused = 0;
+			Matcher tokens = TOKENS.matcher(output);
+			while (tokens.find()) {
+				reused += Math.max(0, Long.parseLong(tokens.group(2)) - Long.parseLong(tokens.group(1)));
+			}
+			return new Result(Long.parseLong(requests.group(1)), latency.get("50"), latency.get("99"), statuses,
+					reused);
 		}
 
 		@Override
 		public String toString() {
-			return this.requestsPerSecond + " req/s, p50 " + this.p50 + " ms, p99 " + this.p99 + " ms, "
-					+ this.statuses;
+			return this.requestsPerSecond + " req/s, p50 " + this.p50 + " ms, p99 " + this.p99 + " ms, " + this.statuses
+					+ ((this.tokensReused > 0) ? ", " + this.tokensReused + " tokens reused" : "");
 		}
 
 	}
