@@ -10,9 +10,10 @@
 #   PEOPLE=200000 STOCK=1000 LIMIT=1 BUCKETS=3 WAITING_ROOM=off|on ADMIT_PER_SECOND=100 TICKET_TTL=PT1M
 #   FAULT=none|gateway|redis-master       (at the middle of the surge: gateway-3 SIGKILLed, or the Redis
 #                                          master of bucket 1 SIGKILLed; neither comes back)
-#   SURGE_SECONDS=60 TAIL_SECONDS=120 TAIL_LEVEL=0.25 PATIENCE=60 RETRY_CAP=10 POLL_MAX=5
-#   BOT_VUS=2 BOT_USERS=20 BOT_ADDRESSES=3 PRE_VUS=500 MAX_VUS=3000   (see k6/crowd.js)
+#   SURGE_SECONDS=60 TAIL_SECONDS=120 TAIL_LEVEL=0.5 PATIENCE=60 RETRY_CAP=10 POLL_MAX=5
+#   BOT_VUS=2 BOT_USERS=20 BOT_ADDRESSES=3 MAX_VUS=3000 PRE_VUS=MAX_VUS   (see k6/crowd.js)
 #   RATE_LIMITS=on|off  (on: USER_INTERVAL=1s USER_BURST=3 ADDRESS_INTERVAL=20ms ADDRESS_BURST=50)
+#   WARMUP=2000 (claims each gateway sends itself before it is healthy, as in production)
 #   ROWS_TIMEOUT_SECONDS=120  DASHBOARD=on|off  K6=/tmp/i17-k6/k6  OUT=target/rehearsal/<timestamp>
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -13,19 +13,23 @@
 //   PEOPLE=200000   distinct people, person-0 .. person-(PEOPLE-1)
 //   SURGE_SECONDS=60   the opening surge: the peak arrival rate, held (reached within the first second)
 //   TAIL_SECONDS=120   then the tail: a drop to TAIL_LEVEL of the peak, halving five times, down to none
-//   TAIL_LEVEL=0.25    (the peak is computed so that PEOPLE arrive over SURGE_SECONDS + TAIL_SECONDS)
+//   TAIL_LEVEL=0.5     (the peak is computed so that PEOPLE arrive over SURGE_SECONDS + TAIL_SECONDS)
 //   WAITING_ROOM=off   on: people join the line first, look at their place until admitted, claim with the ticket
 //   PATIENCE=60     seconds from arrival after which a person still without an answer gives up ("gaveup")
 //   RETRY_CAP=10    longest a person waits on a Retry-After (429, 503) before trying again
 //   POLL_MAX=5      longest a person in line waits between two looks at their place
 //   BOT_VUS=2  BOT_USERS=20  BOT_ADDRESSES=3   bots: BOT_VUS loops claiming as fast as they can for
 //                   SURGE_SECONDS, no back-off, over BOT_USERS identities bot-<i> from BOT_ADDRESSES addresses
-//   PRE_VUS=500  MAX_VUS=3000   the people's VUs (a person holds one for their whole journey)
+//   MAX_VUS=3000  PRE_VUS=MAX_VUS   the people's VUs (a person holds one for their whole journey, so the
+//                   crowd needs about arrival rate x journey length of them); all made before the opening by
+//                   default, as VUs made while the crowd runs come slowly on a busy box. An arrival that finds
+//                   no free VU is dropped (k6's dropped_iterations) and never appears in the record
 //
 // The record (k6 --console-output with --log-format=raw writes each console.log line as it is, nothing
 // added): one JSON object a line.
 //   a person, when their journey ends: {"p":"person-17","bot":false,"base":1,"arrive":<ms>,
-//     "tries":[[sentMs,status,latencyMs],...],   (claims only; status 0: no answer, e.g. a killed gateway)
+//     "tries":[[sentMs,status,latencyMs],...],   (claims only; status 0: no answer, e.g. a killed gateway;
+//       a 503, 429 or 403 has a fourth element, the problem's code: [sentMs,503,latencyMs,"OVERLOADED"])
 //     "outcome":201|202|409|410|"gaveup"|"ended"|"error-<status>","end":<ms>,
 //     "queue":{"place":n,"joined":<ms>,"admitted":<ms, when the ticket was seen>,"looks":n,"last":status}
 //       (only with WAITING_ROOM=on; "admitted" absent when never admitted),
@@ -44,7 +48,7 @@ const ADMIN_TOKEN = __ENV.ADMIN_TOKEN || 'drill-token';
 const PEOPLE = int('PEOPLE', 200000);
 const SURGE = int('SURGE_SECONDS', 60);
 const TAIL = int('TAIL_SECONDS', 120);
-const TAIL_LEVEL = float('TAIL_LEVEL', 0.25);
+const TAIL_LEVEL = float('TAIL_LEVEL', 0.5);
 const WAITING_ROOM = (__ENV.WAITING_ROOM || 'off') === 'on';
 const PATIENCE_MS = int('PATIENCE', 60) * 1000;
 const RETRY_CAP = int('RETRY_CAP', 10);
@@ -105,7 +109,7 @@ export const options = {
       exec: 'person',
       startRate: 0,
       timeUnit: '1s',
-      preAllocatedVUs: int('PRE_VUS', 500),
+      preAllocatedVUs: Math.min(int('PRE_VUS', int('MAX_VUS', 3000)), int('MAX_VUS', 3000)),
       maxVUs: int('MAX_VUS', 3000),
       stages: CURVE.stages,
       // a person arriving last still gets their patience
@@ -213,8 +217,14 @@ export function person() {
     const claimHeaders = ticket === null ? headers : Object.assign({ 'X-Queue-Ticket': ticket }, headers);
     const sent = Date.now();
     const res = http.post(`${BASES[base]}/api/campaigns/${CAMPAIGN}/coupons`, null,
-      { headers: claimHeaders, timeout: '10s', tags: { name: 'claim' } });
-    record.tries.push([sent, res.status, Math.round(res.timings.duration)]);
+      { headers: claimHeaders, responseType: 'text', timeout: '10s', tags: { name: 'claim' } });
+    const attempt = [sent, res.status, Math.round(res.timings.duration)];
+    if (res.status === 503 || res.status === 429 || res.status === 403) {
+      // why: shed, rebuilding, Redis unavailable, rate limited, not admitted (the problem's code)
+      const problem = bodyOf(res);
+      attempt.push(problem && typeof problem.code === 'string' ? problem.code : '');
+    }
+    record.tries.push(attempt);
     switch (res.status) {
       case 201: case 202: case 409: case 410:
         outcome = res.status;

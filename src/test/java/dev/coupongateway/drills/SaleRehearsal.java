@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -77,7 +78,11 @@ public final class SaleRehearsal {
 		Drills.createDirectories(this.out);
 		List<String> settings = new ArrayList<>(List.of(
 				// the crowd comes through a proxy on this host that sets X-Forwarded-For
-				"--coupon.edge.trusted-proxies=127.0.0.1"));
+				"--coupon.edge.trusted-proxies=127.0.0.1",
+				// the production default, not the drills' short one: the JIT has the
+				// claim path
+				// compiled before the opening, not during the surge
+				"--coupon.issue.warmup-requests=" + env("WARMUP", "2000")));
 		if (this.rateLimits) {
 			settings.addAll(List.of("--coupon.limits.user-interval=" + env("USER_INTERVAL", "1s"),
 					"--coupon.limits.user-burst=" + env("USER_BURST", "3"),
@@ -122,9 +127,10 @@ public final class SaleRehearsal {
 			if (this.waitingRoom) {
 				dumpLine(stack, campaign, stores);
 			}
+			copyLogs(stack.dir);
 			phase("dumpMs");
 			stores.put("phases", this.phases);
-			stores.put("logs", stack.dir.toString());
+			stores.put("logs", this.out.resolve("logs").toString());
 			Files.writeString(this.out.resolve("stores.json"),
 					json.writerWithDefaultPrettyPrinter().writeValueAsString(stores), StandardCharsets.UTF_8);
 			Drills.log("Stores' view in " + this.out.resolve("stores.json") + ": " + stores.get("rows") + " rows, "
@@ -353,6 +359,19 @@ public final class SaleRehearsal {
 		}
 		finally {
 			client.shutdown();
+		}
+	}
+
+	/**
+	 * The processes' logs into {@code OUT/logs}: the next run of the stack empties its
+	 * directory.
+	 */
+	private void copyLogs(Path stackDir) throws IOException {
+		Path logs = Drills.createDirectories(this.out.resolve("logs"));
+		try (var files = Files.list(stackDir)) {
+			for (Path file : files.filter((f) -> f.getFileName().toString().endsWith(".log")).toList()) {
+				Files.copy(file, logs.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+			}
 		}
 	}
 
