@@ -316,7 +316,11 @@ public final class SaleRehearsal {
 			}
 		}
 		stores.put("fault", fault);
-		stores.put("saleOpenedAt", opened);
+		// the campaign's creation as PostgreSQL recorded it: the opening (the run's own
+		// look at
+		// it may come seconds late on a drowning box)
+		stores.put("saleOpenedAt", createdAt(stack, campaign, opened));
+		stores.put("openingSeenAt", opened);
 		stores.put("gateways", gateways.stream().map((g) -> g.baseUri().toString()).toList());
 		stores.put("waitingRoom", this.waitingRoom);
 		if (this.waitingRoom) {
@@ -325,6 +329,20 @@ public final class SaleRehearsal {
 		stores.put("rateLimits", this.rateLimits);
 		stores.put("k6Exit", k6Exit);
 		return stores;
+	}
+
+	private static long createdAt(DrillStack stack, String campaign, long fallback) {
+		try (Connection connection = stack.postgres.connect();
+				PreparedStatement select = connection
+					.prepareStatement("SELECT created_at FROM campaign WHERE id = ?")) {
+			select.setString(1, campaign);
+			try (ResultSet result = select.executeQuery()) {
+				return result.next() ? millis(result.getTimestamp(1)) : fallback;
+			}
+		}
+		catch (SQLException ex) {
+			return fallback;
+		}
 	}
 
 	/**
