@@ -316,9 +316,8 @@ public final class SaleRehearsal {
 			}
 		}
 		stores.put("fault", fault);
-		// the campaign's creation as PostgreSQL recorded it: the opening (the run's own
-		// look at
-		// it may come seconds late on a drowning box)
+		// the opening: the campaign's creation as PostgreSQL recorded it (the run's
+		// own look may come seconds late on a drowning box)
 		stores.put("saleOpenedAt", createdAt(stack, campaign, opened));
 		stores.put("openingSeenAt", opened);
 		stores.put("gateways", gateways.stream().map((g) -> g.baseUri().toString()).toList());
