@@ -31,11 +31,15 @@
 //     "tries":[[sentMs,status,latencyMs],...],   (claims only; status 0: no answer, e.g. a killed gateway;
 //       a 503, 429 or 403 has a fourth element, the problem's code: [sentMs,503,latencyMs,"OVERLOADED"])
 //     "outcome":201|202|409|410|"gaveup"|"ended"|"error-<status>","end":<ms>,
+//     "held":n (on a 409: the coupons ALREADY_ISSUED says the person holds),
+//     "mine":n,"mineAt":<ms> (a person leaving without an answer after a 503 or a try with no answer looks
+//       at their coupons once, GET .../coupons/mine: how many it lists; -1 when that failed too),
 //     "queue":{"place":n,"joined":<ms>,"admitted":<ms, when the ticket was seen>,"looks":n,"last":status}
 //       (only with WAITING_ROOM=on; "admitted" absent when never admitted),
 //     "failovers":n (only when > 0: times the person's gateway did not answer and they went to the next)}
 //   a bot identity, at the end of the surge: {"p":"bot-3","bot":true,"address":"198.51.100.1",
 //     "requests":n,"byStatus":{"201":1,"409":n,...},"grants":[<ms of each 201/202 answer>],
+//     "mine":n (the coupons GET .../coupons/mine lists for it at the end),
 //     "queueRequests":n (WAITING_ROOM=on only)}
 // Every time is epoch milliseconds of this machine's clock.
 import http from 'k6/http';
@@ -226,7 +230,14 @@ export function person() {
     }
     record.tries.push(attempt);
     switch (res.status) {
-      case 201: case 202: case 409: case 410:
+      case 409: {
+        // ALREADY_ISSUED lists the coupons the person holds: a grant whose answer an earlier try lost
+        const problem = bodyOf(res);
+        record.held = problem && Array.isArray(problem.couponIds) ? problem.couponIds.length : 0;
+        outcome = res.status;
+        break;
+      }
+      case 201: case 202: case 410:
         outcome = res.status;
         break;
       case 429: case 503:
@@ -251,6 +262,16 @@ export function person() {
     }
   }
   record.outcome = outcome;
+  if (typeof outcome !== 'number' && record.tries.some((t) => t[1] === 0 || t[1] === 503)) {
+    // a try that got no answer, or a 503, may still have been granted (the gateway answers 503 when Redis
+    // could not say whether the script ran; the coupon is then held): a person leaving without an answer
+    // looks at their coupons once, as the shop's app shows them on the next visit
+    const res = http.get(`${BASES[base]}/api/campaigns/${CAMPAIGN}/coupons/mine`,
+      { headers, responseType: 'text', timeout: '10s', tags: { name: 'mine' } });
+    const body = res.status === 200 ? bodyOf(res) : null;
+    record.mine = body && Array.isArray(body.coupons) ? body.coupons.length : -1;
+    record.mineAt = Date.now();
+  }
   record.end = Date.now();
   if (queue !== null) {
     record.queue = queue;
@@ -304,6 +325,11 @@ export function bot() {
     }
   }
   for (const b of mine) {
+    // what the bot holds, whatever its answers said (an answer lost to a 503 or a timeout)
+    const res = http.get(`${BASES[0]}/api/campaigns/${CAMPAIGN}/coupons/mine`,
+      { headers: b.headers, responseType: 'text', timeout: '10s', tags: { name: 'bot-mine' } });
+    const body = res.status === 200 ? bodyOf(res) : null;
+    b.mine = body && Array.isArray(body.coupons) ? body.coupons.length : -1;
     delete b.headers;
     delete b.ticket;
     console.log(JSON.stringify(b));

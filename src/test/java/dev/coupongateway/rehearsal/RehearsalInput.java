@@ -354,10 +354,30 @@ final class RehearsalInput {
 			this.rowsByUser = rowsByUser;
 		}
 
-		/** Grant answers per person id, for people answered at least one grant. */
+		/**
+		 * Grants each person knows they hold (answered, or learned after a lost answer),
+		 * for people holding at least one.
+		 */
 		final Map<String, Integer> grantsById = new HashMap<>();
 
+		/** Grants answered 201 or 202. */
 		long grantAnswers;
+
+		/**
+		 * Grants the people know of: answered, learned on a retry, found on their page.
+		 */
+		long knownGrants;
+
+		/**
+		 * People whose grant answer was lost and a later try's 409 listed their coupon.
+		 */
+		long learnedOnRetry;
+
+		/**
+		 * People whose grant answer was lost, who left without one and found the coupon
+		 * on their coupons page.
+		 */
+		long foundOnPage;
 
 		void add(JsonNode person, Timeline timeline) {
 			grow();
@@ -400,9 +420,29 @@ final class RehearsalInput {
 			this.end[i] = Math.max(person.path("end").asLong(NONE), lastAnswer);
 			this.outcome[i] = outcome(person.path("outcome"));
 			this.tries[i] = tryList.size();
-			if (grants > 0) {
-				this.grantsById.merge(person.path("p").asString(), grants, Integer::sum);
+			// what the person knows they hold: the grants answered, or, when an earlier
+			// try's
+			// answer was lost (a 503 or no answer after the script ran), what
+			// ALREADY_ISSUED
+			// listed on a later try or their coupons page showed when they left
+			int held = person.path("held").asInt(0);
+			int mine = person.path("mine").asInt(0);
+			int known = Math.max(grants, Math.max(held, mine));
+			if (grants == 0 && known > 0) {
+				if (held > 0) {
+					this.learnedOnRetry++;
+					grantAt = lastAnswer;
+				}
+				else {
+					this.foundOnPage++;
+					grantAt = person.path("mineAt").asLong(lastAnswer);
+				}
+				this.grantAt[i] = grantAt;
+			}
+			if (known > 0) {
+				this.grantsById.merge(person.path("p").asString(), known, Integer::sum);
 				this.grantAnswers += grants;
+				this.knownGrants += known;
 			}
 			else if (this.rowsByUser.containsKey(person.path("p").asString())) {
 				this.rowWithoutGrantByOutcome.merge(this.outcome[i], 1L, Long::sum);
@@ -437,7 +477,11 @@ final class RehearsalInput {
 
 		final Map<String, Integer> grantsById = new HashMap<>();
 
+		/** Grants answered 201 or 202. */
 		long grantAnswers;
+
+		/** Grants the bots hold: answered, or listed on their coupons page at the end. */
+		long knownGrants;
 
 		/** The last grant answered to a bot, or NONE. */
 		long lastGrant = NONE;
@@ -458,9 +502,13 @@ final class RehearsalInput {
 			if (grants == 0) {
 				grants = (int) (this.byStatusOf(bot, 201) + this.byStatusOf(bot, 202));
 			}
-			if (grants > 0) {
-				this.grantsById.merge(bot.path("p").asString(), grants, Integer::sum);
-				this.grantAnswers += grants;
+			this.grantAnswers += grants;
+			// a bot whose grant answer was lost still holds the coupon: its coupons page
+			// says
+			int known = Math.max(grants, bot.path("mine").asInt(0));
+			this.knownGrants += known;
+			if (known > 0) {
+				this.grantsById.merge(bot.path("p").asString(), known, Integer::sum);
 			}
 		}
 

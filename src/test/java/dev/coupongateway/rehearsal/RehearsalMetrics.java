@@ -67,16 +67,19 @@ final class RehearsalMetrics {
 
 	static Exactness exactness(RehearsalInput input) {
 		Stores stores = input.stores;
-		long answered = input.people.grantAnswers + input.bots.grantAnswers;
+		// the grants the clients know they hold: answered 201/202, or (the answer of the
+		// try that was granted lost to a 503 or a timeout) listed by a later try's 409 or
+		// on their coupons page
+		long answered = input.people.knownGrants + input.bots.knownGrants;
 		List<String> violations = new ArrayList<>();
 		if (answered != input.rows) {
-			violations.add("answered grants (" + answered + ") != stored rows (" + input.rows + ")");
+			violations.add("grants the clients know they hold (" + answered + ") != stored rows (" + input.rows + ")");
 		}
 		if (stores.stock() >= 0 && input.rows > stores.stock()) {
 			violations.add("stored rows (" + input.rows + ") > stock (" + stores.stock() + ")");
 		}
 		if (stores.stock() >= 0 && answered > stores.stock()) {
-			violations.add("answered grants (" + answered + ") > stock (" + stores.stock() + ")");
+			violations.add("grants the clients hold (" + answered + ") > stock (" + stores.stock() + ")");
 		}
 		if (stores.rows() >= 0 && stores.rows() != input.rows) {
 			violations.add("stores.json rows (" + stores.rows() + ") != coupons.csv rows (" + input.rows + ")");
@@ -89,7 +92,8 @@ final class RehearsalMetrics {
 		List<String> lost = missing(answeredByUser, input.rowsByUser);
 		List<String> unanswered = missing(input.rowsByUser, answeredByUser);
 		listed(violations, lost, "answered a grant but has fewer rows than grants (lost)");
-		listed(violations, unanswered, "has a stored row it was never answered as a grant");
+		listed(violations, unanswered,
+				"has a stored row it never learned of (no grant answer, no 409 listing it, not on its coupons page)");
 		List<String> above = new ArrayList<>();
 		int perUserMax = 0;
 		for (Map.Entry<String, Integer> user : input.rowsByUser.entrySet()) {
@@ -109,9 +113,11 @@ final class RehearsalMetrics {
 			}
 		});
 		listed(violations, above, "above the limit of " + stores.limit());
-		return new Exactness(violations.isEmpty(), answered, input.people.grantAnswers, input.bots.grantAnswers,
-				input.rows, stores.stock(), stores.grantedInRedis(), perUserMax, stores.limit(), lost.size(),
-				unanswered.size(), input.people.rowWithoutGrantByOutcome, above.size(), stores.conflicts(), violations);
+		return new Exactness(violations.isEmpty(), answered, input.people.knownGrants, input.bots.knownGrants,
+				input.people.grantAnswers + input.bots.grantAnswers, input.people.learnedOnRetry,
+				input.people.foundOnPage, input.rows, stores.stock(), stores.grantedInRedis(), perUserMax,
+				stores.limit(), lost.size(), unanswered.size(), input.people.rowWithoutGrantByOutcome, above.size(),
+				stores.conflicts(), violations);
 	}
 
 	/** The users whose count in {@code have} exceeds their count in {@code against}. */
@@ -365,11 +371,17 @@ final class RehearsalMetrics {
 			int unreadLogLines) {
 	}
 
-	/** Answered grants against stored rows and stock, per user and in total. */
-	record Exactness(boolean exact, long answeredGrants, long peopleGrants, long botGrants, long rows, long stock,
-			long grantedInRedis, int perUserMax, int limit, long lost, long rowsNeverAnswered,
-			Map<Integer, Long> rowsNeverAnsweredByLastAnswer, long usersAboveLimit, long conflicts,
-			List<String> violations) {
+	/**
+	 * The grants the clients know they hold against stored rows and stock, per user and
+	 * in total. {@code answeredGrants}: answered 201/202, plus those whose answer was
+	 * lost ({@code learnedOnRetry}: a later try's 409 listed the coupon;
+	 * {@code foundOnPage}: the person's coupons page showed it when they left);
+	 * {@code answered201or202}: the 201 and 202 answers alone.
+	 */
+	record Exactness(boolean exact, long answeredGrants, long peopleGrants, long botGrants, long answered201or202,
+			long learnedOnRetry, long foundOnPage, long rows, long stock, long grantedInRedis, int perUserMax,
+			int limit, long lost, long rowsNeverAnswered, Map<Integer, Long> rowsNeverAnsweredByLastAnswer,
+			long usersAboveLimit, long conflicts, List<String> violations) {
 	}
 
 	/** Who won against who arrived first (ms since the sale opened). */

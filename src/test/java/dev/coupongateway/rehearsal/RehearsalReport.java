@@ -55,12 +55,15 @@ public final class RehearsalReport {
 		RehearsalMetrics.Exactness exactness = summary.exactness();
 		RehearsalMetrics.Fairness fairness = summary.fairness();
 		RehearsalMetrics.Sale sale = summary.sale();
-		console.printf("exact: %s (answered grants %d = people %d + bots %d, rows %d, stock %d, most per user %d)%n",
-				exactness.exact() ? "yes" : "NO", exactness.answeredGrants(), exactness.peopleGrants(),
-				exactness.botGrants(), exactness.rows(), exactness.stock(), exactness.perUserMax());
+		console
+			.printf("exact: %s (grants the clients hold %d = people %d + bots %d; of them answered 201/202 %d, answer lost"
+					+ " then 409 %d, answer lost then found on the coupons page %d; rows %d, stock %d, most per user %d)%n",
+					exactness.exact() ? "yes" : "NO", exactness.answeredGrants(), exactness.peopleGrants(),
+					exactness.botGrants(), exactness.answered201or202(), exactness.learnedOnRetry(),
+					exactness.foundOnPage(), exactness.rows(), exactness.stock(), exactness.perUserMax());
 		exactness.violations().forEach((violation) -> console.println("  violation: " + violation));
 		if (!exactness.rowsNeverAnsweredByLastAnswer().isEmpty()) {
-			console.println("  people with a row but no grant answer, by their last answer (-1 gave up): "
+			console.println("  people with a row they never learned of, by their last answer (-1 gave up): "
 					+ exactness.rowsNeverAnsweredByLastAnswer());
 		}
 		console.printf(

@@ -110,7 +110,32 @@ class RehearsalReportTests {
 		assertThat(summary.exactness().lost()).isEqualTo(1);
 		assertThat(summary.exactness().violations())
 			.anySatisfy((violation) -> assertThat(violation).contains("(lost)").contains("person-4"))
-			.anySatisfy((violation) -> assertThat(violation).contains("answered grants (4) != stored rows (3)"));
+			.anySatisfy((violation) -> assertThat(violation)
+				.contains("grants the clients know they hold (4) != stored rows (3)"));
+	}
+
+	@Test
+	void aGrantWhoseAnswerWasLostIsHeldWhenA409OrTheCouponsPageShowsIt() throws IOException {
+		// person-8: its first try granted, answered 503 (Redis could not say), the
+		// retry's
+		// 409 lists the coupon; person-9 gave up after a 503 and found the coupon on its
+		// page; bot-2's answer was lost, its page lists one; person-10 gave up and holds
+		// nothing
+		List<String> more = List.of(person("\"held\":1,", 8, 700, "409", 900, "[700,503,5]", "[890,409,10]"),
+				person("\"mine\":1,\"mineAt\":" + (OPEN + 940) + ",", 9, 710, "\"gaveup\"", 950, "[710,503,5]"),
+				person("\"mine\":0,", 10, 720, "\"gaveup\"", 960, "[720,503,5]"),
+				"{\"p\":\"bot-2\",\"bot\":true,\"requests\":3,\"byStatus\":{\"503\":1,\"409\":2},\"grants\":[],\"mine\":1}");
+		writeRun(rows("person-1", "person-3", "person-4", "bot-1", "person-8", "person-9", "bot-2"), null, more, 7);
+
+		Summary summary = report();
+
+		assertThat(summary.exactness().violations()).isEmpty();
+		assertThat(summary.exactness().exact()).isTrue();
+		assertThat(summary.exactness().answeredGrants()).isEqualTo(7);
+		assertThat(summary.exactness().answered201or202()).isEqualTo(4);
+		assertThat(summary.exactness().learnedOnRetry()).isEqualTo(1);
+		assertThat(summary.exactness().foundOnPage()).isEqualTo(1);
+		assertThat(summary.exactness().botGrants()).isEqualTo(2);
 	}
 
 	@Test
@@ -127,7 +152,7 @@ class RehearsalReportTests {
 		assertThat(summary.exactness().violations())
 			.anySatisfy(
 					(violation) -> assertThat(violation).contains("above the limit of 1").contains("person-1 (2 rows)"))
-			.anySatisfy((violation) -> assertThat(violation).contains("never answered").contains("person-6"))
+			.anySatisfy((violation) -> assertThat(violation).contains("never learned of").contains("person-6"))
 			.anySatisfy((violation) -> assertThat(violation).contains("stored rows (6) > stock (4)"));
 	}
 
@@ -175,7 +200,12 @@ class RehearsalReportTests {
 	}
 
 	private void writeRun(List<String> coupons, List<String> admissions) throws IOException {
-		List<String> log = new ArrayList<>();
+		writeRun(coupons, admissions, List.of(), 4);
+	}
+
+	private void writeRun(List<String> coupons, List<String> admissions, List<String> more, int stock)
+			throws IOException {
+		List<String> log = new ArrayList<>(more);
 		log.add("          /\\      |‾‾| /‾‾/   /‾‾/   ");
 		log.add(person(1, 0, "201", 0, "[0,201,10]"));
 		log.add(person(2, 100, "410", 320, "[100,503,5]", "[300,410,20]"));
@@ -196,18 +226,26 @@ class RehearsalReportTests {
 			Files.write(this.out.resolve("admissions.csv"), admissions);
 		}
 		Files.writeString(this.out.resolve("stores.json"),
-				"{\"campaign\":\"rehearsal-1\",\"stock\":4,\"limit\":1," + "\"rows\":" + (coupons.size() - 1)
-						+ ",\"perUserMax\":1,\"rowsByUser\":{},\"grantedInRedis\":" + (coupons.size() - 1)
-						+ ",\"firstRowAt\":" + (OPEN + 100) + ",\"lastRowAt\":" + (OPEN + 800) + ",\"lastRowStoredAt\":"
-						+ (OPEN + 900) + ",\"conflicts\":0,\"fault\":{\"kind\":\"none\",\"at\":null},"
-						+ "\"saleOpenedAt\":" + OPEN + ",\"gateways\":[\"g1\",\"g2\",\"g3\"],\"waitingRoom\":"
-						+ (admissions != null) + "}");
+				"{\"campaign\":\"rehearsal-1\",\"stock\":" + stock + ",\"limit\":1," + "\"rows\":"
+						+ (coupons.size() - 1) + ",\"perUserMax\":1,\"rowsByUser\":{},\"grantedInRedis\":"
+						+ (coupons.size() - 1) + ",\"firstRowAt\":" + (OPEN + 100) + ",\"lastRowAt\":" + (OPEN + 800)
+						+ ",\"lastRowStoredAt\":" + (OPEN + 900)
+						+ ",\"conflicts\":0,\"fault\":{\"kind\":\"none\",\"at\":null}," + "\"saleOpenedAt\":" + OPEN
+						+ ",\"gateways\":[\"g1\",\"g2\",\"g3\"],\"waitingRoom\":" + (admissions != null) + "}");
 	}
 
 	/**
 	 * A person's line; times are ms after the sale opened, tries [sent, status, latency].
 	 */
 	private static String person(int id, long arrive, String outcome, long end, String... tries) {
+		return person("", id, arrive, outcome, end, tries);
+	}
+
+	/**
+	 * A person's line with more fields ({@code fields}: JSON members, each ending in a
+	 * comma).
+	 */
+	private static String person(String fields, int id, long arrive, String outcome, long end, String... tries) {
 		StringBuilder list = new StringBuilder();
 		for (String attempt : tries) {
 			String[] parts = attempt.substring(1, attempt.length() - 1).split(",");
@@ -221,7 +259,7 @@ class RehearsalReportTests {
 				.append(']');
 		}
 		String object = "{\"p\":\"person-" + id + "\",\"bot\":false,\"base\":1,\"arrive\":" + (OPEN + arrive)
-				+ ",\"tries\":[" + list + "],\"outcome\":" + outcome + ",\"end\":" + (OPEN + end) + "}";
+				+ ",\"tries\":[" + list + "],\"outcome\":" + outcome + "," + fields + "\"end\":" + (OPEN + end) + "}";
 		return (id % 2 == 1) ? object : logfmt(object);
 	}
 

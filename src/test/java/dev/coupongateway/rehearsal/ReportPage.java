@@ -71,7 +71,7 @@ final class ReportPage {
 			.append(exactness.exact() ? "<span class=\"ok\">Exact</span>" : "<span class=\"bad\">NOT exact</span>")
 			.append(": ")
 			.append(count(exactness.answeredGrants()))
-			.append(" grants answered, ")
+			.append(" grants the clients hold, ")
 			.append(count(exactness.rows()))
 			.append(" rows stored, stock ")
 			.append(count(exactness.stock()))
@@ -145,14 +145,19 @@ final class ReportPage {
 				+ "\"Lost\" is a user answered a grant without a row; a row never answered as a grant usually is a "
 				+ "client that timed out or gave up while its grant was on its way.");
 		List<String[]> rows = new ArrayList<>();
-		rows.add(pair("answered grants (people + bots)", count(exactness.answeredGrants()) + " ("
+		rows.add(pair("grants the clients hold (people + bots)", count(exactness.answeredGrants()) + " ("
 				+ count(exactness.peopleGrants()) + " + " + count(exactness.botGrants()) + ")"));
+		rows.add(pair("... answered 201 or 202", count(exactness.answered201or202())));
+		rows.add(pair("... answer lost (503 or no answer), a later try's 409 listed the coupon",
+				count(exactness.learnedOnRetry())));
+		rows.add(pair("... answer lost, found on the person's coupons page when they left",
+				count(exactness.foundOnPage())));
 		rows.add(pair("stored rows", count(exactness.rows())));
 		rows.add(pair("stock", count(exactness.stock())));
 		rows.add(pair("granted in Redis", count(exactness.grantedInRedis())));
 		rows.add(pair("most rows of one user (limit)", exactness.perUserMax() + " (" + exactness.limit() + ")"));
-		rows.add(pair("lost (answered, no row)", count(exactness.lost())));
-		rows.add(pair("rows never answered as a grant", count(exactness.rowsNeverAnswered())));
+		rows.add(pair("lost (held by the answers, no row)", count(exactness.lost())));
+		rows.add(pair("rows the client never learned of", count(exactness.rowsNeverAnswered())));
 		rows.add(pair("... by the person's last answer (-1 gave up, -2 other)",
 				exactness.rowsNeverAnsweredByLastAnswer().toString()));
 		rows.add(pair("users above the limit", count(exactness.usersAboveLimit())));
