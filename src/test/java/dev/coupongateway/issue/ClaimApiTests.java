@@ -83,6 +83,38 @@ class ClaimApiTests {
 	}
 
 	@Test
+	void whenTheUserIdHoldsQuotesAndBackslashesThenTheAnswersAreJsonNamingItAsSent() {
+		String campaign = this.fixtures.campaign(3);
+		String user = "q\"u\\o'te\\\"";
+		claim(campaign, user).expectStatus()
+			.isCreated()
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_JSON)
+			.expectBody()
+			.jsonPath("$.userId")
+			.isEqualTo(user)
+			.jsonPath("$.campaignId")
+			.isEqualTo(campaign);
+		claim(campaign, user).expectStatus()
+			.isEqualTo(409)
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.type")
+			.isEqualTo("about:blank")
+			.jsonPath("$.title")
+			.isEqualTo("Conflict")
+			.jsonPath("$.status")
+			.isEqualTo(409)
+			.jsonPath("$.instance")
+			.isEqualTo("/api/campaigns/" + campaign + "/coupons")
+			.jsonPath("$.code")
+			.isEqualTo("ALREADY_ISSUED")
+			.jsonPath("$.couponIds.length()")
+			.isEqualTo(1);
+	}
+
+	@Test
 	void whenUserRetriesThenAlreadyIssuedWithTheSameCoupon() {
 		String campaign = this.fixtures.campaign(3);
 		String couponId = couponId(claim(campaign, "bob"));
