@@ -129,11 +129,14 @@ public class CouponPublisher implements InitializingBean, DisposableBean {
 		return send(record);
 	}
 
+	/** Sends when subscribed, and again on each subscription (a caller's retry). */
 	private Mono<Void> send(ProducerRecord<String, byte[]> record) {
-		if (this.closing) {
-			return Mono.error(new IllegalStateException("Kafka publisher is closed"));
-		}
-		return Mono.fromFuture(this.pipeline.send(record), true);
+		return Mono.defer(() -> {
+			if (this.closing) {
+				return Mono.error(new IllegalStateException("Kafka publisher is closed"));
+			}
+			return Mono.fromFuture(this.pipeline.send(record), true);
+		});
 	}
 
 	/**
