@@ -65,11 +65,12 @@ class IssueScript implements DisposableBean {
 
 	private volatile Connection connection;
 
-	/** Connects (blocking, so off the event loops) when there is no connection yet. */
+	/**
+	 * Connects (blocking, so off the event loops) when there is no connection yet, or the
+	 * factory was restarted with a new client (a stopped client closed its connections).
+	 */
 	private final Mono<Connection> connect = Mono.fromCallable(this::connectNow)
-		.subscribeOn(Schedulers.boundedElastic())
-		// a failed connect is not kept: the next claim tries again
-		.cacheInvalidateIf((made) -> false);
+		.subscribeOn(Schedulers.boundedElastic());
 
 	IssueScript(LettuceConnectionFactory factory, CouponProperties properties) {
 		this.factory = factory;
@@ -120,27 +121,39 @@ class IssueScript implements DisposableBean {
 		return Mono.fromFuture(command.toCompletableFuture(), true);
 	}
 
-	/** The connection, once made, is kept: Lettuce reconnects it by itself. */
+	/**
+	 * The connection, kept while the factory's client is the one it was made from:
+	 * Lettuce reconnects it by itself.
+	 */
 	private Mono<RedisClusterAsyncCommands<byte[], byte[]>> commands() {
-		Connection current = this.connection;
-		return (current != null) ? Mono.just(current.commands()) : this.connect.map(Connection::commands);
+		return Mono.defer(() -> {
+			Connection current = this.connection;
+			// throws while the factory is stopped: Redis is unavailable to this instance
+			if (current != null && current.client() == this.factory.getRequiredNativeClient()) {
+				return Mono.just(current.commands());
+			}
+			return this.connect.map(Connection::commands);
+		});
 	}
 
 	private synchronized Connection connectNow() {
+		AbstractRedisClient client = this.factory.getRequiredNativeClient();
 		Connection current = this.connection;
-		if (current != null) {
+		if (current != null && current.client() == client) {
 			return current;
 		}
-		AbstractRedisClient client = this.factory.getRequiredNativeClient();
+		if (current != null) {
+			current.connection().closeAsync();
+		}
 		Connection made;
 		if (client instanceof RedisClusterClient cluster) {
 			StatefulRedisClusterConnection<byte[], byte[]> connection = cluster.connect(ByteArrayCodec.INSTANCE);
-			made = new Connection(connection, connection.async());
+			made = new Connection(client, connection, connection.async());
 		}
 		else {
 			StatefulRedisConnection<byte[], byte[]> connection = ((RedisClient) client)
 				.connect(ByteArrayCodec.INSTANCE);
-			made = new Connection(connection, connection.async());
+			made = new Connection(client, connection, connection.async());
 		}
 		this.connection = made;
 		return made;
@@ -191,8 +204,8 @@ class IssueScript implements DisposableBean {
 		return joined;
 	}
 
-	/** The script's connection and its commands. */
-	private record Connection(StatefulConnection<byte[], byte[]> connection,
+	/** The script's connection, the client it was made from, and its commands. */
+	private record Connection(AbstractRedisClient client, StatefulConnection<byte[], byte[]> connection,
 			RedisClusterAsyncCommands<byte[], byte[]> commands) {
 	}
 
