@@ -29,6 +29,7 @@ import reactor.core.scheduler.Schedulers;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
@@ -45,7 +46,7 @@ import org.springframework.stereotype.Component;
  * hash tag.
  */
 @Component
-class IssueScript implements DisposableBean {
+class IssueScript implements SmartLifecycle, DisposableBean {
 
 	private static final byte[] ADMITTED = ascii("1");
 
@@ -64,6 +65,8 @@ class IssueScript implements DisposableBean {
 	private final Cache<CampaignKeys, Encoded> encoded = Caffeine.newBuilder().maximumSize(10_000).build();
 
 	private volatile Connection connection;
+
+	private volatile boolean running;
 
 	/**
 	 * Connects (blocking, so off the event loops) when there is no connection yet, or the
@@ -157,6 +160,36 @@ class IssueScript implements DisposableBean {
 		}
 		this.connection = made;
 		return made;
+	}
+
+	/**
+	 * Connects in the background once Redis's client has started (and again after a
+	 * restart made a new one), so the first claims do not wait for it; a Redis that is
+	 * down then is connected to by the first claim.
+	 */
+	@Override
+	public void start() {
+		this.running = true;
+		this.connect.subscribe((made) -> {
+		}, (ex) -> {
+		});
+	}
+
+	@Override
+	public void stop() {
+		this.running = false;
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	/** After the connection factory's phase: its client exists when this starts. */
+	@Override
+	public int getPhase() {
+		int factory = this.factory.getPhase();
+		return (factory == Integer.MAX_VALUE) ? factory : factory + 1;
 	}
 
 	@Override
