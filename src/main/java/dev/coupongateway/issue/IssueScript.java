@@ -151,11 +151,15 @@ class IssueScript implements SmartLifecycle, DisposableBean {
 		Connection made;
 		if (client instanceof RedisClusterClient cluster) {
 			StatefulRedisClusterConnection<byte[], byte[]> connection = cluster.connect(ByteArrayCodec.INSTANCE);
+			// on every master: a claim's first EVALSHA then finds the script wherever it
+			// goes
+			connection.sync().upstream().commands().scriptLoad(this.text);
 			made = new Connection(client, connection, connection.async());
 		}
 		else {
 			StatefulRedisConnection<byte[], byte[]> connection = ((RedisClient) client)
 				.connect(ByteArrayCodec.INSTANCE);
+			connection.sync().scriptLoad(this.text);
 			made = new Connection(client, connection, connection.async());
 		}
 		this.connection = made;
