@@ -7,7 +7,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.coupongateway.campaign.CampaignId;
 import dev.coupongateway.campaign.CampaignService;
-import dev.coupongateway.campaign.Grant;
 import dev.coupongateway.system.ClientAddress;
 import dev.coupongateway.system.CurrentUser;
 import dev.coupongateway.system.Paths;
@@ -44,7 +43,11 @@ class IssueHandler {
 
 	private final Cache<String, URI> instances = Caffeine.newBuilder().maximumSize(10_000).build();
 
+	private final Cache<String, URI> locations = Caffeine.newBuilder().maximumSize(10_000).build();
+
 	private final Cache<String, byte[]> bodies = Caffeine.newBuilder().maximumSize(10_000).build();
+
+	private final ClaimBodies claimBodies;
 
 	private static final Problem NOT_STARTED = Problem.of(ProblemCode.NOT_STARTED, "The campaign has not started yet.");
 
@@ -69,6 +72,7 @@ class IssueHandler {
 		this.issues = issues;
 		this.coupons = coupons;
 		this.json = json;
+		this.claimBodies = new ClaimBodies(json);
 		this.currentUser = currentUser;
 		this.clientAddress = clientAddress;
 	}
@@ -96,13 +100,13 @@ class IssueHandler {
 					CouponView coupon = CouponView.of(campaignId, userId, outcome.granted(),
 							claim.acked() ? CouponState.ISSUED : CouponState.PENDING);
 					yield ServerResponse.status(claim.acked() ? HttpStatus.CREATED : HttpStatus.ACCEPTED)
-						.location(URI.create(Paths.of(Paths.MY_COUPONS, campaignId)))
-						.bodyValue(coupon);
+						.location(mine(campaignId))
+						.contentType(MediaType.APPLICATION_JSON)
+						.bodyValue(ClaimBodies.grant(coupon));
 				}
-				case ALREADY_ISSUED ->
-					Problem.of(ProblemCode.ALREADY_ISSUED, "You hold as many coupons of this campaign as allowed.")
-						.with("couponIds", outcome.grants().stream().map(Grant::couponId).toList())
-						.respond(instance);
+				case ALREADY_ISSUED -> ServerResponse.status(HttpStatus.CONFLICT)
+					.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+					.bodyValue(this.claimBodies.alreadyIssued(campaignId, instance, outcome.grants()));
 				case NOT_STARTED -> rendered(campaignId, NOT_STARTED);
 				case ENDED -> rendered(campaignId, ENDED);
 				case SOLD_OUT -> rendered(campaignId, SOLD_OUT);
@@ -127,6 +131,11 @@ class IssueHandler {
 	 */
 	private String address(ServerRequest request) {
 		return this.clientAddress.of(request.exchange().getRequest());
+	}
+
+	/** Where a grant's coupons are listed, its {@code Location}; one URI per campaign. */
+	private URI mine(String campaignId) {
+		return this.locations.get(campaignId, (id) -> URI.create(Paths.of(Paths.MY_COUPONS, id)));
 	}
 
 	/**

@@ -63,7 +63,7 @@ class IssueService {
 			return Mono.just(SHED);
 		}
 		ClaimFacts.Moment moment = this.facts.now(campaignId);
-		UUID couponId = UUID.randomUUID();
+		UUID couponId = CouponIds.next();
 		// the slot is held while Redis decides, not while Kafka acknowledges: a slow
 		// broker must not shed claims
 		Mono<Claim> claim = this.campaigns.findForClaim(campaignId)

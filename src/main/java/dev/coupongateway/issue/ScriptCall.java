@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.coupongateway.campaign.CampaignKeys;
-import dev.coupongateway.campaign.CampaignState;
 import dev.coupongateway.issue.IssueOutcome.Result;
 import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.RedisFailures;
@@ -15,24 +14,21 @@ import org.springframework.stereotype.Component;
 /**
  * Runs the claim script once, and recovers its answer when it is lost (a timeout, a
  * dropped connection): the script may have run all the same, so Redis is asked for the
- * user's grants (on the same connection, so after the script), and a grant carrying this
- * claim's coupon id is the answer. Only when Redis cannot say does the claim fail (503),
- * and then a retry returns the coupon if one was granted.
+ * user's grants (on the script's connection, so after the script), and a grant carrying
+ * this claim's coupon id is the answer. Only when Redis cannot say does the claim fail
+ * (503), and then a retry returns the coupon if one was granted.
  */
 @Component
 class ScriptCall {
 
 	private final IssueScript script;
 
-	private final CampaignState state;
-
 	private final ClaimMeters meters;
 
 	private final Duration redisTimeout;
 
-	ScriptCall(IssueScript script, CampaignState state, ClaimMeters meters, CouponProperties properties) {
+	ScriptCall(IssueScript script, ClaimMeters meters, CouponProperties properties) {
 		this.script = script;
-		this.state = state;
 		this.meters = meters;
 		this.redisTimeout = properties.redis().timeout();
 	}
@@ -44,7 +40,7 @@ class ScriptCall {
 			// the look-up gets Lettuce's own command timeout, not the claim's: it must
 			// outlast a slow moment
 			.onErrorResume(RedisFailures::isUnavailable,
-					(lost) -> this.state.grants(bucket, attempt.userId())
+					(lost) -> this.script.grants(bucket, attempt.userId())
 						.onErrorMap((ex) -> lost)
 						.flatMap((grants) -> grants.stream()
 							.filter((grant) -> grant.couponId().equals(attempt.couponId()))

@@ -23,6 +23,7 @@ import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -66,6 +67,51 @@ class ClaimApiTests {
 			.jsonPath("$.state")
 			.isEqualTo("ISSUED");
 		stock(campaign).jsonPath("$.issued").isEqualTo(1).jsonPath("$.remaining").isEqualTo(2);
+	}
+
+	@Test
+	void aCouponIdIsATimeOrderedUuidOfTheMomentOfTheGrant() {
+		String campaign = this.fixtures.campaign(3);
+		CouponView coupon = claim(campaign, "tia").expectStatus()
+			.isCreated()
+			.expectBody(CouponView.class)
+			.returnResult()
+			.getResponseBody();
+		assertThat(coupon.couponId().version()).isEqualTo(7);
+		assertThat(coupon.couponId().getMostSignificantBits() >>> 16).isCloseTo(coupon.issuedAt().toEpochMilli(),
+				within(5_000L));
+	}
+
+	@Test
+	void whenTheUserIdHoldsQuotesAndBackslashesThenTheAnswersAreJsonNamingItAsSent() {
+		String campaign = this.fixtures.campaign(3);
+		String user = "q\"u\\o'te\\\"";
+		claim(campaign, user).expectStatus()
+			.isCreated()
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_JSON)
+			.expectBody()
+			.jsonPath("$.userId")
+			.isEqualTo(user)
+			.jsonPath("$.campaignId")
+			.isEqualTo(campaign);
+		claim(campaign, user).expectStatus()
+			.isEqualTo(409)
+			.expectHeader()
+			.contentType(MediaType.APPLICATION_PROBLEM_JSON)
+			.expectBody()
+			.jsonPath("$.type")
+			.isEqualTo("about:blank")
+			.jsonPath("$.title")
+			.isEqualTo("Conflict")
+			.jsonPath("$.status")
+			.isEqualTo(409)
+			.jsonPath("$.instance")
+			.isEqualTo("/api/campaigns/" + campaign + "/coupons")
+			.jsonPath("$.code")
+			.isEqualTo("ALREADY_ISSUED")
+			.jsonPath("$.couponIds.length()")
+			.isEqualTo(1);
 	}
 
 	@Test

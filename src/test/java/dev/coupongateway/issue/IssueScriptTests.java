@@ -63,6 +63,17 @@ class IssueScriptTests {
 	}
 
 	@Test
+	void whenRedisForgotTheScriptThenTheClaimLoadsItAgain() {
+		// a restarted or failed-over Redis has no scripts: EVALSHA answers NOSCRIPT
+		String id = settings(3, 1, 0, 0);
+		this.redis.execute((connection) -> connection.scriptingCommands().scriptFlush())
+			.blockLast(Duration.ofSeconds(5));
+		expect(id, "sam", Result.GRANTED);
+		expect(id, "sam", Result.ALREADY_ISSUED);
+		assertThat(issued(id)).isEqualTo("1");
+	}
+
+	@Test
 	void whenTheSameClaimRunsTwiceThenTheFirstGrantIsReturnedAndNothingMoreGranted() {
 		// a command re-sent after a reconnect runs the script again with the same coupon
 		// id
