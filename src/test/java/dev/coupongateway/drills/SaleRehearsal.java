@@ -59,6 +59,9 @@ public final class SaleRehearsal {
 
 	private final String fault = env("FAULT", "none");
 
+	/** The line's admission boundary as seen every 100 ms: [epoch ms, admitted up to]. */
+	private final List<long[]> boundary = new ArrayList<>();
+
 	private final int surgeSeconds = Integer.parseInt(env("SURGE_SECONDS", "60"));
 
 	private final boolean rateLimits = "on".equals(env("RATE_LIMITS", "on"));
@@ -104,11 +107,35 @@ public final class SaleRehearsal {
 			faultRecord.put("kind", this.fault);
 			long[] opened = new long[1];
 			int k6Exit;
-			ScheduledExecutorService faults = Executors.newSingleThreadScheduledExecutor();
+			ScheduledExecutorService faults = Executors.newScheduledThreadPool(2);
+			RedisClusterClient lineClient = this.waitingRoom ? clusterClient(stack) : null;
 			try {
 				Process k6 = startCrowd(stack, gateways, campaign);
 				opened[0] = awaitOpening(stack, campaign, k6);
 				Drills.log("Sale " + campaign + " opened; the crowd arrives");
+				if (lineClient != null) {
+					// the line's admission boundary, every 100 ms: the time each place
+					// was
+					// admitted (Redis keeps its admission records only while their
+					// tickets
+					// may be valid)
+					StatefulRedisClusterConnection<String, String> line = lineClient.connect();
+					String state = CampaignKeys.of(campaign).queueState();
+					faults.scheduleAtFixedRate(() -> {
+						try {
+							String admitted = line.sync().hget(state, "admitted");
+							long upTo = (admitted != null) ? Long.parseLong(admitted) : 0;
+							synchronized (this.boundary) {
+								if (this.boundary.isEmpty() || this.boundary.get(this.boundary.size() - 1)[1] != upTo) {
+									this.boundary.add(new long[] { System.currentTimeMillis(), upTo });
+								}
+							}
+						}
+						catch (RuntimeException ex) {
+							// a failover in progress: the next look sees the boundary
+						}
+					}, 0, 100, TimeUnit.MILLISECONDS);
+				}
 				if (!"none".equals(this.fault)) {
 					long delay = Math.max(0, opened[0] + this.surgeSeconds * 500L - System.currentTimeMillis());
 					faults.schedule(() -> inject(stack, gateways.get(2), campaign, faultRecord), delay,
@@ -119,6 +146,9 @@ public final class SaleRehearsal {
 			}
 			finally {
 				faults.shutdownNow();
+				if (lineClient != null) {
+					lineClient.shutdown();
+				}
 			}
 			phase("crowdMs");
 			long settled = awaitRows(stack, campaign);
@@ -344,16 +374,20 @@ public final class SaleRehearsal {
 		}
 	}
 
+	private static RedisClusterClient clusterClient(DrillStack stack) {
+		return RedisClusterClient.create(List.of(stack.cluster.nodes().split(","))
+			.stream()
+			.map((node) -> RedisURI.create("redis://" + node))
+			.toList());
+	}
+
 	/**
 	 * The waiting room's line as Redis holds it: every place (join order) and the
 	 * admission records still kept (those of tickets that may still be valid).
 	 */
 	private void dumpLine(DrillStack stack, String campaign, Map<String, Object> stores) throws IOException {
 		CampaignKeys keys = CampaignKeys.of(campaign);
-		RedisClusterClient client = RedisClusterClient.create(List.of(stack.cluster.nodes().split(","))
-			.stream()
-			.map((node) -> RedisURI.create("redis://" + node))
-			.toList());
+		RedisClusterClient client = clusterClient(stack);
 		try (StatefulRedisClusterConnection<String, String> connection = client.connect()) {
 			Map<String, String> places = connection.sync().hgetall(keys.queue());
 			try (BufferedWriter csv = Files.newBufferedWriter(this.out.resolve("waiting-room-line.csv"))) {
@@ -370,6 +404,27 @@ public final class SaleRehearsal {
 					String member = admission.getValue();
 					csv.write((long) admission.getScore() + "," + member.substring(member.indexOf(':') + 1) + "\n");
 				}
+			}
+			// each place's admission: the first look at the boundary that had passed it
+			// (admitted_ms empty when never admitted), for the report's join-order check
+			List<long[]> boundary;
+			synchronized (this.boundary) {
+				boundary = new ArrayList<>(this.boundary);
+			}
+			try (BufferedWriter csv = Files.newBufferedWriter(this.out.resolve("admissions.csv"))) {
+				csv.write("user_id,place,admitted_ms\n");
+				places.entrySet()
+					.stream()
+					.sorted(Map.Entry.comparingByValue((a, b) -> Long.compare(Long.parseLong(a), Long.parseLong(b))))
+					.forEach((entry) -> {
+						long place = Long.parseLong(entry.getValue());
+						String at = boundary.stream()
+							.filter((look) -> look[1] >= place)
+							.findFirst()
+							.map((look) -> Long.toString(look[0]))
+							.orElse("");
+						write(csv, entry.getKey() + "," + place + "," + at + "\n");
+					});
 			}
 			stores.put("waitingRoomState", connection.sync().hgetall(keys.queueState()));
 			stores.put("waitingRoomPlaces", places.size());

@@ -535,7 +535,10 @@ final class RehearsalInput {
 			try (BufferedReader reader = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
 				String header = reader.readLine();
 				List<String> names = (header != null) ? Arrays.asList(splitCsv(header)) : List.of();
-				int joined = Math.max(0, names.indexOf("joined_ms"));
+				// the join order: when each joined, or their place in the line (the
+				// rehearsal's admissions.csv)
+				int joined = Math.max(0,
+						(names.indexOf("joined_ms") >= 0) ? names.indexOf("joined_ms") : names.indexOf("place"));
 				int admitted = (names.indexOf("admitted_ms") >= 0) ? names.indexOf("admitted_ms") : 2;
 				for (String line = reader.readLine(); line != null; line = reader.readLine()) {
 					String[] cells = splitCsv(line);
