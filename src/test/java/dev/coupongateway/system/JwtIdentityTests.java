@@ -1,18 +1,22 @@
 package dev.coupongateway.system;
 
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 import dev.coupongateway.DevServices;
 import dev.coupongateway.Fixtures;
 import dev.coupongateway.GatewayInstance;
 import dev.coupongateway.Tokens;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +29,7 @@ import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code coupon.identity=jwt} over HTTP on the real servers: a claim belongs to the
@@ -37,16 +42,16 @@ class JwtIdentityTests {
 
 	private static WebTestClient http;
 
+	private static String base;
+
 	@BeforeAll
 	static void start() {
 		List<String> settings = new ArrayList<>(List.of(Tokens.JWT_MODE));
 		settings.add("coupon.roles=gateway");
 		instance = GatewayInstance.start(settings.toArray(String[]::new));
 		int port = ((WebServerApplicationContext) instance).getWebServer().getPort();
-		http = WebTestClient.bindToServer()
-			.baseUrl("http://127.0.0.1:" + port)
-			.responseTimeout(Duration.ofSeconds(20))
-			.build();
+		base = "http://127.0.0.1:" + port;
+		http = WebTestClient.bindToServer().baseUrl(base).responseTimeout(Duration.ofSeconds(20)).build();
 	}
 
 	@AfterAll
@@ -200,6 +205,98 @@ class JwtIdentityTests {
 		assertThat(verifications("refused") - refusedBefore).isEqualTo(2);
 	}
 
+	/**
+	 * A claim is authenticated on its own lean path, not by Spring Security's chain of
+	 * filters: the chain's observation of secured requests counts the caller's coupons
+	 * page, and none of the claims.
+	 */
+	@Test
+	void whenAClaimIsAuthenticatedThenSpringSecuritysChainIsNotWalked() {
+		String campaign = create(1);
+		String token = "Bearer " + Tokens.signed(Tokens.valid("jwt-dave"));
+		double before = securedRequests();
+		mine(campaign, token);
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(securedRequests()).isEqualTo(before + 1));
+		http.post()
+			.uri(Paths.COUPONS, campaign)
+			.header(HttpHeaders.AUTHORIZATION, token)
+			.exchange()
+			.expectStatus()
+			.isCreated();
+		for (int i = 0; i < 2; i++) {
+			http.post()
+				.uri(Paths.COUPONS, campaign)
+				.header(HttpHeaders.AUTHORIZATION, token)
+				.exchange()
+				.expectStatus()
+				.isEqualTo(409);
+		}
+		mine(campaign, token);
+		// the claims, had they gone through the chain, were observed before this page
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(securedRequests()).isEqualTo(before + 2));
+	}
+
+	/**
+	 * The claim's refusals are the ones the chain gives the caller's coupons page: the
+	 * same status, headers (the security headers and the challenge) and problem, but for
+	 * the path it names.
+	 */
+	@Test
+	void whenAClaimIsRefusedThenTheAnswerIsTheOneTheChainGives() {
+		String campaign = create(1);
+		Instant now = Instant.now();
+		List<String> presented = new ArrayList<>();
+		presented.add(null);
+		presented.add("Basic dXNlcjpwYXNz");
+		presented.add("Bearer");
+		presented.add("Bearer not a token");
+		presented.add("bearer definitely-not-a-jwt");
+		presented.add("Bearer " + Tokens.signed(Tokens.valid("u1")
+			.issueTime(Date.from(now.minusSeconds(900)))
+			.expirationTime(Date.from(now.minusSeconds(300)))));
+		presented.add("Bearer " + Tokens.signed(Tokens.valid("u3"), "another-secret-of-at-least-thirty-two-bytes"));
+		presented.add("Bearer " + Tokens.signed(Tokens.valid("u5").audience("someone-else")));
+		presented.add("Bearer " + Tokens.signed(Tokens.valid(" u7")));
+		for (String authorization : presented) {
+			String claimPath = Paths.of(Paths.COUPONS, campaign);
+			String minePath = Paths.of(Paths.MY_COUPONS, campaign);
+			EntityExchangeResult<String> claim = http.post().uri(claimPath).headers((headers) -> {
+				if (authorization != null) {
+					headers.set(HttpHeaders.AUTHORIZATION, authorization);
+				}
+			}).exchange().expectBody(String.class).returnResult();
+			EntityExchangeResult<String> page = http.get().uri(minePath).headers((headers) -> {
+				if (authorization != null) {
+					headers.set(HttpHeaders.AUTHORIZATION, authorization);
+				}
+			}).exchange().expectBody(String.class).returnResult();
+			assertThat(claim.getStatus().value()).as(authorization).isEqualTo(401);
+			assertThat(page.getStatus().value()).as(authorization).isEqualTo(401);
+			assertThat(withoutLength(claim.getResponseHeaders())).as(authorization)
+				.isEqualTo(withoutLength(page.getResponseHeaders()));
+			assertThat(claim.getResponseBody()).as(authorization)
+				.isEqualTo(page.getResponseBody().replace(minePath, claimPath));
+		}
+	}
+
+	/**
+	 * The firewall still guards the claim: an encoded slash in the campaign's segment is
+	 * refused before anyone looks at the token.
+	 */
+	@Test
+	void whenAClaimsPathHasAnEncodedSlashThenTheFirewallRefusesIt() {
+		URI uri = URI.create(base + "/api/campaigns/a%2Fb/coupons");
+		http.post()
+			.uri(uri)
+			.header(HttpHeaders.AUTHORIZATION, "Bearer " + Tokens.signed(Tokens.valid("jwt-erin")))
+			.exchange()
+			.expectStatus()
+			.isBadRequest()
+			.expectBody()
+			.jsonPath("$.code")
+			.isEqualTo("INVALID_REQUEST");
+	}
+
 	@Test
 	void whenThePageAsksHowToSignInThenTheAnswerIsPublicAndSaysBearer() {
 		http.get()
@@ -296,6 +393,35 @@ class JwtIdentityTests {
 			.tag("outcome", outcome)
 			.counter()
 			.count();
+	}
+
+	private static void mine(String campaign, String authorization) {
+		http.get()
+			.uri(Paths.MY_COUPONS, campaign)
+			.header(HttpHeaders.AUTHORIZATION, authorization)
+			.exchange()
+			.expectStatus()
+			.isOk();
+	}
+
+	/** Requests Spring Security's chain walked as secured ones (its observation). */
+	private static double securedRequests() {
+		return instance.getBean(MeterRegistry.class)
+			.find("spring.security.http.secured.requests")
+			.timers()
+			.stream()
+			.mapToDouble(Timer::count)
+			.sum();
+	}
+
+	private static Map<String, List<String>> withoutLength(HttpHeaders headers) {
+		Map<String, List<String>> kept = new LinkedHashMap<>();
+		headers.forEach((name, values) -> {
+			if (!name.equalsIgnoreCase(HttpHeaders.CONTENT_LENGTH)) {
+				kept.put(name.toLowerCase(Locale.ROOT), values);
+			}
+		});
+		return new TreeMap<>(kept);
 	}
 
 	/** A campaign, created with an admin-scoped token. */
