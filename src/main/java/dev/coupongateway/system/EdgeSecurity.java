@@ -15,6 +15,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -44,6 +46,7 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatcher;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -63,8 +66,8 @@ import org.springframework.web.server.ServerWebExchange;
 class EdgeSecurity {
 
 	@Bean
-	SecurityWebFilterChain edge(ServerHttpSecurity http, CouponProperties properties, JsonMapper json, Clock clock,
-			MeterRegistry meters) {
+	SecurityWebFilterChain edge(ServerHttpSecurity http, CouponProperties properties, JsonMapper json,
+			ObjectProvider<ClaimBearer> claims) {
 		http.csrf(ServerHttpSecurity.CsrfSpec::disable)
 			.httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
 			.formLogin(ServerHttpSecurity.FormLoginSpec::disable)
@@ -81,9 +84,12 @@ class EdgeSecurity {
 						SecurityWebFiltersOrder.AUTHENTICATION)
 				.build();
 		}
-		VerifiedTokens tokens = new VerifiedTokens(decoder(jwt, clock), jwt.cache().maxTokens(), jwt.cache().maxTtl(),
-				clock, meters);
+		// the claim is ClaimBearer's, with the same verified tokens; the firewall is the
+		// proxy's, for every request
+		ClaimBearer claim = claims.getObject();
 		return http
+			.securityMatcher((exchange) -> ClaimBearer.isClaim(exchange.getRequest())
+					? ServerWebExchangeMatcher.MatchResult.notMatch() : ServerWebExchangeMatcher.MatchResult.match())
 			// stateless: the token says who calls, every time; no WebSession to look up
 			// on each request, no refused request to remember for after a login. The
 			// security headers stay (nosniff, no-cache, no framing): they guard the page,
@@ -100,13 +106,26 @@ class EdgeSecurity {
 				.authenticated()
 				.anyExchange()
 				.permitAll())
-			.oauth2ResourceServer((server) -> server.jwt((token) -> token.jwtDecoder(tokens))
+			.oauth2ResourceServer((server) -> server.jwt((token) -> token.jwtDecoder(claim.tokens()))
 				.authenticationEntryPoint((exchange, ex) -> refuse(exchange, json, ProblemCode.UNAUTHENTICATED,
-						detail(ex), challenge(ex, null)))
+						detail(ex), challenge(ex)))
 				.accessDeniedHandler((exchange, denied) -> refuse(exchange, json, ProblemCode.FORBIDDEN,
 						"This needs the scope " + jwt.adminScope() + ".",
 						"Bearer error=\"insufficient_scope\", scope=\"" + jwt.adminScope() + "\"")))
 			.build();
+	}
+
+	/**
+	 * In {@code jwt} mode the claim's authentication, on its own lean path
+	 * ({@link ClaimBearer}); the verified tokens are the chain's too.
+	 */
+	@Bean
+	@ConditionalOnProperty(name = "coupon.identity", havingValue = "jwt", matchIfMissing = true)
+	ClaimBearer claimBearer(CouponProperties properties, JsonMapper json, Clock clock, MeterRegistry meters) {
+		Jwt jwt = properties.jwt();
+		return new ClaimBearer(
+				new VerifiedTokens(decoder(jwt, clock), jwt.cache().maxTokens(), jwt.cache().maxTtl(), clock, meters),
+				json);
 	}
 
 	/**
@@ -169,7 +188,7 @@ class EdgeSecurity {
 		return decoder;
 	}
 
-	private static String detail(AuthenticationException ex) {
+	static String detail(AuthenticationException ex) {
 		if (ex instanceof OAuth2AuthenticationException invalid && invalid.getError().getDescription() != null) {
 			return "The bearer token was refused: " + invalid.getError().getDescription();
 		}
@@ -180,7 +199,7 @@ class EdgeSecurity {
 	 * RFC 6750 section 3: {@code Bearer}, with the error when a token was sent and
 	 * refused.
 	 */
-	private static String challenge(AuthenticationException ex, String scope) {
+	static String challenge(AuthenticationException ex) {
 		if (!(ex instanceof OAuth2AuthenticationException invalid)) {
 			return "Bearer";
 		}
@@ -192,7 +211,7 @@ class EdgeSecurity {
 		return header.toString();
 	}
 
-	private static Mono<Void> refuse(ServerWebExchange exchange, JsonMapper json, ProblemCode code, String detail,
+	static Mono<Void> refuse(ServerWebExchange exchange, JsonMapper json, ProblemCode code, String detail,
 			String challenge) {
 		ServerHttpResponse response = exchange.getResponse();
 		response.setStatusCode(code.status());
