@@ -12,9 +12,9 @@ import org.springframework.web.reactive.function.server.ServerRequest;
 
 /**
  * The seam that says who is calling, by {@code coupon.identity}: {@code jwt}, the subject
- * of the bearer token Spring Security verified ({@link EdgeSecurity}); {@code header},
- * the {@code X-User-Id} header an authenticating proxy in front set (sent once, never
- * twice).
+ * of the bearer token verified at the edge ({@link EdgeSecurity}, {@link ClaimBearer});
+ * {@code header}, the {@code X-User-Id} header an authenticating proxy in front set (sent
+ * once, never twice).
  */
 @Component
 public class CurrentUser {

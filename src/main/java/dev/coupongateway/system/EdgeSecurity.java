@@ -56,7 +56,9 @@ import org.springframework.web.server.ServerWebExchange;
  * usable {@code sub}): claims and the caller's coupons need a token, the admin API its
  * scope, reads are public; every refusal is a problem response with RFC 6750's
  * {@code WWW-Authenticate}. A token verified once is kept until its {@code exp}
- * ({@link VerifiedTokens}), so a caller's next requests skip the verification. In
+ * ({@link VerifiedTokens}), so a caller's next requests skip the verification. The claim
+ * route, most of a spike's requests, is not walked through the chain: {@link ClaimBearer}
+ * verifies its token with the same decoder and cache, and refuses as the chain does. In
  * {@code header} mode the chain matches only the actuator, where the admin token makes
  * the operator: the proxy in front authenticates, {@link CurrentUser} reads its header
  * and {@link AdminToken} guards the admin API. Either way, health's details are the
