@@ -134,8 +134,13 @@ final class GatewayProcess extends OsProcess {
 
 	/** The status of {@code /actuator/health}, or -1 when nothing answers. */
 	int health() {
+		return status("/actuator/health");
+	}
+
+	/** The status of a GET of {@code path}, or -1 when nothing answers. */
+	int status(String path) {
 		try {
-			HttpRequest request = HttpRequest.newBuilder(baseUri().resolve("/actuator/health"))
+			HttpRequest request = HttpRequest.newBuilder(baseUri().resolve(path))
 				.timeout(Duration.ofSeconds(10))
 				.GET()
 				.build();

@@ -1,9 +1,5 @@
 package dev.coupongateway.drills;
 
-import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,11 +19,6 @@ import java.util.Map;
  * markdown table.
  */
 public final class StartUpBench {
-
-	private static final HttpClient http = HttpClient.newBuilder()
-		.version(HttpClient.Version.HTTP_1_1)
-		.connectTimeout(Duration.ofSeconds(2))
-		.build();
 
 	private final int runs = intEnv("RUNS", 3);
 
@@ -106,20 +97,7 @@ public final class StartUpBench {
 	}
 
 	private static int readiness(GatewayProcess gateway) {
-		try {
-			HttpRequest request = HttpRequest.newBuilder(gateway.baseUri().resolve("/actuator/health/readiness"))
-				.timeout(Duration.ofSeconds(5))
-				.GET()
-				.build();
-			return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-		}
-		catch (IOException ex) {
-			return -1;
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			return -1;
-		}
+		return gateway.status("/actuator/health/readiness");
 	}
 
 	/**
