@@ -1,5 +1,6 @@
 package dev.coupongateway.issue;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +17,7 @@ import dev.coupongateway.system.CouponProperties;
 import dev.coupongateway.system.LuaScripts;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -129,8 +131,13 @@ class IssueScript implements SmartLifecycle, DisposableBean {
 	 * A command's answer. A claim that gave up waiting does not cancel it: it was sent
 	 * and may run all the same, and a look-up sent after it must be answered after it.
 	 */
-	private static <T> Mono<T> answer(RedisFuture<T> command) {
-		return Mono.fromFuture(command.toCompletableFuture(), true);
+	static <T> Mono<T> answer(RedisFuture<T> command) {
+		// a connection reset under a command (a master killed) fails it with the bare
+		// I/O error: on this connection that is Redis gone, a 503 or a look-up, never a
+		// 500
+		return Mono.fromFuture(command.toCompletableFuture(), true)
+			.onErrorMap(IOException.class,
+					(lost) -> new RedisConnectionException("Redis connection lost under a command: " + lost, lost));
 	}
 
 	/**
