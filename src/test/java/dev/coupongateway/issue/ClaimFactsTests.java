@@ -67,15 +67,20 @@ class ClaimFactsTests {
 			return scriptCalls() == before;
 		});
 
-		long scripts = scriptCalls();
-		for (int i = 0; i < 10; i++) {
-			assertThat(claim(a.http, campaign, "late-" + i)).isEqualTo(410);
-			assertThat(claim(httpB, campaign, "late-" + i)).isEqualTo(410);
-		}
-		String again = claimBody(httpB, campaign, "u1");
-		assertThat(again).contains("\"code\":\"ALREADY_ISSUED\"").contains("couponIds");
-		assertThat(claim(a.http, campaign, "u1")).isEqualTo(409);
-		assertThat(scriptCalls()).as("scripts run for answers both instances knew").isEqualTo(scripts);
+		// EVALSHA is counted server-wide: a script of another test context's background
+		// task (a relay lease, a sweep) may land in the window, so the window is tried
+		// again; answers taken from Redis would add scripts every time
+		await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+			long scripts = scriptCalls();
+			for (int i = 0; i < 10; i++) {
+				assertThat(claim(a.http, campaign, "late-" + i)).isEqualTo(410);
+				assertThat(claim(httpB, campaign, "late-" + i)).isEqualTo(410);
+			}
+			String again = claimBody(httpB, campaign, "u1");
+			assertThat(again).contains("\"code\":\"ALREADY_ISSUED\"").contains("couponIds");
+			assertThat(claim(a.http, campaign, "u1")).isEqualTo(409);
+			assertThat(scriptCalls()).as("scripts run for answers both instances knew").isEqualTo(scripts);
+		});
 		// a winner the sold-out instance has not seen yet still gets its coupon back,
 		// from Redis
 		assertThat(claimBody(a.http, campaign, "u2")).contains("\"code\":\"ALREADY_ISSUED\"");
